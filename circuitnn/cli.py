@@ -1,0 +1,409 @@
+"""The ``circuitnn`` command.
+
+Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.  Every user error
+is one message on stderr, with no traceback (``--debug`` shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import CircuitError, UsageError
+from .vectors import MAX_EXHAUSTIVE_BITS, exhaustive, parse_int, random_vectors, read_csv
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _store(args):
+    from .store import ModelStore
+
+    return ModelStore(args.store) if args.store else ModelStore()
+
+
+def _progress(args):
+    if not sys.stderr.isatty():
+        return None
+    start = time.perf_counter()
+
+    def report(name, i, n):
+        elapsed = time.perf_counter() - start
+        print(f"\rtraining {name} ({i}/{n}, {elapsed:.1f}s)\033[K", end="", file=sys.stderr,
+              flush=True)
+
+    return report
+
+
+def _load(args):
+    from .loaders import load_circuit
+
+    return load_circuit(args.circuit, fmt=getattr(args, "from_", None),
+                        top=getattr(args, "top", None))
+
+
+def _simulator(args, circuit):
+    from .simulator import Simulator
+
+    progress = _progress(args)
+    sim = Simulator(circuit, _store(args), mode=getattr(args, "mode", "analog"),
+                    progress=progress)
+    if progress is not None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    return sim
+
+
+# ------------------------------------------------------------------- run
+def _input_bits(args, circuit) -> np.ndarray:
+    from .vectors import encode
+
+    chosen = [o for o in ("set", "vectors", "random") if getattr(args, o)]
+    if len(chosen) > 1:
+        raise UsageError(f"give one of --set, --vectors and --random, not "
+                         f"{' and '.join('--' + c for c in chosen)}")
+    if args.set:
+        values = {}
+        for item in args.set:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise UsageError(f"--set {item!r}: write NAME=VALUE, e.g. --set a=5")
+            values[name.strip()] = [parse_int(value, f"--set {name.strip()}")]
+        return encode(circuit, values)
+    if args.vectors:
+        return read_csv(args.vectors, circuit)
+    if args.random is not None:
+        return random_vectors(circuit, args.random, args.seed)
+    if circuit.n_input_bits > MAX_EXHAUSTIVE_BITS:
+        raise UsageError(f"{circuit.name!r} has {circuit.n_input_bits} input bits, too many "
+                         f"for a full truth table (at most {MAX_EXHAUSTIVE_BITS}); give "
+                         "--set NAME=VALUE, --vectors FILE.csv or --random N")
+    return exhaustive(circuit)
+
+
+def _columns(result):
+    ins = result.input_values()
+    outs = result.output_values()
+    return ins, outs
+
+
+def _write_table(result, out) -> None:
+    ins, outs = _columns(result)
+    names = list(ins) + list(outs)
+    cols = [[str(int(v)) for v in ins[n]] for n in ins] + [
+        [str(int(v)) for v in outs[n]] for n in outs]
+    widths = [max(len(n), *(len(c) for c in col)) if col else len(n)
+              for n, col in zip(names, cols)]
+    n_in = len(ins)
+
+    def line(cells):
+        left = "  ".join(c.rjust(w) for c, w in zip(cells[:n_in], widths[:n_in]))
+        right = "  ".join(c.rjust(w) for c, w in zip(cells[n_in:], widths[n_in:]))
+        return f"{left} | {right}".rstrip() if n_in else right
+
+    print(line(names), file=out)
+    print(line(["-" * w for w in widths]).replace(" | ", "-+-"), file=out)
+    for row in zip(*cols):
+        print(line(list(row)), file=out)
+
+
+def _write_csv(result, out) -> None:
+    ins, outs = _columns(result)
+    names = list(ins) + list(outs)
+    print(",".join(names), file=out)
+    cols = [ins[n] for n in ins] + [outs[n] for n in outs]
+    for row in zip(*cols):
+        print(",".join(str(int(v)) for v in row), file=out)
+
+
+def _write_json(result, out, mode: str) -> None:
+    ins, outs = _columns(result)
+    conf = result.port_confidence()
+    rows = []
+    for i in range(result.inputs.shape[1]):
+        rows.append({
+            "inputs": {n: int(v[i]) for n, v in ins.items()},
+            "outputs": {n: int(v[i]) for n, v in outs.items()},
+            "confidence": {n: round(float(c[i]), 6) for n, c in conf.items()},
+        })
+    json.dump({"circuit": result.circuit.name, "engine": f"neural ({mode})", "rows": rows},
+              out, indent=1)
+    print(file=out)
+
+
+def cmd_run(args) -> int:
+    circuit = _load(args)
+    bits = _input_bits(args, circuit)
+    sim = _simulator(args, circuit)
+    result = sim.run_bits(bits)
+    {"table": _write_table, "csv": _write_csv}.get(
+        args.format, lambda r, o: _write_json(r, o, args.mode))(result, sys.stdout)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- verify
+def cmd_verify(args) -> int:
+    circuit = _load(args)
+    if args.random is None and circuit.n_input_bits <= MAX_EXHAUSTIVE_BITS:
+        bits, how = exhaustive(circuit), "exhaustive"
+    else:
+        n = args.random if args.random is not None else 10_000
+        bits, how = random_vectors(circuit, n, args.seed), f"random, seed {args.seed}"
+    sim = _simulator(args, circuit)
+    start = time.perf_counter()
+    report = sim.verify(bits)
+    seconds = time.perf_counter() - start
+    print(f"{circuit.name}: neural ({args.mode}) vs exact reference, {report.rows:,} "
+          f"vectors ({how}), {len(circuit.gates):,} gates")
+    print(f"  mismatches: {len(report.mismatched_rows):,}")
+    print(f"  smallest output margin: {report.min_margin:.4f} (|output - 0.5|; 0.5 is "
+          "perfect)")
+    print(f"  time: {seconds:.3f}s")
+    if report.ok:
+        print("  OK")
+        return EXIT_OK
+    ins = report.result.input_values()
+    got = report.result.output_values()
+    from .vectors import decode
+
+    want = decode(circuit.outputs, report.exact_bits)
+    for i in report.mismatched_rows[:5]:
+        i = int(i)
+        args_txt = ", ".join(f"{n}={int(v[i])}" for n, v in ins.items())
+        diff = ", ".join(f"{n}={int(got[n][i])} (exact {int(want[n][i])})" for n in got
+                         if got[n][i] != want[n][i])
+        print(f"  MISMATCH {args_txt}: {diff}")
+    return EXIT_FAIL
+
+
+# ------------------------------------------------------------------ test
+def _netlist_files(paths):
+    from .loaders import EXTENSIONS
+
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            yield from sorted(f for f in path.rglob("*") if f.suffix in (".yaml", ".yml"))
+        elif path.exists() or path.suffix in EXTENSIONS:
+            yield path
+        else:
+            raise UsageError(f"{p}: no such file or directory")
+
+
+def cmd_test(args) -> int:
+    from .compiler import compile_design
+    from .loaders import read_design
+    from .simulator import Simulator
+    from .vectors import encode
+
+    store = _store(args)
+    total = failed = 0
+    for path in _netlist_files(args.paths):
+        design = read_design(path)
+        checked = 0
+        for name, mod in design.modules.items():
+            if not mod.tests or (mod.loc and mod.loc.file != str(path)):
+                continue
+            circuit = compile_design(design, top=name)
+            sim = Simulator(circuit, store, mode=args.mode, progress=_progress(args))
+            in_names = {p.name for p in circuit.inputs}
+            out_names = {p.name for p in circuit.outputs}
+            for tv in mod.tests:
+                values = dict(tv.values)
+                unknown = [k for k in values if k not in in_names | out_names]
+                if unknown:
+                    raise UsageError(f"test names {unknown[0]!r}, which is not a port of "
+                                     f"{name!r}", )
+                res = sim.run(**{k: [v] for k, v in values.items() if k in in_names})
+                got = res.output_values()
+                bad = {k: int(got[k][0]) for k, v in values.items()
+                       if k in out_names and int(got[k][0]) != v}
+                total += 1
+                checked += 1
+                if bad:
+                    failed += 1
+                    want = ", ".join(f"{k}={values[k]}" for k in bad)
+                    have = ", ".join(f"{k}={v}" for k, v in bad.items())
+                    print(f"FAIL {tv.loc}: expected {want}, got {have}")
+        if checked:
+            print(f"{path}: {checked} test vector{'s' if checked != 1 else ''} checked")
+    print(f"{total - failed} passed, {failed} failed")
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+# ------------------------------------------------------------------ info
+def cmd_info(args) -> int:
+    circuit = _load(args)
+    store = _store(args)
+    print(f"circuit {circuit.name}")
+    for kind, ports in (("inputs", circuit.inputs), ("outputs", circuit.outputs)):
+        txt = ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ports)
+        print(f"  {kind}: {txt}  ({sum(p.width for p in ports)} bits)")
+    print(f"  gates: {len(circuit.gates):,}   depth: {circuit.depth}")
+    print("  primitives:")
+    counts = circuit.gate_counts()
+    width = max(len(n) for n in counts) if counts else 4
+    for name, count in counts.items():
+        tt = circuit.primitives[name]
+        net = store.get(tt)
+        if net is None:
+            state = "not trained"
+        else:
+            cert = (f", certified at delta={net.delta:g}" if getattr(net, "delta", None)
+                    else ", not certified")
+            state = f"trained {net.arch}, max_err={net.max_err:.3g}{cert}"
+        print(f"    {name:<{width}}  {count:>7,}  {tt.n_inputs}->{tt.n_outputs}  {state}")
+    return EXIT_OK
+
+
+# ----------------------------------------------------------------- train
+def cmd_train(args) -> int:
+    from .simulator import train_nets
+
+    store = _store(args)
+    for path in args.circuits:
+        args.circuit = path
+        circuit = _load(args)
+        start = time.perf_counter()
+        nets = train_nets(circuit, store, retrain=args.retrain, progress=_progress(args))
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr)
+        took = time.perf_counter() - start
+        print(f"{path}: {len(nets)} primitive{'s' if len(nets) != 1 else ''} ready "
+              f"({took:.2f}s)")
+        for name, net in nets.items():
+            print(f"  {net!r}")
+    return EXIT_OK
+
+
+def cmd_models(args) -> int:
+    store = _store(args)
+    if args.clear:
+        n = store.clear()
+        print(f"removed {n} model{'s' if n != 1 else ''} from {store.root}")
+        return EXIT_OK
+    entries = store.entries()
+    print(f"{len(entries)} model{'s' if len(entries) != 1 else ''} in {store.root}")
+    for e in entries:
+        delta = e.get("delta")
+        cert = f"delta={delta:g}" if delta else "uncertified"
+        print(f"  {e.get('name') or '?':<10} {e.get('arch', '?'):<8} "
+              f"max_err={e.get('max_err', float('nan')):.3g}  {cert}  "
+              f"{e.get('key', '')[:12]}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--store", metavar="DIR",
+                        default=os.environ.get("CIRCUITNN_STORE"),
+                        help="model store directory (default: $CIRCUITNN_STORE, else the "
+                             "user cache directory)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks")
+
+    circ = argparse.ArgumentParser(add_help=False)
+    circ.add_argument("circuit", metavar="CIRCUIT", help="netlist file")
+    circ.add_argument("--from", dest="from_", metavar="FORMAT",
+                      help="netlist format, when the extension does not tell")
+    circ.add_argument("--top", metavar="NAME", help="the circuit to use as top")
+
+    mode = argparse.ArgumentParser(add_help=False)
+    mode.add_argument("--mode", choices=("analog", "digital"), default="analog",
+                      help="analog: pass sigmoid values between gates (default); digital: "
+                           "threshold every gate output")
+
+    p = _Parser(prog="circuitnn",
+                description="Compile logic circuits into networks of trained neural nets.")
+    p.add_argument("--version", action="version", version=f"circuitnn {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    r = sub.add_parser("run", parents=[common, circ, mode],
+                       help="evaluate a circuit through its trained nets")
+    r.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="one input value (repeatable); decimal, 0b... or 0x...")
+    r.add_argument("--vectors", metavar="FILE.csv",
+                   help="input vectors: a header of input names, a row per vector; - is "
+                        "stdin")
+    r.add_argument("--random", type=int, metavar="N", help="N random input vectors")
+    r.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
+    r.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("verify", parents=[common, circ, mode],
+                       help="compare the neural engine with the exact reference")
+    v.add_argument("--random", type=int, metavar="N",
+                   help="N random vectors (default: exhaustive up to "
+                        f"{MAX_EXHAUSTIVE_BITS} input bits, else 10000)")
+    v.add_argument("--seed", type=int, default=0)
+    v.set_defaults(func=cmd_verify)
+
+    t = sub.add_parser("test", parents=[common, mode],
+                       help="check the test vectors embedded in netlists")
+    t.add_argument("paths", nargs="+", metavar="PATH", help="netlist files or directories")
+    t.set_defaults(func=cmd_test)
+
+    i = sub.add_parser("info", parents=[common, circ],
+                       help="ports, gate counts, depth and primitives of a circuit")
+    i.set_defaults(func=cmd_info)
+
+    tr = sub.add_parser("train", parents=[common],
+                        help="train (or load) the nets a circuit needs")
+    tr.add_argument("circuits", nargs="+", metavar="CIRCUIT")
+    tr.add_argument("--retrain", action="store_true", help="train again even if stored")
+    tr.add_argument("--from", dest="from_", metavar="FORMAT")
+    tr.set_defaults(func=cmd_train)
+
+    m = sub.add_parser("models", parents=[common], help="list the trained models")
+    m.add_argument("--clear", action="store_true", help="remove every model")
+    m.set_defaults(func=cmd_models)
+
+    for extra in EXTRA_COMMANDS:
+        extra(sub, common, circ, mode)
+    return p
+
+
+#: Functions ``(subparsers, common, circuit, mode)`` adding more commands.
+EXTRA_COMMANDS: list = []
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return args.func(args)
+    except CircuitError as e:
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

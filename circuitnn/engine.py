@@ -1,0 +1,214 @@
+"""Evaluating a compiled circuit for many input vectors at once.
+
+Two engines share one schedule (levels of gates grouped by primitive):
+
+* :class:`NeuralEngine` runs every gate's trained net.  Values are arrays
+  shaped ``(signals, vectors)``; each group is one gather, one matrix product
+  per layer and one scatter.  ``analog`` mode passes sigmoid values on
+  unthresholded; ``digital`` mode thresholds every gate output at 0.5.
+* :class:`ExactEngine` is the reference: the same schedule evaluated from
+  the truth tables, with no nets involved.
+
+Signals are stored in slots that are reused once a signal's last reader has
+run, and vectors are processed in chunks, so memory stays bounded for any
+number of vectors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compiler import Circuit
+from .errors import UsageError
+
+__all__ = ["NeuralEngine", "ExactEngine", "Plan", "DEFAULT_MEMORY_BUDGET"]
+
+#: Bytes of signal storage one chunk of vectors may use.
+DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Step:
+    prim: str
+    ins: np.ndarray   # (k, G) slots
+    outs: np.ndarray  # (m, G) slots
+    n_gates: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The schedule mapped onto reusable storage slots."""
+
+    steps: tuple[_Step, ...]
+    n_slots: int
+    input_slots: np.ndarray
+    output_slots: np.ndarray
+    signal_slots: np.ndarray  # slot per signal while it is live
+
+    @classmethod
+    def build(cls, circuit: Circuit, keep_all: bool = False) -> "Plan":
+        """Give each signal a slot, reusing slots after their last reader
+        (``keep_all`` keeps every signal, for probing internal values)."""
+        n = circuit.n_signals
+        last_read = np.full(n, -1, dtype=np.int64)
+        never = len(circuit.levels) + 1
+        for li, groups in enumerate(circuit.levels):
+            for grp in groups:
+                last_read[grp.ins.ravel()] = li
+        last_read[circuit.output_signals] = never
+        last_read[[0, 1]] = never
+        last_read[circuit.input_signals] = np.maximum(last_read[circuit.input_signals], 0)
+        if keep_all:
+            last_read[:] = never
+        slot = np.full(n, -1, dtype=np.intp)
+        slot[0], slot[1] = 0, 1
+        free: list[int] = []
+        n_slots = 2
+
+        def take() -> int:
+            nonlocal n_slots
+            if free:
+                return free.pop()
+            n_slots += 1
+            return n_slots - 1
+
+        for s in circuit.input_signals:
+            slot[s] = take()
+        expiring: dict[int, list[int]] = {}
+        for s in circuit.input_signals:
+            expiring.setdefault(int(last_read[s]), []).append(int(s))
+        steps = []
+        for li, groups in enumerate(circuit.levels):
+            for grp in groups:
+                outs = grp.outs
+                for s in outs.ravel():
+                    slot[s] = take()
+                    expiring.setdefault(int(last_read[s]) if last_read[s] >= 0 else li,
+                                        []).append(int(s))
+                steps.append(_Step(grp.prim, slot[grp.ins], slot[outs], grp.ins.shape[1]))
+            for s in expiring.pop(li, []):
+                free.append(int(slot[s]))
+        return cls(tuple(steps), n_slots, slot[circuit.input_signals].copy(),
+                   slot[circuit.output_signals].copy(), slot)
+
+
+def _chunks(n_vectors: int, n_slots: int, itemsize: int, budget: int):
+    per_vector = max(1, n_slots * itemsize * 2)
+    size = max(64, budget // per_vector)
+    for start in range(0, n_vectors, size):
+        yield start, min(n_vectors, start + size)
+
+
+class NeuralEngine:
+    """Propagates values through each gate's trained net.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    nets : dict
+        Primitive name -> trained :class:`~circuitnn.nn.GateNet`.
+    mode : {"analog", "digital"}
+        ``analog`` passes sigmoid outputs on as they are; ``digital``
+        thresholds every gate output at 0.5.
+    dtype : numpy dtype
+        float32 by default; float64 selectable.
+    memory_budget : int
+        Bytes of signal storage per chunk of vectors.
+    """
+
+    def __init__(self, circuit: Circuit, nets: dict, mode: str = "analog",
+                 dtype=np.float32, memory_budget: int = DEFAULT_MEMORY_BUDGET,
+                 keep_all: bool = False):
+        if mode not in ("analog", "digital"):
+            raise UsageError(f"mode {mode!r} is not known; use 'analog' or 'digital'")
+        missing = [p for p in circuit.primitives if p not in nets]
+        if missing:
+            raise UsageError(f"no trained net for primitive(s) {', '.join(missing)}")
+        self.circuit = circuit
+        self.mode = mode
+        self.dtype = np.dtype(dtype)
+        self.memory_budget = memory_budget
+        self.plan = Plan.build(circuit, keep_all=keep_all)
+        self.layers = {
+            name: [(np.ascontiguousarray(W.T, dtype=self.dtype),
+                    np.asarray(b, dtype=self.dtype)[:, None])
+                   for W, b in zip(net.weights, net.biases)]
+            for name, net in nets.items() if name in circuit.primitives
+        }
+
+    def run(self, inputs: np.ndarray, probe: bool = False) -> np.ndarray:
+        """Analog output values, ``(output bits, vectors)``, for input bits
+        ``(input bits, vectors)``.  With ``probe`` also returns every signal's
+        value (``(signals, vectors)``; needs ``keep_all=True``)."""
+        inputs = np.asarray(inputs)
+        n_vec = inputs.shape[1]
+        out = np.empty((len(self.plan.output_slots), n_vec), dtype=self.dtype)
+        every = np.empty((self.circuit.n_signals, n_vec), self.dtype) if probe else None
+        buf = None
+        for lo, hi in _chunks(n_vec, self.plan.n_slots, self.dtype.itemsize,
+                              self.memory_budget):
+            if buf is None or buf.shape[1] != hi - lo:
+                buf = np.empty((self.plan.n_slots, hi - lo), dtype=self.dtype)
+            self._run_chunk(inputs[:, lo:hi], buf)
+            out[:, lo:hi] = buf[self.plan.output_slots]
+            if probe:
+                live = self.plan.signal_slots >= 0
+                every[live, lo:hi] = buf[self.plan.signal_slots[live]]
+        return (out, every) if probe else out
+
+    def _run_chunk(self, inputs: np.ndarray, vals: np.ndarray) -> None:
+        vals[0] = 0
+        vals[1] = 1
+        vals[self.plan.input_slots] = inputs
+        n_vec = vals.shape[1]
+        digital = self.mode == "digital"
+        with np.errstate(over="ignore"):
+            for step in self.plan.steps:
+                k, g = step.ins.shape
+                x = vals[step.ins].reshape(k, g * n_vec)
+                for Wt, b in self.layers[step.prim]:
+                    s = Wt @ x
+                    s += b
+                    np.negative(s, out=s)
+                    np.exp(s, out=s)
+                    s += 1
+                    np.reciprocal(s, out=s)
+                    x = s
+                if digital:
+                    np.greater(x, 0.5, out=x, casting="unsafe")
+                vals[step.outs] = x.reshape(step.outs.shape[0], g, n_vec)
+
+
+class ExactEngine:
+    """The exact reference: the same schedule, evaluated from truth tables."""
+
+    def __init__(self, circuit: Circuit, keep_all: bool = False):
+        self.circuit = circuit
+        self.plan = Plan.build(circuit, keep_all=keep_all)
+        self.tables = {name: np.ascontiguousarray(tt.table.T)
+                       for name, tt in circuit.primitives.items()}
+
+    def run(self, inputs: np.ndarray, probe: bool = False) -> np.ndarray:
+        """Output bits ``(output bits, vectors)`` as uint8."""
+        inputs = np.asarray(inputs)
+        n_vec = inputs.shape[1]
+        out = np.empty((len(self.plan.output_slots), n_vec), dtype=np.uint8)
+        every = np.empty((self.circuit.n_signals, n_vec), np.uint8) if probe else None
+        for lo, hi in _chunks(n_vec, self.plan.n_slots, 1, DEFAULT_MEMORY_BUDGET):
+            vals = np.empty((self.plan.n_slots, hi - lo), dtype=np.uint8)
+            vals[0], vals[1] = 0, 1
+            vals[self.plan.input_slots] = inputs[:, lo:hi]
+            for step in self.plan.steps:
+                x = vals[step.ins]  # (k, G, V)
+                idx = np.zeros(x.shape[1:], dtype=np.intp)
+                for row in x:
+                    idx <<= 1
+                    idx |= row
+                vals[step.outs] = self.tables[step.prim][:, idx]
+            out[:, lo:hi] = vals[self.plan.output_slots]
+            if probe:
+                live = self.plan.signal_slots >= 0
+                every[live, lo:hi] = vals[self.plan.signal_slots[live]]
+        return (out, every) if probe else out

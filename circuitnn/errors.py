@@ -1,0 +1,81 @@
+"""The one exception family users see, and source locations for messages.
+
+Every mistake in user input (a netlist, a vector file, a command line, a truth
+table) raises a :class:`CircuitError`.  Anything else escaping to the CLI is a
+bug in circuitnn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+__all__ = [
+    "Loc",
+    "CircuitError",
+    "TruthTableError",
+    "NetlistError",
+    "ValidationError",
+    "UsageError",
+    "VectorError",
+]
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A place in a source file: ``file:line`` (either part may be unknown)."""
+
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.file is None:
+            return f"line {self.line}" if self.line is not None else ""
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+class CircuitError(Exception):
+    """A problem with user input, with an optional source location.
+
+    ``str(err)`` is the full message, prefixed by ``file:line: `` when known.
+    """
+
+    def __init__(self, message: str, loc: Loc | None = None):
+        self.message = message
+        self.loc = loc
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = str(self.loc) if self.loc is not None else ""
+        return f"{where}: {self.message}" if where else self.message
+
+
+class TruthTableError(CircuitError):
+    """A truth table that is incomplete, inconsistent or too large."""
+
+
+class NetlistError(CircuitError):
+    """A netlist that cannot be read: bad syntax, bad structure, bad values."""
+
+
+class UsageError(CircuitError):
+    """A command-line or API call that does not make sense."""
+
+
+class VectorError(CircuitError):
+    """An input-vector file or value that cannot be used."""
+
+
+class ValidationError(CircuitError):
+    """Several problems found in one validation pass, reported together."""
+
+    def __init__(self, problems: Iterable[CircuitError]):
+        self.problems = list(problems)
+        first = self.problems[0]
+        super().__init__(first.message, first.loc)
+
+    def _render(self) -> str:
+        lines = [str(p) for p in self.problems]
+        if len(lines) > 1:
+            lines.append(f"{len(lines)} problems found")
+        return "\n".join(lines)

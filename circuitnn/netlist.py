@@ -1,0 +1,640 @@
+"""The YAML netlist format: text -> :class:`~circuitnn.records.Design`.
+
+The format is documented in ``docs/netlist-format.md``.  YAML is read with a
+safe loader that also remembers line numbers, refuses duplicate keys and
+refuses alias expansion beyond a small budget.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
+from .primitives import suggest
+from .records import (
+    Assign,
+    Bits,
+    Concat,
+    Const,
+    Design,
+    Instance,
+    Module,
+    Port,
+    TestVector,
+    parse_expr,
+)
+from .truthtable import TruthTable
+
+__all__ = ["load_yaml", "loads_yaml", "ALIAS_BUDGET", "MAX_REPEAT", "MAX_IMPORT_DEPTH"]
+
+#: YAML aliases allowed in one file; more is refused (alias bombs).
+ALIAS_BUDGET = 100
+#: The largest ``repeat`` count of one gate entry.
+MAX_REPEAT = 1_000_000
+#: Imports nested deeper than this are refused.
+MAX_IMPORT_DEPTH = 64
+#: The largest bus width.
+MAX_WIDTH = 1 << 20
+
+_FILE_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
+              "tests", "primitives", "circuits", "imports", "top")
+_CIRCUIT_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
+                 "tests")
+_GATE_KEYS = ("name", "type", "in", "out", "ports", "repeat", "chain", "description")
+_PRIM_KEYS = ("inputs", "outputs", "rows", "expr", "description")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+# --------------------------------------------------------------------- YAML
+class _LDict(dict):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class _LList(list):
+    """A sequence that remembers the line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    def __init__(self, stream, file: str):
+        super().__init__(stream)
+        self.file = file
+        self.aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > ALIAS_BUDGET:
+                event = self.peek_event()
+                raise NetlistError(
+                    f"more than {ALIAS_BUDGET} YAML aliases; alias expansion is limited "
+                    "to keep hostile files small (write the netlist out, or use 'repeat')",
+                    Loc(self.file, event.start_mark.line + 1),
+                )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        self.flatten_mapping(node)
+        out = _LDict()
+        out.line = node.start_mark.line + 1
+        out.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                hash(key)
+            except TypeError:
+                raise NetlistError(f"mapping key {key!r} is not a plain value",
+                                   Loc(self.file, line)) from None
+            if key in out:
+                raise NetlistError(
+                    f"key {key!r} appears twice in one mapping (first on line "
+                    f"{out.key_lines[key]}); each key may appear once",
+                    Loc(self.file, line),
+                )
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_lines[key] = line
+        return out
+
+    def construct_sequence(self, node, deep=False):
+        out = _LList(self.construct_object(child, deep=True) for child in node.value)
+        out.line = node.start_mark.line + 1
+        out.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return out
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
+
+
+def _parse_yaml(text: str, file: str) -> Any:
+    loader = _Loader(text, file)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = e.problem or e.context or "invalid YAML"
+        raise NetlistError(f"YAML syntax error: {what}", Loc(file, line)) from None
+    except yaml.YAMLError as e:
+        raise NetlistError(f"YAML error: {e}", Loc(file)) from None
+    except RecursionError:
+        raise NetlistError("YAML nesting is too deep", Loc(file)) from None
+    finally:
+        loader.dispose()
+
+
+# ------------------------------------------------------------------- reader
+class _Reader:
+    """Reads one file; collects every problem instead of stopping at the first."""
+
+    def __init__(self, file: str, stack: tuple[str, ...]):
+        self.file = file
+        self.stack = stack
+        self.problems: list[CircuitError] = []
+
+    def loc(self, line: int | None) -> Loc:
+        return Loc(self.file, line)
+
+    def problem(self, message: str, line: int | None) -> None:
+        self.problems.append(NetlistError(message, self.loc(line)))
+
+    def check_keys(self, d: _LDict, allowed, what: str) -> None:
+        for key in d:
+            if key not in allowed:
+                hint = suggest(str(key), allowed)
+                dym = f" (did you mean {hint!r}?)" if hint else ""
+                self.problem(
+                    f"{what} has unknown key {key!r}{dym}; known keys are "
+                    f"{', '.join(allowed)}",
+                    d.key_lines.get(key, d.line),
+                )
+
+    # ..................................................................
+    def read_file(self, data, default_name: str) -> tuple[dict, dict, dict, str | None, list]:
+        if data is None:
+            raise NetlistError("the file is empty; a netlist needs at least a circuit",
+                               self.loc(1))
+        if not isinstance(data, _LDict):
+            raise NetlistError(
+                f"the file holds a {type(data).__name__}; a netlist is a mapping with "
+                "keys such as 'inputs', 'outputs' and 'gates'",
+                self.loc(getattr(data, "line", 1)),
+            )
+        self.check_keys(data, _FILE_KEYS, "the file")
+        modules: dict[str, Module] = {}
+        primitives: dict[str, TruthTable] = {}
+        prim_locs: dict[str, Loc] = {}
+
+        for name, spec, line in self._named_entries(data, "primitives"):
+            tt = self.read_primitive(name, spec, line)
+            if tt is not None:
+                primitives[name] = tt
+                prim_locs[name] = self.loc(line)
+        for name, spec, line in self._named_entries(data, "circuits"):
+            if not isinstance(spec, _LDict):
+                self.problem(f"circuit {name!r} must be a mapping of inputs, outputs "
+                             "and gates", line)
+                continue
+            modules[name] = self.read_circuit(name, spec, line)
+
+        top = None
+        if any(k in data for k in ("inputs", "outputs", "gates")):
+            name = data.get("name", default_name)
+            if not isinstance(name, str) or not _IDENT.match(name):
+                self.problem(f"circuit name {name!r} is not an identifier",
+                             data.key_lines.get("name", data.line))
+                name = default_name
+            if name in modules:
+                self.problem(f"circuit {name!r} is defined twice (also under 'circuits')",
+                             data.line)
+            modules[name] = self.read_circuit(name, data, data.line, top_level=True)
+            top = name
+        if "top" in data:
+            t = data["top"]
+            if top is not None:
+                self.problem("'top' names the top circuit, but the file already defines "
+                             "one at the top level; remove one of them",
+                             data.key_lines["top"])
+            top = t
+        imports = self._imports(data)
+        return modules, primitives, prim_locs, top, imports
+
+    def _imports(self, data: _LDict) -> list[tuple[str, int]]:
+        raw = data.get("imports")
+        if raw is None:
+            return []
+        if isinstance(raw, str):
+            return [(raw, data.key_lines["imports"])]
+        if not isinstance(raw, _LList):
+            self.problem("'imports' must be a list of file paths", data.key_lines["imports"])
+            return []
+        out = []
+        for item, line in zip(raw, raw.item_lines):
+            if not isinstance(item, str):
+                self.problem(f"import {item!r} is not a file path", line)
+            else:
+                out.append((item, line))
+        return out
+
+    def _named_entries(self, data: _LDict, key: str):
+        raw = data.get(key)
+        if raw is None:
+            return
+        if not isinstance(raw, _LDict):
+            self.problem(f"'{key}' must be a mapping of names to definitions",
+                         data.key_lines[key])
+            return
+        for name, spec in raw.items():
+            line = raw.key_lines[name]
+            if not isinstance(name, str) or not _IDENT.match(name):
+                self.problem(f"name {name!r} under '{key}' is not an identifier", line)
+                continue
+            yield name, spec, line
+
+    # ..................................................................
+    def read_primitive(self, name: str, spec, line: int) -> TruthTable | None:
+        if not isinstance(spec, _LDict):
+            self.problem(f"primitive {name!r} must be a mapping with 'inputs', 'outputs' "
+                         "and 'rows' or 'expr'", line)
+            return None
+        self.check_keys(spec, _PRIM_KEYS, f"primitive {name!r}")
+        ins = self._name_list(spec.get("inputs"), f"primitive {name!r} inputs",
+                              spec.key_lines.get("inputs", line))
+        outs_raw = spec.get("outputs")
+        try:
+            if "rows" in spec and "expr" in spec:
+                self.problem(f"primitive {name!r} has both 'rows' and 'expr'; give one",
+                             line)
+                return None
+            if "expr" in spec:
+                expr = spec["expr"]
+                if isinstance(expr, _LDict):
+                    expr = dict(expr)
+                    if outs_raw is not None:
+                        outs = self._name_list(outs_raw, f"primitive {name!r} outputs", line)
+                        if outs is not None and list(outs) != list(expr):
+                            self.problem(f"primitive {name!r}: 'outputs' {outs} differ from "
+                                         f"the outputs of 'expr' {list(expr)}", line)
+                elif isinstance(expr, str):
+                    outs = self._name_list(outs_raw or ["y"], f"primitive {name!r} outputs",
+                                           line)
+                    if outs is None or len(outs) != 1:
+                        self.problem(f"primitive {name!r}: a single 'expr' string defines "
+                                     "one output; use a mapping output: expression for "
+                                     "several", line)
+                        return None
+                    expr = {outs[0]: expr}
+                else:
+                    self.problem(f"primitive {name!r}: 'expr' must be a string or a "
+                                 "mapping of output names to strings",
+                                 spec.key_lines["expr"])
+                    return None
+                return TruthTable.from_expr(expr, inputs=ins, name=name)
+            if "rows" in spec:
+                outs = self._name_list(outs_raw, f"primitive {name!r} outputs", line)
+                if ins is None or outs is None:
+                    self.problem(f"primitive {name!r} needs 'inputs' and 'outputs' lists "
+                                 "for its rows", line)
+                    return None
+                rows = spec["rows"]
+                if not isinstance(rows, list):
+                    self.problem(f"primitive {name!r}: 'rows' must be a list like "
+                                 "['00 0', '01 1', ...]", spec.key_lines["rows"])
+                    return None
+                return TruthTable.from_rows(ins, outs, rows, name=name)
+            self.problem(f"primitive {name!r} needs 'rows' (a truth table) or 'expr' "
+                         "(a boolean expression)", line)
+        except TruthTableError as e:
+            self.problem(f"primitive {name!r}: {e.message}", line)
+        return None
+
+    def _name_list(self, raw, what: str, line: int) -> list[str] | None:
+        if raw is None:
+            return None
+        if isinstance(raw, str):
+            raw = [raw]
+        if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+            self.problem(f"{what} must be a list of names", line)
+            return None
+        return list(raw)
+
+    # ..................................................................
+    def read_ports(self, raw, direction: str, line: int, cname: str) -> list[Port]:
+        if raw is None:
+            return []
+        ports = []
+        items: list[tuple[Any, Any, int]] = []
+        if isinstance(raw, _LDict):
+            items = [(k, v, raw.key_lines[k]) for k, v in raw.items()]
+        elif isinstance(raw, _LList):
+            for item, iline in zip(raw, raw.item_lines):
+                if isinstance(item, _LDict) and len(item) == 1:
+                    (k, v), = item.items()
+                    items.append((k, v, iline))
+                elif isinstance(item, str):
+                    m = re.fullmatch(r"\s*([^\s\[\]]+)\s*(?:\[\s*(\d+)\s*\])?\s*", item)
+                    if m is None:
+                        self.problem(f"{direction} {item!r} of circuit {cname!r} is not a "
+                                     "port; write 'name' or 'name[width]'", iline)
+                        continue
+                    items.append((m.group(1), int(m.group(2)) if m.group(2) else None, iline))
+                else:
+                    self.problem(f"{direction} {item!r} of circuit {cname!r} is not a port; "
+                                 "write 'name' or 'name[width]'", iline)
+        elif isinstance(raw, str):
+            items = [(raw, None, line)]
+        else:
+            self.problem(f"'{direction}s' of circuit {cname!r} must be a list of names or "
+                         "a mapping of names to widths", line)
+        for name, width, pline in items:
+            if not isinstance(name, str) or not _IDENT.match(name):
+                self.problem(f"{direction} name {name!r} of circuit {cname!r} is not an "
+                             "identifier", pline)
+                continue
+            bus = width is not None
+            if width is None:
+                width = 1
+            if isinstance(width, bool) or not isinstance(width, int) or not (
+                1 <= width <= MAX_WIDTH
+            ):
+                self.problem(f"{direction} {name!r} of circuit {cname!r} has width "
+                             f"{width!r}; use a whole number from 1 to {MAX_WIDTH}", pline)
+                continue
+            ports.append(Port(name, direction, width, bus and width > 1 or bus,
+                              self.loc(pline)))
+        return ports
+
+    def read_circuit(self, name: str, spec: _LDict, line: int, top_level=False) -> Module:
+        if not top_level:
+            self.check_keys(spec, _CIRCUIT_KEYS, f"circuit {name!r}")
+        kl = spec.key_lines
+        inputs = self.read_ports(spec.get("inputs"), "input", kl.get("inputs", line), name)
+        outputs = self.read_ports(spec.get("outputs"), "output", kl.get("outputs", line), name)
+        wires = self.read_ports(spec.get("wires"), "wire", kl.get("wires", line), name)
+        instances = []
+        raw_gates = spec.get("gates")
+        if raw_gates is not None and not isinstance(raw_gates, _LList):
+            self.problem(f"'gates' of circuit {name!r} must be a list", kl["gates"])
+        elif raw_gates is not None:
+            for g, gline in zip(raw_gates, raw_gates.item_lines):
+                instances.extend(self.read_gate(g, gline, name))
+        assigns = []
+        raw_assign = spec.get("assign")
+        if raw_assign is not None:
+            if not isinstance(raw_assign, _LDict):
+                self.problem(f"'assign' of circuit {name!r} must be a mapping of "
+                             "target: source", kl["assign"])
+            else:
+                for target, source in raw_assign.items():
+                    aline = raw_assign.key_lines[target]
+                    try:
+                        assigns.append(Assign(parse_expr(target, self.loc(aline), "target"),
+                                              parse_expr(source, self.loc(aline), "source"),
+                                              self.loc(aline)))
+                    except NetlistError as e:
+                        self.problems.append(e)
+        tests = self.read_tests(spec.get("tests"), kl.get("tests", line), name)
+        return Module(name, tuple(inputs), tuple(outputs), tuple(wires), tuple(instances),
+                      tuple(assigns), tuple(tests), self.loc(line))
+
+    def read_tests(self, raw, line: int, cname: str) -> list[TestVector]:
+        if raw is None:
+            return []
+        if not isinstance(raw, _LList):
+            self.problem(f"'tests' of circuit {cname!r} must be a list of mappings "
+                         "port: value", line)
+            return []
+        out = []
+        for item, tline in zip(raw, raw.item_lines):
+            if not isinstance(item, _LDict):
+                self.problem(f"test {item!r} must be a mapping port: value", tline)
+                continue
+            values = []
+            for port, value in item.items():
+                try:
+                    if isinstance(value, bool):
+                        value = int(value)
+                    elif isinstance(value, str):
+                        value = int(value.replace("_", ""), 0)
+                    if not isinstance(value, int) or value < 0:
+                        raise ValueError
+                except ValueError:
+                    self.problem(f"test value {value!r} for {port!r} is not a whole number "
+                                 "(decimal, 0b... or 0x...)", item.key_lines[port])
+                    continue
+                values.append((str(port), value))
+            out.append(TestVector(tuple(values), self.loc(tline)))
+        return out
+
+    def read_gate(self, g, line: int, cname: str) -> list[Instance]:
+        if not isinstance(g, _LDict):
+            self.problem(f"gate {g!r} in circuit {cname!r} must be a mapping with 'name', "
+                         "'type' and connections", line)
+            return []
+        self.check_keys(g, _GATE_KEYS, "gate")
+        name, gtype = g.get("name"), g.get("type")
+        if not isinstance(name, str) or not _IDENT.match(name):
+            self.problem(f"gate in circuit {cname!r} needs a 'name' that is an identifier "
+                         f"(got {name!r})", line)
+            return []
+        if not isinstance(gtype, str) or not gtype:
+            self.problem(f"gate {name!r} needs a 'type' (a primitive such as AND, or a "
+                         "circuit name)", line)
+            return []
+        has_pos = "in" in g or "out" in g
+        if has_pos and "ports" in g:
+            self.problem(f"gate {name!r} has both 'in'/'out' and 'ports'; primitives "
+                         "connect by position ('in', 'out'), circuits by port name "
+                         "('ports')", line)
+            return []
+        repeat = g.get("repeat")
+        if repeat is None and "chain" in g:
+            self.problem(f"gate {name!r}: 'chain' needs 'repeat'", line)
+            return []
+        if repeat is not None:
+            if isinstance(repeat, bool) or not isinstance(repeat, int) or not (
+                1 <= repeat <= MAX_REPEAT
+            ):
+                self.problem(f"gate {name!r}: 'repeat' is {repeat!r}; use a whole number "
+                             f"from 1 to {MAX_REPEAT}", g.key_lines["repeat"])
+                return []
+        try:
+            if repeat is None:
+                return [self._instance(name, gtype, g, line, None)]
+            return self._repeat(name, gtype, g, line, repeat)
+        except NetlistError as e:
+            self.problems.append(e)
+            return []
+
+    def _instance(self, name, gtype, g, line, i) -> Instance:
+        loc = self.loc(line)
+        if "ports" in g:
+            raw = g["ports"]
+            if not isinstance(raw, _LDict):
+                raise NetlistError(f"gate {name!r}: 'ports' must be a mapping of port "
+                                   "name to net", loc)
+            ports = tuple(
+                (str(p), parse_expr(_subst(v, i, loc), loc, f"connection of port {p!r}"))
+                for p, v in raw.items()
+            )
+            return Instance(name, gtype, ports=ports, loc=loc)
+        ins = _as_list(g.get("in", []))
+        outs = _as_list(g.get("out", []))
+        return Instance(
+            name,
+            gtype,
+            inputs=tuple(parse_expr(_subst(v, i, loc), loc, "input") for v in ins),
+            outputs=tuple(parse_expr(_subst(v, i, loc), loc, "output") for v in outs),
+            loc=loc,
+        )
+
+    def _repeat(self, name, gtype, g, line, count) -> list[Instance]:
+        """``repeat: N`` makes name0..name{N-1}, with ``{i}`` (and ``{i+1}``...)
+        substituted in connections; ``chain: {out: in}`` links copy i's output
+        port to copy i+1's input port, the first copy's input and the last
+        copy's output taking the connections given in ``ports``."""
+        loc = self.loc(line)
+        chain = g.get("chain") or {}
+        if not isinstance(chain, dict):
+            raise NetlistError(f"gate {name!r}: 'chain' must be a mapping output_port: "
+                               "input_port, such as {cout: cin}", loc)
+        if chain and "ports" not in g:
+            raise NetlistError(f"gate {name!r}: 'chain' links ports by name, so the gate "
+                               "must connect with 'ports'", loc)
+        copies = []
+        for i in range(count):
+            inst = self._instance(f"{name}{i}", gtype, g, line, i)
+            if chain:
+                conns = dict(inst.ports)
+                for out_port, in_port in chain.items():
+                    link = lambda j: Bits(f"{name}{j}.{out_port}")  # noqa: E731
+                    if i > 0:
+                        conns[in_port] = link(i - 1)
+                    if i < count - 1:
+                        conns[out_port] = link(i)
+                inst = Instance(inst.name, gtype, ports=tuple(conns.items()), loc=loc)
+            copies.append(inst)
+        return copies
+
+
+def _as_list(v):
+    return list(v) if isinstance(v, list) else [v]
+
+
+_SUBST = re.compile(r"\{([^{}]*)\}")
+_ARITH = re.compile(r"^\s*i\s*(?:([-+*])\s*(\d+))?\s*$|^\s*(\d+)\s*([-+*])\s*i\s*$")
+
+
+def _subst(v, i, loc):
+    """Replace ``{i}``, ``{i+1}``, ``{2*i}``... by numbers in a connection."""
+    if not isinstance(v, str) or "{" not in v:
+        if isinstance(v, list):
+            return [_subst(x, i, loc) for x in v]
+        return v
+    if i is None:
+        raise NetlistError(f"connection {v!r} uses '{{...}}', which only a gate with "
+                           "'repeat' can substitute", loc)
+
+    def one(m):
+        a = _ARITH.match(m.group(1))
+        if not a:
+            raise NetlistError(f"cannot substitute {m.group(0)!r} in {v!r}; write {{i}}, "
+                               "{i+1}, {i-1} or {2*i}", loc)
+        op, n = (a.group(1), a.group(2)) if a.group(3) is None else (a.group(4), a.group(3))
+        n = int(n) if n else 0
+        val = {"+": i + n, "-": i - n, "*": i * n, None: i}[op]
+        if val < 0:
+            raise NetlistError(f"{m.group(0)!r} in {v!r} is negative for i={i}", loc)
+        return str(val)
+
+    return _SUBST.sub(one, v)
+
+
+# -------------------------------------------------------------------- entry
+def _display(path: Path) -> str:
+    return str(path)
+
+
+def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = ()) -> Design:
+    """Read a YAML netlist file and the files it imports.
+
+    Raises
+    ------
+    CircuitError
+        With ``file:line`` for every problem found (a :class:`ValidationError`
+        when there are several).
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise NetlistError(f"no such file; check the path", Loc(str(path))) from None
+    except IsADirectoryError:
+        raise NetlistError("is a directory; give a netlist file", Loc(str(path))) from None
+    except UnicodeDecodeError as e:
+        line = text_line_of_byte(path, e.start)
+        raise NetlistError("is not UTF-8 text; save the netlist as UTF-8",
+                           Loc(str(path), line)) from None
+    except OSError as e:
+        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    return loads_yaml(text, str(path), _stack)
+
+
+def text_line_of_byte(path: Path, offset: int) -> int:
+    return path.read_bytes()[:offset].count(b"\n") + 1
+
+
+def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = ()) -> Design:
+    """Read a YAML netlist from a string; imports resolve relative to ``file``."""
+    key = os.path.realpath(file) if file != "<string>" else file
+    if key in _stack:
+        cycle = " -> ".join([Path(s).name for s in _stack[_stack.index(key):]]
+                            + [Path(file).name])
+        raise NetlistError(f"import cycle: {cycle}; a file cannot import itself, even "
+                           "through others", Loc(file))
+    if len(_stack) > MAX_IMPORT_DEPTH:
+        raise NetlistError(f"imports nest deeper than {MAX_IMPORT_DEPTH} files", Loc(file))
+    data = _parse_yaml(text, file)
+    reader = _Reader(file, _stack + (key,))
+    default_name = re.sub(r"\W", "_", Path(file).stem) or "top"
+    if default_name[0].isdigit():
+        default_name = "c_" + default_name
+    modules, primitives, prim_locs, top, imports = reader.read_file(data, default_name)
+
+    base = Path(file).parent
+    for rel, line in imports:
+        target = base / rel
+        try:
+            sub = load_yaml(target, _stack + (key,))
+        except ValidationError as e:
+            reader.problems.extend(e.problems)
+            continue
+        except CircuitError as e:
+            if e.loc is not None and e.loc.file == str(target) and e.loc.line is None:
+                reader.problems.append(NetlistError(f"import {rel!r}: {e.message}",
+                                                    Loc(file, line)))
+            else:
+                reader.problems.append(e)
+            continue
+        for name, mod in sub.modules.items():
+            if name in modules and modules[name] is not mod:
+                reader.problem(f"circuit {name!r} from {rel!r} clashes with a circuit of "
+                               "the same name here; rename one", line)
+            else:
+                modules[name] = mod
+        for name, tt in sub.primitives.items():
+            if name in primitives and primitives[name] != tt:
+                reader.problem(f"primitive {name!r} from {rel!r} clashes with a different "
+                               "primitive of the same name here; rename one", line)
+            else:
+                primitives[name] = tt
+                prim_locs.setdefault(name, sub.primitive_locs.get(name, Loc(str(target))))
+
+    if reader.problems:
+        raise ValidationError(reader.problems)
+    if top is None:
+        local = [n for n in modules if modules[n].loc and modules[n].loc.file == file]
+        if len(local) == 1:
+            top = local[0]
+        else:
+            options = ", ".join(local) or "none defined here"
+            raise NetlistError(f"no top circuit; add 'top: NAME' (circuits: {options})",
+                               Loc(file, 1))
+    if top not in modules:
+        hint = suggest(str(top), modules)
+        dym = f" (did you mean {hint!r}?)" if hint else ""
+        raise NetlistError(f"top circuit {top!r} is not defined{dym}",
+                           Loc(file, data.key_lines.get("top", 1)))
+    return Design(top, modules, primitives, prim_locs, file)
+
