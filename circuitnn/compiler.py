@@ -192,9 +192,10 @@ class _Checker:
             return self.design.primitives[type_name]
         return resolve(type_name, n_inputs)
 
-    def known_types(self) -> list[str]:
+    def known_types(self, exclude: str | None = None) -> list[str]:
         fams = ["BUF", "NOT", "AND", "OR", "NAND", "NOR", "XOR", "XNOR", "MUX2", "MAJ3"]
-        return sorted(set(self.design.modules) | set(self.design.primitives)) + fams
+        own = (set(self.design.modules) | set(self.design.primitives)) - {exclude}
+        return sorted(own) + fams
 
     # nets
     def nets_of(self, mod: Module) -> dict[str, _Net]:
@@ -275,7 +276,16 @@ class _Checker:
         readers: set[tuple[str, int]] = set()
         names: dict[str, Loc | None] = {}
 
-        def drive(expr, who: str, loc):
+        def drive(expr, who: str, loc, quiet: bool = False):
+            if quiet:
+                # a gate that is already wrong still drives its outputs, so that
+                # one mistake is reported once, not again as undriven nets
+                for b in _bits_refs(expr):
+                    if b.net in nets:
+                        lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
+                        for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
+                            drivers.setdefault((b.net, i), who)
+                return
             if isinstance(expr, Const) or (
                 isinstance(expr, Concat) and any(isinstance(p, Const) for p in expr.parts)
             ):
@@ -317,41 +327,52 @@ class _Checker:
             if inst.type in self.design.modules:
                 self.check_instance(mod, inst, nets, drive, read)
                 continue
-            if inst.ports:
-                if self.primitive(inst.type, len(inst.ports)) is not None or family_fanins(
-                        inst.type):
-                    self.err(f"{who} connects the primitive {inst.type!r} by port name; "
-                             "connect primitives by position with 'in' and 'out'", inst.loc)
-                else:
-                    self.unknown_type(inst)
-                continue
-            in_w = [self.width(e, nets, inst.loc, f"{who} input") for e in inst.inputs]
-            out_w = [self.width(e, nets, inst.loc, f"{who} output") for e in inst.outputs]
-            if None in in_w or None in out_w:
-                continue
-            n_in, n_out = sum(in_w), sum(out_w)
-            tt = self.primitive(inst.type, n_in)
-            if tt is None:
-                fanins = family_fanins(inst.type)
-                if fanins is not None:
-                    self.err(f"{who} has {n_in} input{'s' if n_in != 1 else ''}; "
-                             f"{inst.type.upper()} takes {_range_text(fanins)}", inst.loc)
-                else:
-                    self.unknown_type(inst)
-                continue
-            if n_in != tt.n_inputs:
-                self.err(f"{who} ({tt.name or inst.type}) has {n_in} input"
-                         f"{'s' if n_in != 1 else ''}; it takes {tt.n_inputs} "
-                         f"({', '.join(tt.inputs)})", inst.loc)
-            if n_out != tt.n_outputs:
-                self.err(f"{who} ({tt.name or inst.type}) has {n_out} output"
-                         f"{'s' if n_out != 1 else ''}; it gives {tt.n_outputs} "
-                         f"({', '.join(tt.outputs)})", inst.loc)
-            for e in inst.inputs:
-                read(e)
-            for e in inst.outputs:
-                drive(e, who, inst.loc)
+            n_errors = len(self.problems)
+            self.check_primitive(inst, nets, drive, read, mod.name)
+            if len(self.problems) > n_errors:
+                for e in inst.outputs:
+                    drive(e, who, inst.loc, quiet=True)
+        self.check_assigns(mod, nets, drive, read)
+        self.check_drivers(mod, nets, drivers, readers)
 
+    def check_primitive(self, inst: Instance, nets, drive, read, mod_name: str) -> None:
+        who = f"gate {inst.name!r}"
+        if inst.ports:
+            if self.primitive(inst.type, len(inst.ports)) is not None or family_fanins(
+                    inst.type):
+                self.err(f"{who} connects the primitive {inst.type!r} by port name; "
+                         "connect primitives by position with 'in' and 'out'", inst.loc)
+            else:
+                self.unknown_type(inst, mod_name)
+            return
+        in_w = [self.width(e, nets, inst.loc, f"{who} input") for e in inst.inputs]
+        out_w = [self.width(e, nets, inst.loc, f"{who} output") for e in inst.outputs]
+        if None in in_w or None in out_w:
+            return
+        n_in, n_out = sum(in_w), sum(out_w)
+        tt = self.primitive(inst.type, n_in)
+        if tt is None:
+            fanins = family_fanins(inst.type)
+            if fanins is not None:
+                self.err(f"{who} has {n_in} input{'s' if n_in != 1 else ''}; "
+                         f"{inst.type.upper()} takes {_range_text(fanins)}", inst.loc)
+            else:
+                self.unknown_type(inst, mod_name)
+            return
+        if n_in != tt.n_inputs:
+            self.err(f"{who} ({tt.name or inst.type}) has {n_in} input"
+                     f"{'s' if n_in != 1 else ''}; it takes {tt.n_inputs} "
+                     f"({', '.join(tt.inputs)})", inst.loc)
+        if n_out != tt.n_outputs:
+            self.err(f"{who} ({tt.name or inst.type}) has {n_out} output"
+                     f"{'s' if n_out != 1 else ''}; it gives {tt.n_outputs} "
+                     f"({', '.join(tt.outputs)})", inst.loc)
+        for e in inst.inputs:
+            read(e)
+        for e in inst.outputs:
+            drive(e, who, inst.loc)
+
+    def check_assigns(self, mod, nets, drive, read) -> None:
         for a in mod.assigns:
             tw = self.width(a.target, nets, a.loc, "assign target")
             sw = self.width(a.source, nets, a.loc, "assign source", tw)
@@ -362,6 +383,8 @@ class _Checker:
             read(a.source)
             drive(a.target, f"assign to {_fmt(a.target)!r}", a.loc)
 
+    def check_drivers(self, mod, nets, drivers, readers) -> None:
+        inputs = {p.name for p in mod.inputs}
         for p in mod.outputs:
             for i in range(p.width):
                 readers.add((p.name, i))
@@ -419,8 +442,8 @@ class _Checker:
                      f"{', '.join(map(repr, missing))} of circuit {inst.type!r} "
                      f"{'are' if len(missing) > 1 else 'is'} not connected", inst.loc)
 
-    def unknown_type(self, inst: Instance) -> None:
-        known = self.known_types()
+    def unknown_type(self, inst: Instance, mod_name: str) -> None:
+        known = self.known_types(exclude=mod_name)
         hint = suggest(inst.type, known)
         dym = f" (did you mean {hint!r}?)" if hint else ""
         self.err(f"gate {inst.name!r} has unknown type {inst.type!r}{dym}; known types are "

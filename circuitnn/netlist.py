@@ -33,7 +33,7 @@ from .truthtable import TruthTable
 __all__ = ["load_yaml", "loads_yaml", "ALIAS_BUDGET", "MAX_REPEAT", "MAX_IMPORT_DEPTH"]
 
 #: YAML aliases allowed in one file; more is refused (alias bombs).
-ALIAS_BUDGET = 100
+ALIAS_BUDGET = 64
 #: The largest ``repeat`` count of one gate entry.
 MAX_REPEAT = 1_000_000
 #: Imports nested deeper than this are refused.
@@ -167,7 +167,7 @@ class _Reader:
                                self.loc(1))
         if not isinstance(data, _LDict):
             raise NetlistError(
-                f"the file holds a {type(data).__name__}; a netlist is a mapping with "
+                f"the file holds a {_kind(data)}; a netlist is a mapping with "
                 "keys such as 'inputs', 'outputs' and 'gates'",
                 self.loc(getattr(data, "line", 1)),
             )
@@ -280,7 +280,7 @@ class _Reader:
                                  "mapping of output names to strings",
                                  spec.key_lines["expr"])
                     return None
-                return TruthTable.from_expr(expr, inputs=ins, name=name)
+                return TruthTable.from_expr(expr, inputs=ins).renamed(name=name)
             if "rows" in spec:
                 outs = self._name_list(outs_raw, f"primitive {name!r} outputs", line)
                 if ins is None or outs is None:
@@ -292,7 +292,7 @@ class _Reader:
                     self.problem(f"primitive {name!r}: 'rows' must be a list like "
                                  "['00 0', '01 1', ...]", spec.key_lines["rows"])
                     return None
-                return TruthTable.from_rows(ins, outs, rows, name=name)
+                return TruthTable.from_rows(ins, outs, rows).renamed(name=name)
             self.problem(f"primitive {name!r} needs 'rows' (a truth table) or 'expr' "
                          "(a boolean expression)", line)
         except TruthTableError as e:
@@ -506,6 +506,10 @@ class _Reader:
                 inst = Instance(inst.name, gtype, ports=tuple(conns.items()), loc=loc)
             copies.append(inst)
         return copies
+
+
+def _kind(v) -> str:
+    return {_LList: "list", _LDict: "mapping", str: "string"}.get(type(v), type(v).__name__)
 
 
 def _as_list(v):
