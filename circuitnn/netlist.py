@@ -342,7 +342,6 @@ class _Reader:
                 self.problem(f"{direction} name {name!r} of circuit {cname!r} is not an "
                              "identifier", pline)
                 continue
-            bus = width is not None
             if width is None:
                 width = 1
             if isinstance(width, bool) or not isinstance(width, int) or not (
@@ -351,7 +350,7 @@ class _Reader:
                 self.problem(f"{direction} {name!r} of circuit {cname!r} has width "
                              f"{width!r}; use a whole number from 1 to {MAX_WIDTH}", pline)
                 continue
-            ports.append(Port(name, direction, width, bus and width > 1 or bus,
+            ports.append(Port(name, direction, width, width > 1,
                               self.loc(pline)))
         return ports
 

@@ -91,7 +91,7 @@ class TruthTable:
                 f"for {k} inputs and {m} outputs"
             )
         if table.size and not np.isin(table, (0, 1)).all():
-            bad = table[~np.isin(table, (0, 1))].flat[0]
+            bad = table[~np.isin(table, (0, 1))].flat[0].item()
             raise TruthTableError(f"{label}: value {bad!r} is not 0 or 1")
         table = table.astype(np.uint8)
         table.flags.writeable = False
