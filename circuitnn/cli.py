@@ -307,6 +307,27 @@ def cmd_models(args) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------- bench
+def cmd_bench(args) -> int:
+    from .bench import measure, peak_rss_mb
+
+    circuit = _load(args)
+    sim = _simulator(args, circuit)
+    repeats = args.repeats if args.repeats is not None else (3 if args.vectors <= 100_000 else 1)
+    row = measure(circuit, sim.nets, args.vectors, repeats=repeats, seed=args.seed,
+                  mode=args.mode, neural=sim.engine)
+    print(f"{circuit.name}: {len(circuit.gates):,} gates, depth {circuit.depth}, "
+          f"{args.vectors:,} random vectors, median of {repeats}")
+    print(f"  {'engine':<34} {'seconds':>10} {'gate-evals/s':>14}")
+    print(f"  {'neural (' + args.mode + ', float32)':<34} {row.neural_s:>10.4f} "
+          f"{row.neural_rate:>14,.0f}")
+    print(f"  {'exact reference (bit-packed)':<34} {row.exact_s:>10.4f} "
+          f"{row.exact_rate:>14,.0f}")
+    print(f"  neural/exact time ratio: {row.ratio:.1f}x")
+    print(f"  peak RSS: {peak_rss_mb():.0f} MiB")
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -373,13 +394,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--clear", action="store_true", help="remove every model")
     m.set_defaults(func=cmd_models)
 
-    for extra in EXTRA_COMMANDS:
-        extra(sub, common, circ, mode)
+    b = sub.add_parser("bench", parents=[common, circ, mode],
+                       help="measure neural and exact throughput side by side")
+    b.add_argument("--vectors", type=int, default=10_000, metavar="N",
+                   help="random vectors per run (default 10000)")
+    b.add_argument("--repeats", type=int, metavar="R", help="runs per engine (median)")
+    b.add_argument("--seed", type=int, default=0)
+    b.set_defaults(func=cmd_bench)
+
+    from .formats.commands import add_commands
+
+    add_commands(sub, common, circ, mode)
     return p
-
-
-#: Functions ``(subparsers, common, circuit, mode)`` adding more commands.
-EXTRA_COMMANDS: list = []
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -1,0 +1,470 @@
+"""What the netlist importers share: port naming, net naming, and turning
+arbitrary boolean functions (BLIF covers, Yosys LUTs) into deduplicated
+truth-table primitives.
+
+Port naming
+-----------
+Module port names must be identifiers (``[A-Za-z_][A-Za-z0-9_]*``) because
+the CLI's CSV headers use them.  Imported names are mapped as follows:
+
+* bits named ``x[i]`` form a bus port ``x`` with bit ``i``, when the indices
+  of ``x`` in that direction are exactly ``0..w-1``; otherwise each bit
+  becomes a scalar port ``x_i``;
+* any other character outside ``[A-Za-z0-9_]`` becomes ``_``, and a name
+  starting with a digit gets an ``N`` in front (ISCAS ``22`` -> ``N22``);
+* an output whose name is also an input (a pass-through) becomes
+  ``<name>_out``, connected to the input by an assignment;
+* a name that is still taken gets ``_2``, ``_3``... appended.
+
+Messages from the importers name the original signal.  Internal nets keep
+their original names unless they contain white space or ``[ ]`` or clash with
+a port; then they are renamed the same way.
+
+Functions as primitives
+-----------------------
+:class:`PrimitiveLibrary` gives every distinct function one primitive.  A
+function is first reduced to the inputs it depends on (a constant becomes an
+assignment, no gate).  A function equal to a standard gate under some order
+of its inputs uses that gate (``AND2``, ``MUX2``...).  Otherwise it is named
+``LUT<k>_<hex>`` (bit ``r`` of the hex number is the output for input row
+``r``, first input most significant) for up to 6 inputs, ``LUT<k>_<digest>``
+above; up to 5 inputs the pins are put in the order giving the smallest
+table, so functions that differ only by input order share one primitive.
+
+Functions of more than :data:`~circuitnn.primitives.MAX_PRIMITIVE_INPUTS`
+inputs are never one primitive; see :func:`emit_cover`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import CircuitError, Loc, NetlistError, ValidationError
+from ..primitives import MAX_PRIMITIVE_INPUTS, STANDARD
+from ..records import Assign, Bits, Const, Design, Expr, Instance, Module, Port
+from ..truthtable import TruthTable, input_matrix
+
+__all__ = [
+    "ModuleBuilder",
+    "PrimitiveLibrary",
+    "emit_cover",
+    "emit_function",
+    "identifier",
+    "module_name",
+    "raise_problems",
+    "reduce_tree",
+]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BUSBIT = re.compile(r"^(.+)\[(\d+)\]$")
+_PIN_NAMES = "abcdefghij"
+#: Up to this many inputs, pin orders are canonicalised (k! permutations).
+_PERMUTE_MAX = 5
+#: Widest gate of each family used when a tree is built.
+_FAMILY_MAX = {"AND": 9, "OR": 9, "XOR": 4}
+_INVERTED = {"AND": "NAND", "OR": "NOR", "XOR": "XNOR"}
+
+
+def identifier(name: str) -> str:
+    """A legal identifier for any name: odd characters become ``_`` and a
+    leading digit gets ``N`` in front.
+
+    Examples
+    --------
+    >>> identifier("22"), identifier("a.b$c"), identifier("G1gat")
+    ('N22', 'a_b_c', 'G1gat')
+    """
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not s:
+        return "n"
+    return "N" + s if s[0].isdigit() else s
+
+
+def module_name(name: str) -> str:
+    """A legal circuit name (the YAML reader's rule: ``c_`` before a digit).
+
+    Examples
+    --------
+    >>> module_name("6288"), module_name("top")
+    ('c_6288', 'top')
+    """
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name) or "top"
+    return "c_" + s if s[0].isdigit() else s
+
+
+def raise_problems(problems: list[CircuitError]) -> None:
+    """Raise the one problem found, or all of them together."""
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _uniq(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        taken.add(name)
+        return name
+    i = 2
+    while f"{name}_{i}" in taken:
+        i += 1
+    taken.add(f"{name}_{i}")
+    return f"{name}_{i}"
+
+
+# ------------------------------------------------------------- primitives
+@dataclass
+class PrimitiveLibrary:
+    """The design-wide set of truth-table primitives, one per function."""
+
+    primitives: dict[str, TruthTable] = field(default_factory=dict)
+    locs: dict[str, Loc] = field(default_factory=dict)
+    _by_table: dict[tuple[int, bytes], str] = field(default_factory=dict)
+    _cache: dict[tuple[int, bytes], tuple[str, tuple[int, ...]]] = field(
+        default_factory=dict)
+
+    def __post_init__(self):
+        for name, tt in STANDARD.items():
+            self._by_table.setdefault((tt.n_inputs, tt.table[:, 0].tobytes()), name)
+
+    def gate_for(self, column: np.ndarray, hint: str | None = None,
+                 loc: Loc | None = None) -> tuple[str, tuple[int, ...]]:
+        """The primitive computing ``column`` (``2**k`` output bits, row ``r``
+        for the inputs spelling ``r`` MSB first) and the pin order: pin ``j``
+        of the primitive reads input ``perm[j]``."""
+        column = np.ascontiguousarray(column, dtype=np.uint8)
+        k = int(column.size).bit_length() - 1
+        key = (k, column.tobytes())
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        cube = column.reshape((2,) * k) if k else column
+        perms = (list(itertools.permutations(range(k))) if k <= _PERMUTE_MAX
+                 else [tuple(range(k))])
+        tables = [(np.ascontiguousarray(cube.transpose(p)).ravel().tobytes(), p)
+                  for p in perms]
+        for tbytes, p in tables:
+            name = self._by_table.get((k, tbytes))
+            if name is not None:
+                self._cache[key] = (name, p)
+                return name, p
+        if hint is not None:
+            tbytes, p = key[1], tuple(range(k))
+            name = hint
+        else:
+            tbytes, p = min(tables)
+            bits = np.frombuffer(tbytes, dtype=np.uint8)
+            if k <= 6:
+                value = int("".join(map(str, bits[::-1])), 2)
+                name = f"LUT{k}_{value:0{max(1, 2**k // 4)}x}"
+            else:
+                name = None
+        table = np.frombuffer(tbytes, dtype=np.uint8).reshape(-1, 1)
+        tt = TruthTable(tuple(_PIN_NAMES[:k]), ("y",), table.copy())
+        if name is None:
+            name = f"LUT{k}_{tt.digest[:8]}"
+        tt = tt.renamed(name=name)
+        self.primitives[name] = tt
+        if loc is not None:
+            self.locs[name] = loc
+        self._by_table[(k, tbytes)] = name
+        self._cache[key] = (name, p)
+        return name, p
+
+
+# ---------------------------------------------------------------- modules
+class ModuleBuilder:
+    """Collects one module's ports, gates and assignments.
+
+    Nets are named by their original (imported) names; :meth:`net` gives the
+    expression for one, a port bit or an internal net.
+    """
+
+    def __init__(self, name: str, file: str | None, loc: Loc | None = None):
+        self.name = name
+        self.file = file
+        self.loc = loc
+        self.inputs: list[Port] = []
+        self.outputs: list[Port] = []
+        self.instances: list[Instance] = []
+        self.assigns: list[Assign] = []
+        self.problems: list[CircuitError] = []
+        self._nets: dict[str, Expr] = {}
+        self._net_names: set[str] = set()
+        self._inst_names: set[str] = set()
+        self._fresh = 0
+        #: original port-bit name -> (port name, bit index or None)
+        self.port_bits: dict[str, tuple[str, int | None]] = {}
+        self._out_claims: dict[str, Expr] = {}
+
+    # ports
+    def set_ports(self, inputs: list[tuple[str, Loc]], outputs: list[tuple[str, Loc]]):
+        """Declare the ports from original bit names in file order."""
+        taken: set[str] = set()
+        in_ports = self._group(inputs, "input", taken)
+        in_names = {orig for orig, _ in inputs}
+        out_ports = self._group(outputs, "output", taken)
+        for port, bits in in_ports:
+            self.inputs.append(port)
+            for i, orig in enumerate(bits):
+                ref = Bits(port.name, i, i) if port.bus else Bits(port.name)
+                self._nets[orig] = ref
+                self.port_bits[orig] = (port.name, i if port.bus else None)
+        for port, bits in out_ports:
+            self.outputs.append(port)
+            for i, orig in enumerate(bits):
+                ref = Bits(port.name, i, i) if port.bus else Bits(port.name)
+                self.port_bits.setdefault(orig, (port.name, i if port.bus else None))
+                if orig in in_names or orig in self._out_claims:
+                    # a pass-through, or a signal that is two outputs: copy it
+                    self.assigns.append(Assign(ref, self._out_claims.get(orig)
+                                               or self._nets[orig], port.loc))
+                else:
+                    self._out_claims[orig] = ref
+                    self._nets[orig] = ref
+        self._net_names = set(taken)
+
+    def _group(self, bits: list[tuple[str, Loc]], direction: str, taken: set[str]):
+        seen: dict[str, Loc] = {}
+        buses: dict[str, dict[int, str]] = {}
+        for orig, loc in bits:
+            if orig in seen:
+                first = seen[orig]
+                self.problems.append(NetlistError(
+                    f"{direction} {orig!r} is declared twice (first on line {first.line}); "
+                    f"declare each {direction} once", loc))
+                continue
+            seen[orig] = loc
+            m = _BUSBIT.match(orig)
+            if m:
+                buses.setdefault(m.group(1), {})
+                if int(m.group(2)) in buses[m.group(1)]:
+                    buses[m.group(1)][-1] = orig  # duplicate index: no bus
+                buses[m.group(1)][int(m.group(2))] = orig
+        good = {base for base, idx in buses.items()
+                if sorted(idx) == list(range(len(idx)))
+                and _IDENT.match(identifier(base)) and base not in seen}
+        ports, done = [], set()
+        for orig, loc in seen.items():
+            m = _BUSBIT.match(orig)
+            if m and m.group(1) in good:
+                base = m.group(1)
+                if base in done:
+                    continue
+                done.add(base)
+                name = self._port_name(identifier(base), direction, taken)
+                idx = buses[base]
+                ports.append((Port(name, direction, len(idx), True, loc),
+                              [idx[i] for i in range(len(idx))]))
+            else:
+                base = orig
+                if m:
+                    base = f"{m.group(1)}_{m.group(2)}"
+                name = self._port_name(identifier(base), direction, taken)
+                ports.append((Port(name, direction, 1, False, loc), [orig]))
+        return ports
+
+    @staticmethod
+    def _port_name(name: str, direction: str, taken: set[str]) -> str:
+        if direction == "output" and name in taken:
+            name = f"{name}_out"
+        return _uniq(name, taken)
+
+    # nets
+    def net(self, orig: str) -> Expr:
+        """The expression of the net originally called ``orig``."""
+        ref = self._nets.get(orig)
+        if ref is None:
+            name = orig
+            if re.search(r"[\s\[\]]", name):
+                name = re.sub(r"\[(\d+)\]$", r"_\1", name)
+                name = re.sub(r"[\s\[\]]", "_", name)
+            ref = Bits(_uniq(name, self._net_names))
+            self._nets[orig] = ref
+        return ref
+
+    def fresh(self, hint: str) -> Bits:
+        """A new internal net."""
+        self._fresh += 1
+        return Bits(_uniq(f"{hint}.t{self._fresh}", self._net_names))
+
+    def instance_name(self, hint: str) -> str:
+        return _uniq(identifier(hint), self._inst_names)
+
+    # contents
+    def gate(self, type_: str, inputs, output: Expr, loc: Loc | None, hint: str) -> None:
+        self.instances.append(Instance(self.instance_name(hint), type_, tuple(inputs),
+                                       (output,), loc=loc))
+
+    def subcircuit(self, type_: str, ports, loc: Loc | None, hint: str) -> None:
+        self.instances.append(Instance(self.instance_name(hint), type_, ports=tuple(ports),
+                                       loc=loc))
+
+    def assign(self, target: Expr, source: Expr, loc: Loc | None) -> None:
+        self.assigns.append(Assign(target, source, loc))
+
+    def build(self) -> Module:
+        return Module(self.name, tuple(self.inputs), tuple(self.outputs), (),
+                      tuple(self.instances), tuple(self.assigns), (), self.loc)
+
+
+def make_design(top: str, modules: dict[str, Module], lib: PrimitiveLibrary,
+                source: str | None) -> Design:
+    """The design of an importer, with the primitives it defined."""
+    return Design(top, modules, dict(lib.primitives), dict(lib.locs), source)
+
+
+# --------------------------------------------------------------- functions
+def emit_function(b: ModuleBuilder, lib: PrimitiveLibrary, inputs: list[Expr],
+                  column: np.ndarray, out: Expr, loc: Loc | None, hint: str,
+                  name_hint: str | None = None) -> None:
+    """Drive ``out`` with the function ``column`` of ``inputs`` (at most
+    :data:`MAX_PRIMITIVE_INPUTS`): drop inputs it does not depend on, then
+    use the library's primitive for what remains (an assignment if nothing
+    does)."""
+    k = len(inputs)
+    cube = np.asarray(column, dtype=np.uint8).reshape((2,) * k) if k else np.asarray(column)
+    keep = []
+    for i in range(k):
+        if (np.take(cube, 0, axis=i) != np.take(cube, 1, axis=i)).any():
+            keep.append(i)
+    for i in reversed(range(k)):
+        if i not in keep:
+            cube = np.take(cube, 0, axis=i)
+    pins = [inputs[i] for i in keep]
+    if not pins:
+        b.assign(out, Const(int(np.asarray(cube).ravel()[0]), 1), loc)
+        return
+    name, perm = lib.gate_for(np.asarray(cube).ravel(),
+                              name_hint if len(keep) == k else None, loc)
+    b.gate(name, [pins[j] for j in perm], out, loc, hint)
+
+
+def reduce_tree(b: ModuleBuilder, family: str, inputs: list[Expr], out: Expr,
+                invert: bool, loc: Loc | None, hint: str) -> None:
+    """``out = family(inputs)`` (inverted if ``invert``) as a tree of standard
+    gates of at most 9 inputs (4 for XOR)."""
+    nets = list(inputs)
+    if len(nets) == 1:
+        b.gate("NOT" if invert else "BUF", nets, out, loc, hint)
+        return
+    width = _FAMILY_MAX[family]
+    while len(nets) > width:
+        nxt = []
+        for lo in range(0, len(nets), width):
+            chunk = nets[lo:lo + width]
+            if len(chunk) == 1:
+                nxt.append(chunk[0])
+                continue
+            t = b.fresh(hint)
+            b.gate(f"{family}{len(chunk)}", chunk, t, loc, f"{hint}_t")
+            nxt.append(t)
+        nets = nxt
+    fam = _INVERTED[family] if invert else family
+    b.gate(f"{fam}{len(nets)}", nets, out, loc, hint)
+
+
+def cover_column(k: int, cubes: list[str], offset: bool) -> np.ndarray:
+    """The ``2**k`` output bits of a cover (``-`` is a don't care)."""
+    rows = input_matrix(k)
+    on = np.zeros(2**k, dtype=bool)
+    for cube in cubes:
+        m = np.ones(2**k, dtype=bool)
+        for i, c in enumerate(cube):
+            if c != "-":
+                m &= rows[:, i] == (c == "1")
+        on |= m
+    return (on ^ offset).astype(np.uint8)
+
+
+def emit_cover(b: ModuleBuilder, lib: PrimitiveLibrary, inputs: list[Expr],
+               cubes: list[str], offset: bool, out: Expr, loc: Loc | None,
+               hint: str) -> None:
+    """Drive ``out`` with a sum of products (``offset``: its complement).
+
+    Inputs that are ``-`` in every cube are dropped first.  A cover of at
+    most ``MAX_PRIMITIVE_INPUTS`` remaining inputs is one primitive.  A wider
+    cover is decomposed: each cube becomes the AND of its literals (one
+    primitive if it has at most ``MAX_PRIMITIVE_INPUTS`` literals, else
+    primitives over chunks of that many literals combined by an AND tree),
+    and the cubes are combined by an OR tree of at most 9-input gates whose
+    last gate is a NOR for an off-set cover.
+    """
+    used = [i for i in range(len(inputs)) if any(c[i] != "-" for c in cubes)]
+    cubes = ["".join(c[i] for i in used) for c in cubes]
+    ins = [inputs[i] for i in used]
+    if len(ins) <= MAX_PRIMITIVE_INPUTS:
+        emit_function(b, lib, ins, cover_column(len(ins), cubes, offset), out, loc, hint)
+        return
+    if any(set(c) <= {"-"} for c in cubes):
+        b.assign(out, Const(0 if offset else 1, 1), loc)
+        return
+
+    def emit_and(cube: str, target: Expr, invert: bool):
+        lits = [(ins[i], c) for i, c in enumerate(cube) if c != "-"]
+        if len(lits) <= MAX_PRIMITIVE_INPUTS:
+            plane = "".join(c for _, c in lits)
+            emit_function(b, lib, [e for e, _ in lits],
+                          cover_column(len(lits), [plane], invert), target, loc, hint)
+            return
+        parts = []
+        for lo in range(0, len(lits), MAX_PRIMITIVE_INPUTS):
+            chunk = lits[lo:lo + MAX_PRIMITIVE_INPUTS]
+            t = b.fresh(hint)
+            plane = "".join(c for _, c in chunk)
+            emit_function(b, lib, [e for e, _ in chunk],
+                          cover_column(len(chunk), [plane], False), t, loc, f"{hint}_c")
+            parts.append(t)
+        reduce_tree(b, "AND", parts, target, invert, loc, hint)
+
+    if len(cubes) == 1:
+        emit_and(cubes[0], out, offset)
+        return
+    terms = []
+    for cube in cubes:
+        t = b.fresh(hint)
+        emit_and(cube, t, False)
+        terms.append(t)
+    reduce_tree(b, "OR", terms, out, offset, loc, hint)
+
+
+# ------------------------------------------------------------ flat writers
+class FlatNames:
+    """Text names for the signals of a flat circuit, for the writers.
+
+    Input signals are written as their port bits (``a[3]``), constants as
+    ``zero``/``one`` texts, a gate output that is an output port bit as that
+    bit (the first such), other signals as unique identifiers made from their
+    names.  Output bits not named so are listed in :attr:`out_assigns`.
+    """
+
+    def __init__(self, circuit, zero: str = "0", one: str = "1",
+                 port=lambda name: name, reserved=frozenset()):
+        taken = {p.name for p in circuit.inputs + circuit.outputs} | set(reserved)
+        self.text: dict[int, str] = {0: zero, 1: one}
+        for p in circuit.inputs:
+            for i, s in enumerate(p.signals):
+                self.text[s] = f"{port(p.name)}[{i}]" if p.bus else port(p.name)
+        driven = {s for g in circuit.gates for s in g.outputs}
+        self.out_assigns: list[tuple[str, int]] = []
+        for p in circuit.outputs:
+            for i, s in enumerate(p.signals):
+                bit = f"{port(p.name)}[{i}]" if p.bus else port(p.name)
+                if s in driven and s not in self.text:
+                    self.text[s] = bit
+                else:
+                    self.out_assigns.append((bit, s))
+        self.wires: list[str] = []
+        for g in circuit.gates:
+            for s in g.outputs:
+                if s not in self.text:
+                    name = _uniq(identifier(circuit.signal_names[s]), taken)
+                    self.text[s] = name
+                    self.wires.append(name)
+        self.gate_names: list[str] = []
+        gtaken: set[str] = set()
+        for g in circuit.gates:
+            self.gate_names.append(_uniq(identifier(g.name), gtaken))

@@ -1,0 +1,156 @@
+"""The ISCAS ``.bench`` format: text -> :class:`~circuitnn.records.Design`.
+
+Both common dialects are read: keywords in any case (``nand``, ``NAND``),
+``BUF`` and ``BUFF``, numeric signal names, ``#`` comments, CRLF line ends,
+blank lines, and gates in any order.  Gate types: ``AND OR NAND NOR`` of any
+fan-in (1 input is a buffer or inverter; more than 9 becomes a tree of
+standard gates), ``XOR XNOR`` (``NXOR``) of any fan-in (read as odd / even
+parity, a tree of gates of at most 4 inputs above 4), ``NOT`` (``INV``),
+``BUF`` (``BUFF``) with one input, and ABC's ``MUX(s, x1, x0)`` = ``s ? x1 :
+x0``.  Flip-flops (``DFF``...) are refused: circuitnn is combinational.
+
+Port names follow :mod:`circuitnn.formats._common`: ``22`` -> ``N22``,
+``x[0] x[1]...`` -> bus ``x``, a pass-through output ``G339`` -> ``G339_out``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..errors import Loc, NetlistError
+from ..records import Design
+from ._common import (
+    ModuleBuilder,
+    PrimitiveLibrary,
+    make_design,
+    module_name,
+    raise_problems,
+    reduce_tree,
+)
+
+__all__ = ["read_bench", "reads_bench"]
+
+_NAME = r"[^\s(),=#]+"
+_PORT = re.compile(rf"^(INPUT|OUTPUT)\s*\(\s*({_NAME})\s*\)$", re.IGNORECASE)
+_GATE = re.compile(rf"^({_NAME})\s*=\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)$")
+_ARG = re.compile(rf"^{_NAME}$")
+_SEQUENTIAL = re.compile(r"^(DFF\w*|LATCH\w*|FF\w*)$", re.IGNORECASE)
+_KNOWN = "AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF (BUFF), MUX"
+
+
+def read_bench(path: str | os.PathLike, top: str | None = None) -> Design:
+    """Read an ISCAS ``.bench`` file.
+
+    ``top`` is accepted for a uniform reader signature; a ``.bench`` file
+    holds one circuit, named after the file.
+
+    Examples
+    --------
+    >>> from circuitnn import compile_design
+    >>> compile_design(read_bench("data/benchmarks/iscas85/c17.bench"))
+    Circuit(c17: 5 in, 2 out, 6 gates, depth 3)
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise NetlistError("no such file; check the path", Loc(str(path))) from None
+    except OSError as e:
+        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    return reads_bench(text, str(path), module_name(path.stem))
+
+
+def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Design:
+    """Read ``.bench`` text.
+
+    Examples
+    --------
+    >>> d = reads_bench("INPUT(1)\\nINPUT(2)\\nOUTPUT(3)\\n3 = nand(1, 2)\\n")
+    >>> [p.name for p in d.top_module.ports]
+    ['N1', 'N2', 'N3']
+    """
+    problems: list = []
+    inputs: list[tuple[str, Loc]] = []
+    outputs: list[tuple[str, Loc]] = []
+    gates: list[tuple[str, str, list[str], Loc]] = []
+    driven: dict[str, Loc] = {}
+    for line_no, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        loc = Loc(file, line_no)
+        m = _PORT.match(line)
+        if m:
+            (inputs if m.group(1).upper() == "INPUT" else outputs).append((m.group(2), loc))
+            continue
+        m = _GATE.match(line)
+        if not m:
+            problems.append(NetlistError(
+                f"cannot read {line!r}; a .bench line is INPUT(name), OUTPUT(name) or "
+                "name = TYPE(input, input, ...)", loc))
+            continue
+        out, kind, args = m.group(1), m.group(2).upper(), m.group(3)
+        ins = [a.strip() for a in args.split(",")]
+        if _SEQUENTIAL.match(kind):
+            problems.append(NetlistError(
+                f"not supported: sequential element {m.group(2)} driving {out!r}; circuitnn "
+                "evaluates combinational logic only (cut the flip-flop: make its output an "
+                "INPUT and its data input an OUTPUT)", loc))
+            continue
+        bad = [a for a in ins if not _ARG.match(a)]
+        if bad:
+            problems.append(NetlistError(
+                f"gate {out!r} has a bad input {bad[0]!r}; list signal names separated by "
+                f"commas, e.g. {out} = {m.group(2)}(a, b)", loc))
+            continue
+        if out in driven:
+            problems.append(NetlistError(
+                f"signal {out!r} is driven twice (first on line {driven[out].line}); each "
+                "signal has exactly one gate", loc))
+            continue
+        driven[out] = loc
+        gates.append((out, kind, ins, loc))
+
+    input_names = {n for n, _ in inputs}
+    for out, kind, ins, loc in gates:
+        if out in input_names:
+            problems.append(NetlistError(
+                f"gate {out!r} drives an INPUT; an input is driven from outside", loc))
+    b = ModuleBuilder(name, file, Loc(file, 1))
+    b.set_ports(inputs, outputs)
+    lib = PrimitiveLibrary()
+    for out, kind, ins, loc in gates:
+        try:
+            _emit(b, out, kind, ins, loc)
+        except NetlistError as e:
+            problems.append(e)
+    problems = b.problems + problems
+    problems.sort(key=lambda p: (p.loc.line or 0) if p.loc else 0)
+    raise_problems(problems)
+    return make_design(name, {name: b.build()}, lib, file)
+
+
+def _emit(b: ModuleBuilder, out: str, kind: str, ins: list[str], loc: Loc) -> None:
+    target = b.net(out)
+    nets = [b.net(a) for a in ins]
+    n = len(nets)
+    if kind in ("NOT", "INV", "BUF", "BUFF") or kind.startswith("BUF"):
+        if n != 1:
+            raise NetlistError(f"gate {out!r}: {kind} takes 1 input, got {n} "
+                               f"({', '.join(ins)})", loc)
+        b.gate("NOT" if kind in ("NOT", "INV") else "BUF", nets, target, loc, out)
+    elif kind in ("AND", "NAND", "OR", "NOR"):
+        family = kind[-2:] if kind.endswith("OR") else "AND"
+        reduce_tree(b, family, nets, target, kind.startswith("N"), loc, out)
+    elif kind in ("XOR", "XNOR", "NXOR"):
+        reduce_tree(b, "XOR", nets, target, kind != "XOR", loc, out)
+    elif kind == "MUX":
+        if n != 3:
+            raise NetlistError(f"gate {out!r}: MUX takes 3 inputs (select, when-1, "
+                               f"when-0), got {n}", loc)
+        b.gate("MUX2", [nets[0], nets[2], nets[1]], target, loc, out)
+    else:
+        raise NetlistError(f"gate {out!r} has unknown type {kind!r}; .bench gate types "
+                           f"are {_KNOWN}", loc)

@@ -1,0 +1,329 @@
+"""BLIF, the combinational subset: text -> :class:`~circuitnn.records.Design`.
+
+Read: ``.model``, ``.inputs`` / ``.outputs`` (repeatable), ``.names`` covers
+with ``-`` don't cares, ``.subckt`` (each ``.model`` becomes a circuit and
+each ``.subckt`` an instance connected by port name; the first model is the
+top unless ``top`` names another), ``.end``, ``#`` comments and ``\\`` line
+continuations, Yosys's ``.conn a b`` (``b = a``), and its ``.attr``,
+``.param`` and ``.cname`` annotations (ignored).
+
+Covers follow ABC and SIS: rows with output ``1`` list the on-set, rows with
+output ``0`` the off-set (the node is the complement of their OR); a cover
+mixing both is refused.  ``.names x`` with no rows is constant 0; a row
+``1`` or ``0`` with an empty input plane is constant 1 or 0.
+
+Every distinct cover becomes one truth-table primitive, shared across the
+design (see :mod:`circuitnn.formats._common`): covers equal to a standard
+gate use it (``AND2``, ``NOT``, ``MUX2``...), others become ``LUT<k>_<hex>``
+primitives, and covers of more than 10 inputs are decomposed into an AND per
+cube (chunks of at most 10 literals) and an OR tree
+(:func:`~circuitnn.formats._common.emit_cover`).
+
+``.latch``, ``.mlatch``, ``.clock`` are refused as sequential elements;
+``.gate``, ``.exdc``, ``.start_kiss`` and the timing keywords as
+unsupported.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import CircuitError, Loc, NetlistError
+from ..records import Bits, Concat, Design
+from ._common import (
+    ModuleBuilder,
+    PrimitiveLibrary,
+    emit_cover,
+    make_design,
+    module_name,
+    raise_problems,
+)
+
+__all__ = ["read_blif", "reads_blif"]
+
+_SEQUENTIAL = {".latch", ".mlatch", ".clock", ".clock_event"}
+_IGNORED = {".attr", ".param", ".cname"}
+
+
+@dataclass
+class _Names:
+    inputs: list[str]
+    output: str
+    rows: list[tuple[str, str, int]]
+    loc: Loc
+
+
+@dataclass
+class _Model:
+    name: str
+    loc: Loc
+    inputs: list[tuple[str, Loc]] = field(default_factory=list)
+    outputs: list[tuple[str, Loc]] = field(default_factory=list)
+    names: list[_Names] = field(default_factory=list)
+    subckts: list[tuple[str, list[tuple[str, str]], Loc]] = field(default_factory=list)
+    conns: list[tuple[str, str, Loc]] = field(default_factory=list)
+
+
+def read_blif(path: str | os.PathLike, top: str | None = None) -> Design:
+    """Read a BLIF file; ``top`` names the top model (default: the first).
+
+    Examples
+    --------
+    >>> from circuitnn import compile_design
+    >>> compile_design(read_blif("data/benchmarks/epfl/ctrl.blif"))
+    Circuit(top: 7 in, 26 out, 174 gates, depth 10)
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise NetlistError("no such file; check the path", Loc(str(path))) from None
+    except OSError as e:
+        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    return reads_blif(text, str(path), top, default_name=path.stem)
+
+
+def _logical_lines(text: str):
+    """(first line number, tokens) per logical line: comments removed,
+    backslash continuations joined."""
+    pending: list[str] = []
+    start = 0
+    for line_no, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].rstrip()
+        if not pending:
+            start = line_no
+        if line.endswith("\\"):
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        tokens = " ".join(pending).split()
+        pending = []
+        if tokens:
+            yield start, tokens
+    if pending:
+        tokens = " ".join(pending).split()
+        if tokens:
+            yield start, tokens
+
+
+def _parse(text: str, file: str, default_name: str, problems: list) -> list[_Model]:
+    models: list[_Model] = []
+    model: _Model | None = None
+    names: _Names | None = None
+    for line_no, tokens in _logical_lines(text):
+        loc = Loc(file, line_no)
+        key = tokens[0]
+        if not key.startswith("."):
+            if names is None:
+                problems.append(NetlistError(
+                    f"{' '.join(tokens)!r} is not a statement; cover rows must follow a "
+                    ".names line, statements start with '.'", loc))
+                continue
+            names.rows.append((*_row(tokens, len(names.inputs), loc), line_no))
+            continue
+        names = None
+        key = key.lower()
+        if key == ".model":
+            model = _Model(tokens[1] if len(tokens) > 1 else default_name, loc)
+            models.append(model)
+            continue
+        if key == ".end":
+            model = None
+            continue
+        if key in _IGNORED:
+            continue
+        if model is None:
+            model = _Model(default_name, loc)
+            models.append(model)
+        if key == ".inputs":
+            model.inputs += [(t, loc) for t in tokens[1:]]
+        elif key == ".outputs":
+            model.outputs += [(t, loc) for t in tokens[1:]]
+        elif key == ".names":
+            if len(tokens) < 2:
+                problems.append(NetlistError(
+                    ".names needs at least an output: '.names in1 in2 out'", loc))
+                continue
+            names = _Names(tokens[1:-1], tokens[-1], [], loc)
+            model.names.append(names)
+        elif key == ".subckt":
+            conns = []
+            for t in tokens[2:]:
+                formal, eq, actual = t.partition("=")
+                if not eq or not formal or not actual:
+                    problems.append(NetlistError(
+                        f".subckt connection {t!r} is not 'formal=actual'", loc))
+                    continue
+                conns.append((formal, actual))
+            if len(tokens) < 2:
+                problems.append(NetlistError(".subckt needs a model name", loc))
+                continue
+            model.subckts.append((tokens[1], conns, loc))
+        elif key == ".conn":
+            if len(tokens) != 3:
+                problems.append(NetlistError(".conn takes two nets: '.conn from to'", loc))
+                continue
+            model.conns.append((tokens[1], tokens[2], loc))
+        elif key in _SEQUENTIAL:
+            problems.append(NetlistError(
+                f"not supported: sequential element {key}; circuitnn evaluates "
+                "combinational logic only (cut the latch: make its output an input and "
+                "its data input an output)", loc))
+        elif key == ".gate":
+            problems.append(NetlistError(
+                "not supported: .gate (a cell of a technology library); write the logic "
+                "as .names covers, e.g. with ABC or Yosys without a liberty file", loc))
+        else:
+            problems.append(NetlistError(
+                f"not supported: {tokens[0]}; circuitnn reads the combinational BLIF "
+                "subset (.model, .inputs, .outputs, .names, .subckt, .end)", loc))
+    return models
+
+
+def _row(tokens: list[str], k: int, loc: Loc) -> tuple[str, str]:
+    if k == 0:
+        if len(tokens) != 1 or tokens[0] not in ("0", "1"):
+            raise_problems([NetlistError(
+                f"cover row {' '.join(tokens)!r} of a constant node must be '1' or '0'",
+                loc)])
+        return "", tokens[0]
+    if len(tokens) != 2:
+        raise_problems([NetlistError(
+            f"cover row {' '.join(tokens)!r} must be an input plane of {k} characters "
+            f"from 0, 1, -, a space and an output 0 or 1", loc)])
+    plane, bit = tokens
+    if len(plane) != k or set(plane) - set("01-"):
+        raise_problems([NetlistError(
+            f"cover row {' '.join(tokens)!r}: the input plane must be {k} characters "
+            f"from 0, 1, - (one per input)", loc)])
+    if bit not in ("0", "1"):
+        raise_problems([NetlistError(
+            f"cover row {' '.join(tokens)!r}: the output must be 0 or 1, not {bit!r}", loc)])
+    return plane, bit
+
+
+def reads_blif(text: str, file: str = "<string>", top: str | None = None,
+               default_name: str = "top") -> Design:
+    """Read BLIF text.
+
+    Examples
+    --------
+    >>> d = reads_blif(".model m\\n.inputs a b\\n.outputs y\\n.names a b y\\n00 0\\n.end\\n")
+    >>> d.top_module.instances[0].type
+    'OR2'
+    """
+    problems: list[CircuitError] = []
+    try:
+        models = _parse(text, file, default_name, problems)
+    except CircuitError as e:
+        problems.append(e)
+        models = []
+    raise_problems(problems)
+    if not models:
+        raise NetlistError("no .model in the file; a BLIF netlist needs one", Loc(file, 1))
+    builders: dict[str, ModuleBuilder] = {}
+    module_names: dict[str, str] = {}
+    taken: set[str] = set()
+    for m in models:
+        if m.name in builders:
+            problems.append(NetlistError(
+                f"model {m.name!r} is defined twice (first on line "
+                f"{builders[m.name].loc.line}); rename one", m.loc))
+            continue
+        mname = module_name(m.name)
+        while mname in taken:
+            mname += "_"
+        taken.add(mname)
+        module_names[m.name] = mname
+        b = ModuleBuilder(mname, file, m.loc)
+        b.set_ports(m.inputs, m.outputs)
+        builders[m.name] = b
+    lib = PrimitiveLibrary()
+    for m in models:
+        b = builders[m.name]
+        for node in m.names:
+            try:
+                _emit_names(b, lib, node)
+            except CircuitError as e:
+                problems.append(e)
+        for src, dst, loc in m.conns:
+            b.assign(b.net(dst), b.net(src), loc)
+        for i, (child_name, conns, loc) in enumerate(m.subckts):
+            child = builders.get(child_name)
+            if child is None:
+                problems.append(NetlistError(
+                    f".subckt {child_name!r}: no such model in the file; models are "
+                    f"{', '.join(builders)}", loc))
+                continue
+            try:
+                _emit_subckt(b, child, conns, loc, f"u{i}_{child.name}")
+            except CircuitError as e:
+                problems.append(e)
+        problems += b.problems
+    raise_problems(problems)
+    if top is None:
+        top_name = models[0].name
+    elif top in builders:
+        top_name = top
+    else:
+        by_module = {v: k for k, v in module_names.items()}
+        if top not in by_module:
+            raise NetlistError(f"no model named {top!r}; the file defines "
+                               f"{', '.join(builders)}", Loc(file))
+        top_name = by_module[top]
+    modules = {b.name: b.build() for b in builders.values()}
+    return make_design(module_names[top_name], modules, lib, file)
+
+
+def _emit_names(b: ModuleBuilder, lib: PrimitiveLibrary, node: _Names) -> None:
+    phases = {bit for _, bit, _ in node.rows}
+    if len(phases) > 1:
+        first = {bit: line for _, bit, line in reversed(node.rows)}
+        raise NetlistError(
+            f".names {node.output!r} mixes on-set rows (output 1, line {first['1']}) and "
+            f"off-set rows (output 0, line {first['0']}); a cover lists one phase only "
+            "(SOP has cubes in both phases)", node.loc)
+    offset = phases == {"0"}
+    cubes = [plane for plane, _, _ in node.rows]
+    ins = [b.net(n) for n in node.inputs]
+    emit_cover(b, lib, ins, cubes, offset, b.net(node.output), node.loc, node.output)
+
+
+def _emit_subckt(b: ModuleBuilder, child: ModuleBuilder, conns, loc: Loc,
+                 hint: str) -> None:
+    bits: dict[str, dict[int | None, object]] = {}
+    for formal, actual in conns:
+        where = child.port_bits.get(formal)
+        if where is None:
+            ports = ", ".join(child.port_bits)
+            raise NetlistError(f".subckt {child.name}: the model has no port {formal!r}; "
+                               f"its ports are {ports}", loc)
+        port, i = where
+        if i in bits.setdefault(port, {}):
+            raise NetlistError(f".subckt {child.name}: port {formal!r} is connected twice",
+                               loc)
+        bits[port][i] = b.net(actual)
+    ports = []
+    for p in child.inputs + child.outputs:
+        got = bits.get(p.name, {})
+        if not got:
+            if p.direction == "input":
+                raise NetlistError(f".subckt {child.name}: input {p.name!r} is not "
+                                   "connected; connect every input", loc)
+            continue
+        parts = []
+        for i in (range(p.width) if p.bus else [None]):
+            if i in got:
+                parts.append(got[i])
+            elif p.direction == "input":
+                raise NetlistError(f".subckt {child.name}: input bit {p.name}[{i}] is not "
+                                   "connected; connect every input", loc)
+            else:
+                parts.append(b.fresh(f"{hint}.{p.name}"))
+        expr = parts[0] if len(parts) == 1 else Concat(tuple(parts))
+        if isinstance(expr, Bits) and p.bus and p.width == 1:
+            expr = Concat((expr,))
+        ports.append((p.name, expr))
+    b.subcircuit(child.name, ports, loc, hint)

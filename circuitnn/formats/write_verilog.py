@@ -1,0 +1,134 @@
+"""Write a compiled circuit as structural Verilog: one module, one
+``assign`` per gate output.
+
+Standard gates become their operators (``&``, ``|``, ``^``, ``~``, ``?:``);
+any other primitive becomes a sum of products of its truth table (of the
+on-set, or the complement of the off-set's, whichever is shorter).  The
+module's ports are the circuit's ports, buses as ``[w-1:0]`` vectors, so a
+testbench sees the same integers as circuitnn.  Port names that are Verilog
+keywords are written as escaped identifiers (``\\and``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..compiler import Circuit
+from ..primitives import STANDARD
+from ..truthtable import input_matrix
+from ._common import FlatNames, module_name
+
+__all__ = ["KEYWORDS", "circuit_to_verilog"]
+
+#: Verilog-2005 reserved words (no net may be called so).
+KEYWORDS = frozenset([
+    "always", "and", "assign", "automatic", "begin", "buf", "bufif0", "bufif1", "case",
+    "casex", "casez", "cell", "cmos", "config", "deassign", "default", "defparam", "design",
+    "disable", "edge", "else", "end", "endcase", "endconfig", "endfunction", "endgenerate",
+    "endmodule", "endprimitive", "endspecify", "endtable", "endtask", "event", "for", "force",
+    "forever", "fork", "function", "generate", "genvar", "highz0", "highz1", "if", "ifnone",
+    "incdir", "include", "initial", "inout", "input", "instance", "integer", "join", "large",
+    "liblist", "library", "localparam", "macromodule", "medium", "module", "nand", "negedge",
+    "nmos", "nor", "noshowcancelled", "not", "notif0", "notif1", "or", "output", "parameter",
+    "pmos", "posedge", "primitive", "pull0", "pull1", "pulldown", "pullup",
+    "pulsestyle_onevent", "pulsestyle_ondetect", "rcmos", "real", "realtime", "reg", "release",
+    "repeat", "rnmos", "rpmos", "rtran", "rtranif0", "rtranif1", "scalared", "showcancelled",
+    "signed", "small", "specify", "specparam", "strong0", "strong1", "supply0", "supply1",
+    "table", "task", "time", "tran", "tranif0", "tranif1", "tri", "tri0", "tri1", "triand",
+    "trior", "trireg", "unsigned", "use", "uwire", "vectored", "wait", "wand", "weak0",
+    "weak1", "while", "wire", "wor", "xnor", "xor",
+])
+
+_STD_BY_TABLE = {(tt.n_inputs, tt.table.tobytes()): name for name, tt in STANDARD.items()}
+
+
+def _port(name: str) -> str:
+    return f"\\{name} " if name in KEYWORDS else name
+
+
+def _std_expr(std: str, x: list[str]) -> str:
+    fam = std if std in ("MUX2", "MAJ3") else std.rstrip("0123456789")
+    if fam == "BUF":
+        return x[0]
+    if fam == "NOT":
+        return f"~{x[0]}"
+    if fam == "MUX2":
+        return f"({x[0]} ? {x[2]} : {x[1]})"
+    if fam == "MAJ3":
+        a, b, c = x
+        return f"(({a} & {b}) | ({a} & {c}) | ({b} & {c}))"
+    op = {"AND": "&", "NAND": "&", "OR": "|", "NOR": "|", "XOR": "^", "XNOR": "^"}[fam]
+    body = f"({f' {op} '.join(x)})"
+    return f"~{body}" if fam in ("NAND", "NOR", "XNOR") else body
+
+
+def sop_expr(column: np.ndarray, x: list[str]) -> str:
+    """A sum-of-products Verilog expression of one truth-table column.
+
+    Examples
+    --------
+    >>> sop_expr(np.array([0, 0, 1, 0]), ["p", "q"])
+    '(p & ~q)'
+    """
+    column = np.asarray(column).ravel()
+    rows = input_matrix(len(x))
+    ones = np.flatnonzero(column)
+    zeros = np.flatnonzero(column == 0)
+    if len(zeros) == 0:
+        return "1'b1"
+    if len(ones) == 0:
+        return "1'b0"
+    invert = len(zeros) < len(ones)
+
+    def term(r):
+        return "(" + " & ".join(v if bit else f"~{v}" for v, bit in zip(x, rows[r])) + ")"
+
+    body = " | ".join(term(r) for r in (zeros if invert else ones))
+    return f"~({body})" if invert else body
+
+
+def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
+    """Structural Verilog text of a circuit.
+
+    Examples
+    --------
+    >>> from circuitnn import loads_yaml, compile_design
+    >>> c = compile_design(loads_yaml('''
+    ... name: ha
+    ... inputs: [a, b]
+    ... outputs: [s]
+    ... gates: [{name: x, type: XOR, in: [a, b], out: s}]
+    ... '''))
+    >>> [l.strip() for l in circuit_to_verilog(c).splitlines() if "assign" in l]
+    ['assign s = (a ^ b);  // x: XOR2']
+    """
+    names = FlatNames(circuit, "1'b0", "1'b1", _port, KEYWORDS)
+    mod = module or module_name(circuit.name)
+    if mod in KEYWORDS:
+        mod = f"m_{mod}"
+    ports = [_port(p.name) for p in circuit.inputs + circuit.outputs]
+    out = [(f"// Written by circuitnn from {circuit.source or 'a circuit'}: "
+           f"{len(circuit.gates)} gates, depth {circuit.depth}."),
+           f"module {mod} ({', '.join(ports)});"]
+    for kind, plist in (("input", circuit.inputs), ("output", circuit.outputs)):
+        for p in plist:
+            rng = f"[{p.width - 1}:0] " if p.bus else ""
+            out.append(f"  {kind} {rng}{_port(p.name)};")
+    for w in names.wires:
+        out.append(f"  wire {w};")
+    std = {name: _STD_BY_TABLE.get((tt.n_inputs, tt.table.tobytes()))
+           for name, tt in circuit.primitives.items()}
+    for gname, g in zip(names.gate_names, circuit.gates):
+        tt = circuit.primitives[g.prim]
+        x = [names.text[s] for s in g.inputs]
+        for j, s in enumerate(g.outputs):
+            if std[g.prim] is not None:
+                expr = _std_expr(std[g.prim], x)
+            else:
+                expr = sop_expr(tt.table[:, j], x)
+            note = g.prim if tt.n_outputs == 1 else f"{g.prim}.{tt.outputs[j]}"
+            out.append(f"  assign {names.text[s]} = {expr};  // {gname}: {note}")
+    for bit, s in names.out_assigns:
+        out.append(f"  assign {bit} = {names.text[s]};")
+    out.append("endmodule")
+    return "\n".join(out) + "\n"

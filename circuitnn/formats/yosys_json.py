@@ -1,0 +1,339 @@
+"""Yosys JSON netlists (``write_json``): text -> :class:`~circuitnn.records.Design`.
+
+Read after gate-level synthesis, e.g.
+``yosys -p "synth -flatten -top T; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean;
+write_json t.json"``.
+
+* The top module is ``top`` if given, else the module with attribute
+  ``top``, else the only module no other one instantiates.
+* Ports keep their names (odd characters become ``_``, see
+  :mod:`circuitnn.formats._common`); bits are LSB first, so a port of
+  several bits is a bus whose value is the Verilog value.
+* Each bit id is a net.  An output bit that is an input bit, a constant or
+  another output's bit is connected by an assignment.
+* Constant bits ``"0"`` and ``"1"`` are constants.  ``"x"`` (undefined) is
+  read as 0, which is one of the values Verilog allows (as Yosys's
+  ``setundef -zero``), with a warning; ``"z"`` (high impedance) is refused.
+* Cells ``$_BUF_ $_NOT_ $_AND_ $_NAND_ $_OR_ $_NOR_ $_XOR_ $_XNOR_ $_MUX_``
+  use the standard gates; ``$_ANDNOT_ $_ORNOT_ $_NMUX_ $_AOI3_ $_OAI3_
+  $_AOI4_ $_OAI4_`` become primitives of those names (pins in the order A, B,
+  C, D, or S, A, B for ``$_NMUX_``); ``$lut`` cells (``abc -lut``) become
+  deduplicated ``LUT<k>_...`` primitives; cells whose type is a module of
+  the file are instances.  Flip-flops and latches are refused as sequential,
+  word-level cells (``$add``...) with the synthesis command that removes
+  them.
+
+JSON has no line numbers for cells; messages give the line where the cell's
+name first appears after its module's, and the cell's name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import CircuitError, Loc, NetlistError
+from ..records import Bits, Concat, Const, Design, Expr
+from ..truthtable import TruthTable
+from ._common import (
+    ModuleBuilder,
+    PrimitiveLibrary,
+    emit_function,
+    make_design,
+    module_name,
+    raise_problems,
+)
+
+__all__ = ["CELLS", "read_yosys_json", "reads_yosys_json"]
+
+#: Gate cells: type -> (primitive or expression, input ports in pin order)
+CELLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "$_BUF_": ("BUF", ("A",)),
+    "$_NOT_": ("NOT", ("A",)),
+    "$_AND_": ("AND2", ("A", "B")),
+    "$_NAND_": ("NAND2", ("A", "B")),
+    "$_OR_": ("OR2", ("A", "B")),
+    "$_NOR_": ("NOR2", ("A", "B")),
+    "$_XOR_": ("XOR2", ("A", "B")),
+    "$_XNOR_": ("XNOR2", ("A", "B")),
+    "$_MUX_": ("MUX2", ("S", "A", "B")),
+    "$_ANDNOT_": ("a & ~b", ("A", "B")),
+    "$_ORNOT_": ("a | ~b", ("A", "B")),
+    "$_NMUX_": ("~(s & b | ~s & a)", ("S", "A", "B")),
+    "$_AOI3_": ("~(a & b | c)", ("A", "B", "C")),
+    "$_OAI3_": ("~((a | b) & c)", ("A", "B", "C")),
+    "$_AOI4_": ("~(a & b | c & d)", ("A", "B", "C", "D")),
+    "$_OAI4_": ("~((a | b) & (c | d))", ("A", "B", "C", "D")),
+}
+_SEQ = re.compile(r"^\$_?(s?dff|adff|aldff|dffe|sdff|dlatch|latch|sr|ff|_SR|_DFF|_DLATCH|"
+                  r"_ALDFF|_SDFF|_FF)", re.IGNORECASE)
+_SYNTH = "run 'synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean' first"
+
+
+def read_yosys_json(path: str | os.PathLike, top: str | None = None) -> Design:
+    """Read a Yosys JSON netlist.
+
+    Examples
+    --------
+    >>> from circuitnn import compile_design
+    >>> c = compile_design(read_yosys_json("tests/data/formats/cmp6.json"))
+    >>> [(p.name, p.width) for p in c.inputs]
+    [('a', 6), ('b', 6), ('en', 1)]
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise NetlistError("no such file; check the path", Loc(str(path))) from None
+    except OSError as e:
+        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    return reads_yosys_json(text, str(path), top)
+
+
+class _Lines:
+    """Best-effort line numbers of JSON object keys."""
+
+    def __init__(self, text: str):
+        self.lines: dict[str, list[int]] = {}
+        for n, line in enumerate(text.splitlines(), 1):
+            for m in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*:\s*\{', line):
+                try:
+                    key = json.loads(f'"{m.group(1)}"')
+                except ValueError:
+                    continue
+                self.lines.setdefault(key, []).append(n)
+
+    def after(self, key: str, line: int | None) -> int | None:
+        for n in self.lines.get(key, []):
+            if line is None or n > line:
+                return n
+        return None
+
+
+def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) -> Design:
+    """Read Yosys JSON text.
+
+    Examples
+    --------
+    >>> d = reads_yosys_json('''{"modules": {"m": {
+    ...   "ports": {"a": {"direction": "input", "bits": [2, 3]},
+    ...             "y": {"direction": "output", "bits": [4]}},
+    ...   "cells": {"g": {"type": "$_ANDNOT_",
+    ...                   "connections": {"A": [2], "B": [3], "Y": [4]}}}}}}''')
+    >>> d.top_module.instances[0].type, d.primitives["ANDNOT"].table[:, 0].tolist()
+    ('ANDNOT', [0, 0, 1, 0])
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise NetlistError(f"not valid JSON: {e.msg}; give a file written by Yosys "
+                           "'write_json'", Loc(file, e.lineno)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("modules"), dict):
+        raise NetlistError("no 'modules' mapping; give a file written by Yosys 'write_json'",
+                           Loc(file, 1))
+    lines = _Lines(text)
+    raw = {name: m for name, m in data["modules"].items()
+           if isinstance(m, dict) and not _attr(m, "blackbox")}
+    if not raw:
+        raise NetlistError("the file defines no modules", Loc(file, 1))
+    top_name = _pick_top(raw, top, file, lines)
+    problems: list[CircuitError] = []
+    builders: dict[str, ModuleBuilder] = {}
+    taken: set[str] = set()
+    for name, m in raw.items():
+        mloc = Loc(file, lines.after(name, None))
+        mname = module_name(name)
+        while mname in taken:
+            mname += "_"
+        taken.add(mname)
+        b = ModuleBuilder(mname, file, mloc)
+        ports = m.get("ports", {})
+        ins, outs = [], []
+        for pname, p in ports.items():
+            direction = p.get("direction")
+            ploc = Loc(file, lines.after(pname, mloc.line))
+            if direction not in ("input", "output"):
+                problems.append(NetlistError(
+                    f"module {name!r}: port {pname!r} is {direction!r}; only input and "
+                    "output ports are supported", ploc))
+                continue
+            width = len(p.get("bits", []))
+            bitnames = [f"{pname}[{i}]" for i in range(width)] if width > 1 else [pname]
+            (ins if direction == "input" else outs).extend((n, ploc) for n in bitnames)
+        b.set_ports(ins, outs)
+        builders[name] = b
+    lib = PrimitiveLibrary()
+    for name, m in raw.items():
+        try:
+            _build(builders[name], m, name, builders, lib, file, lines)
+        except CircuitError as e:
+            problems.append(e)
+        problems += builders[name].problems
+    raise_problems(problems)
+    modules = {b.name: b.build() for b in builders.values()}
+    return make_design(builders[top_name].name, modules, lib, file)
+
+
+def _attr(m: dict, key: str) -> bool:
+    v = (m.get("attributes") or {}).get(key)
+    if isinstance(v, str):
+        return "1" in v
+    return bool(v)
+
+
+def _pick_top(raw: dict, top: str | None, file: str, lines: _Lines) -> str:
+    if top is not None:
+        for name in raw:
+            if top in (name, module_name(name)):
+                return name
+        raise NetlistError(f"no module named {top!r}; the file defines {', '.join(raw)}",
+                           Loc(file))
+    marked = [n for n, m in raw.items() if _attr(m, "top")]
+    if len(marked) == 1:
+        return marked[0]
+    used = {c.get("type") for m in raw.values() for c in (m.get("cells") or {}).values()}
+    roots = [n for n in raw if n not in used]
+    if len(roots) == 1:
+        return roots[0]
+    raise NetlistError(f"cannot tell the top module (candidates: {', '.join(roots)}); "
+                       "name it with --top", Loc(file))
+
+
+def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: PrimitiveLibrary,
+           file: str, lines: _Lines) -> None:
+    undefined = []
+    port_bit_names: dict[str, str] = {}
+    netnames = {}
+    for nname, n in (m.get("netnames") or {}).items():
+        bits = n.get("bits", [])
+        for i, bit in enumerate(bits):
+            if isinstance(bit, int) and (bit not in netnames or not n.get("hide_name")):
+                label = f"{nname}[{i}]" if len(bits) > 1 else nname
+                if bit not in netnames or netnames[bit][1]:
+                    netnames[bit] = (label, bool(n.get("hide_name")))
+    # a bit id that is a port bit is that port bit: an input's first, else an
+    # output's first
+    ports_in_order = sorted((m.get("ports") or {}).items(),
+                            key=lambda kv: kv[1].get("direction") != "input")
+    for pname, p in ports_in_order:
+        if p.get("direction") not in ("input", "output"):
+            continue
+        bits = p.get("bits", [])
+        for i, bit in enumerate(bits):
+            if isinstance(bit, int):
+                port_bit_names.setdefault(str(bit), f"{pname}[{i}]" if len(bits) > 1
+                                          else pname)
+    mloc = b.loc
+
+    def bit_expr(bit, where: Loc) -> Expr:
+        if isinstance(bit, int):
+            name = port_bit_names.get(str(bit))
+            if name is None:
+                label = netnames.get(bit, (f"n{bit}", True))[0]
+                name = f"{label}#{bit}" if netnames.get(bit, ("", True))[1] else label
+                port_bit_names[str(bit)] = name
+            return b.net(name)
+        if bit in ("0", "1"):
+            return Const(int(bit), 1)
+        if bit == "x":
+            undefined.append(where)
+            return Const(0, 1)
+        raise NetlistError(f"module {mod_name!r}: constant bit {bit!r} (high impedance) is "
+                           "not supported; circuitnn has no tri-state logic", where)
+
+    # output bits that are not this module's own nets: input bits, constants,
+    # bits of another output
+    for pname, p in (m.get("ports") or {}).items():
+        if p.get("direction") != "output":
+            continue
+        bits = p.get("bits", [])
+        for i, bit in enumerate(bits):
+            label = f"{pname}[{i}]" if len(bits) > 1 else pname
+            if isinstance(bit, int) and port_bit_names.get(str(bit)) == label:
+                continue
+            target = b.net(label)
+            ploc = Loc(file, lines.after(pname, mloc.line))
+            b.assign(target, bit_expr(bit, ploc), ploc)
+
+    for cname, cell in (m.get("cells") or {}).items():
+        loc = Loc(file, lines.after(cname, mloc.line))
+        ctype = cell.get("type", "")
+        conns = cell.get("connections") or {}
+        who = f"cell {cname!r} ({ctype})"
+        if ctype in CELLS:
+            prim, pins = CELLS[ctype]
+            missing = [p for p in pins + ("Y",) if len(conns.get(p, [])) != 1]
+            if missing:
+                raise NetlistError(f"{who}: port {missing[0]} must connect 1 bit", loc)
+            ins = [bit_expr(conns[p][0], loc) for p in pins]
+            out = _out_expr(bit_expr, conns["Y"][0], who, loc)
+            if prim in ("BUF", "NOT") or prim[-1].isdigit():
+                b.gate(prim, ins, out, loc, cname)
+            else:
+                tt = TruthTable.from_expr(prim, inputs=list("sab" if ctype == "$_NMUX_"
+                                                            else "abcd"[:len(pins)]))
+                name, perm = lib.gate_for(tt.table[:, 0], ctype.strip("$_"), loc)
+                b.gate(name, [ins[j] for j in perm], out, loc, cname)
+        elif ctype == "$lut":
+            a = conns.get("A", [])
+            lut = str((cell.get("parameters") or {}).get("LUT", "")).strip()
+            if not re.fullmatch(r"[01xX]+", lut) or len(a) > 10 or len(conns.get("Y", [])) != 1:
+                raise NetlistError(f"{who}: cannot read LUT {lut!r} over {len(a)} inputs; "
+                                   "expected a binary string of 2**k bits, k <= 10", loc)
+            k = len(a)
+            # LUT bit i is the output for A == i (A[0] least significant); pins MSB first
+            bits = lut.replace("x", "0").replace("X", "0").zfill(2**k)[-(2**k):]
+            column = np.array([int(c) for c in reversed(bits)], dtype=np.uint8)
+            ins = [bit_expr(bit, loc) for bit in reversed(a)]
+            out = _out_expr(bit_expr, conns["Y"][0], who, loc)
+            emit_function(b, lib, ins, column, out, loc, cname)
+        elif ctype in builders:
+            child = builders[ctype]
+            ports = []
+            for p in child.inputs + child.outputs:
+                orig = _orig_port(child, p.name)
+                bits = conns.get(orig)
+                if bits is None:
+                    continue
+                if len(bits) != p.width:
+                    raise NetlistError(f"{who}: port {orig!r} connects {len(bits)} bits; it "
+                                       f"is {p.width} wide", loc)
+                if p.direction == "output":
+                    parts = [_out_expr(bit_expr, bit, who, loc) for bit in bits]
+                else:
+                    parts = [bit_expr(bit, loc) for bit in bits]
+                expr = parts[0] if len(parts) == 1 and not p.bus else Concat(tuple(parts))
+                ports.append((p.name, expr))
+            b.subcircuit(child.name, ports, loc, cname)
+        elif _SEQ.match(ctype):
+            raise NetlistError(f"{who}: sequential element not supported; circuitnn "
+                               "evaluates combinational logic only", loc)
+        elif ctype.startswith("$"):
+            raise NetlistError(f"{who}: {ctype}: word-level or unsupported cell; {_SYNTH}",
+                               loc)
+        else:
+            raise NetlistError(f"{who}: no module {ctype!r} in the file (a black box?); "
+                               "give its definition or flatten the design", loc)
+    if undefined:
+        warnings.warn(f"{undefined[0]}: module {mod_name!r}: {len(undefined)} undefined "
+                      "('x') bits read as 0", stacklevel=3)
+
+
+def _orig_port(child: ModuleBuilder, port: str) -> str:
+    for orig, (pname, i) in child.port_bits.items():
+        if pname == port:
+            return re.sub(r"\[\d+\]$", "", orig) if i is not None else orig
+    return port
+
+
+def _out_expr(bit_expr, bit, who: str, loc: Loc) -> Bits:
+    expr = bit_expr(bit, loc)
+    if not isinstance(expr, Bits):
+        raise NetlistError(f"{who}: its output is connected to the constant {bit!r}; an "
+                           "output must drive a net", loc)
+    return expr

@@ -1,0 +1,109 @@
+"""Export: YAML netlists that re-import with identical behaviour, DOT
+drawings, and the ``convert`` / ``graph`` / ``run`` commands."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from circuitnn import cli
+from circuitnn.compiler import compile_design
+from circuitnn.engine import ExactEngine
+from circuitnn.formats.commands import add_commands
+from circuitnn.formats.write_dot import circuit_to_dot
+from circuitnn.formats.write_yaml import circuit_to_yaml
+from circuitnn.loaders import load_circuit
+from circuitnn.netlist import loads_yaml
+from circuitnn.vectors import decode, read_csv
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data" / "formats"
+BENCH = ROOT / "data" / "benchmarks"
+SOURCES = ([str(p.relative_to(ROOT)) for p in sorted((ROOT / "circuits").glob("*.yaml"))]
+           + ["data/benchmarks/iscas85/c17.bench", "data/benchmarks/iscas85/c2670.bench",
+              "data/benchmarks/iscas85/alt_numeric/c6288.bench",
+              "data/benchmarks/epfl/int2float.blif", "data/benchmarks/epfl/router.blif",
+              "data/benchmarks/epfl/ctrl.blif", "tests/data/formats/add2.blif"])
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None and os.environ.get("CI") != "true",
+                               reason="graphviz is not installed")
+
+
+@pytest.fixture
+def commands():
+    return cli.main
+
+
+@pytest.mark.parametrize("rel", SOURCES)
+def test_yaml_round_trip_same_behaviour(rel):
+    c = load_circuit(ROOT / rel)
+    text = circuit_to_yaml(c)
+    back = compile_design(loads_yaml(text, "back.yaml"))
+    assert [(p.name, p.width, p.bus) for p in back.inputs + back.outputs] == [
+        (p.name, p.width, p.bus) for p in c.inputs + c.outputs]
+    assert len(back.gates) == len(c.gates)
+    bits = np.random.default_rng(0).integers(0, 2, (c.n_input_bits, 500), dtype=np.uint8)
+    assert np.array_equal(ExactEngine(back).run(bits), ExactEngine(c).run(bits))
+    assert back.tests == c.tests
+
+
+def test_yaml_writes_custom_primitives_as_rows():
+    c = load_circuit(BENCH / "epfl" / "int2float.blif")
+    text = circuit_to_yaml(c)
+    assert "primitives:\n  LUT2_4:\n    inputs: [a, b]\n    outputs: [y]\n    rows:\n" \
+           '      - "00 0"\n' in text
+    assert '"B[11]"' in text
+
+
+def test_dot_layout():
+    c = load_circuit(DATA / "add2.blif")
+    text = circuit_to_dot(c)
+    assert "rankdir=LR;" in text
+    assert "subgraph inputs { rank=source;" in text and "subgraph outputs { rank=sink;" in text
+    assert 'label="a|<b0> 0|<b1> 1"' in text
+    assert 'label="XOR3"' in text or 'label="XNOR3"' in text
+    assert text.count(" -> ") == sum(len(g.inputs) for g in c.gates) + c.n_output_bits
+
+
+@needs_dot
+def test_convert_and_graph_commands(commands, tmp_path, capsys):
+    src = str(DATA / "add2.blif")
+    for ext in ("yaml", "v", "dot", "svg", "png"):
+        assert commands(["convert", src, str(tmp_path / f"out.{ext}")]) == 0
+    assert (tmp_path / "out.svg").read_text().lstrip().startswith("<?xml")
+    assert (tmp_path / "out.png").read_bytes()[:4] == b"\x89PNG"
+    back = load_circuit(tmp_path / "out.yaml")
+    assert [p.name for p in back.inputs] == ["a", "b", "cin"]
+    capsys.readouterr()
+    assert commands(["graph", src]) == 0
+    assert capsys.readouterr().out.startswith('digraph "add2"')
+    assert commands(["graph", src, "-o", str(tmp_path / "g.svg")]) == 0
+    assert commands(["convert", src, str(tmp_path / "out.txt")]) == 2
+    assert "cannot tell the output format from '.txt'" in capsys.readouterr().err
+
+
+def test_bus_csv_contract_with_exact_engine(tmp_path):
+    c = load_circuit(DATA / "add2.blif")
+    csv = tmp_path / "v.csv"
+    csv.write_text("a,b,cin\n" + "".join(f"{a},{b},{ci}\n" for a in range(4)
+                                          for b in range(4) for ci in range(2)))
+    bits = read_csv(str(csv), c)
+    got = decode(c.outputs, ExactEngine(c).run(bits))
+    ins = decode(c.inputs, bits)
+    assert (got["s"] + 4 * got["cout"] == ins["a"] + ins["b"] + ins["cin"]).all()
+
+
+def test_bus_csv_contract_with_the_cli(commands, tmp_path, capsys):
+    pytest.importorskip("circuitnn.store")
+    csv = tmp_path / "v.csv"
+    rows = [(3, 2, 1), (1, 1, 0), (0, 0, 0), (3, 3, 1)]
+    csv.write_text("a,b,cin\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
+    code = commands(["run", str(DATA / "add2.blif"), "--vectors", str(csv), "--format", "csv",
+                     "--store", str(tmp_path / "store"), "--mode", "digital"])
+    out = capsys.readouterr().out.split()
+    assert code == 0
+    assert out[0] == "a,b,cin,s,cout"
+    assert out[1:] == [f"{a},{b},{c},{(a + b + c) % 4},{(a + b + c) // 4}" for a, b, c in rows]
