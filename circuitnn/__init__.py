@@ -8,12 +8,12 @@ The data flow, one module each: netlist text (:mod:`netlist`, :mod:`formats`)
 
 __version__ = "0.1.0"
 
-from .errors import CircuitError, Loc, NetlistError, TruthTableError, UsageError, ValidationError  # noqa: E402
-from .truthtable import TruthTable  # noqa: E402
-from .primitives import STANDARD  # noqa: E402
 from .compiler import Circuit, compile_design  # noqa: E402
-from .netlist import load_yaml, loads_yaml  # noqa: E402
+from .errors import CircuitError, Loc, NetlistError, TruthTableError, UsageError, ValidationError  # noqa: E402
 from .loaders import load_circuit  # noqa: E402
+from .netlist import load_yaml, loads_yaml  # noqa: E402
+from .primitives import STANDARD  # noqa: E402
+from .truthtable import TruthTable  # noqa: E402
 
 __all__ = [
     "__version__",

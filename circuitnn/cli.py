@@ -208,7 +208,6 @@ def cmd_test(args) -> int:
     from .compiler import compile_design
     from .loaders import read_design
     from .simulator import Simulator
-    from .vectors import encode
 
     store = _store(args)
     total = failed = 0
@@ -285,7 +284,7 @@ def cmd_train(args) -> int:
         took = time.perf_counter() - start
         print(f"{path}: {len(nets)} primitive{'s' if len(nets) != 1 else ''} ready "
               f"({took:.2f}s)")
-        for name, net in nets.items():
+        for net in nets.values():
             print(f"  {net!r}")
     return EXIT_OK
 

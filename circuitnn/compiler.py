@@ -642,7 +642,7 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
         for v in portvars[p.name]:
             signal_of[v] = len(names)
             names.append(fl.var_names[v])
-    for gi, (_, _, _, outs, _) in enumerate(fl.gates):
+    for _, _, _, outs, _ in fl.gates:
         for v in outs:
             signal_of[v] = len(names)
             names.append(fl.var_names[v])

@@ -50,7 +50,7 @@ class Plan:
     signal_slots: np.ndarray  # slot per signal while it is live
 
     @classmethod
-    def build(cls, circuit: Circuit, keep_all: bool = False) -> "Plan":
+    def build(cls, circuit: Circuit, keep_all: bool = False) -> Plan:
         """Give each signal a slot, reusing slots after their last reader
         (``keep_all`` keeps every signal, for probing internal values)."""
         n = circuit.n_signals

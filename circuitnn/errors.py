@@ -7,8 +7,8 @@ bug in circuitnn.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 __all__ = [
     "Loc",

@@ -8,8 +8,8 @@ compiler serves them all.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .compiler import Circuit, compile_design
 from .errors import Loc, UsageError

@@ -19,8 +19,6 @@ from .primitives import suggest
 from .records import (
     Assign,
     Bits,
-    Concat,
-    Const,
     Design,
     Instance,
     Module,
@@ -497,11 +495,10 @@ class _Reader:
             if chain:
                 conns = dict(inst.ports)
                 for out_port, in_port in chain.items():
-                    link = lambda j: Bits(f"{name}{j}.{out_port}")  # noqa: E731
                     if i > 0:
-                        conns[in_port] = link(i - 1)
+                        conns[in_port] = Bits(f"{name}{i - 1}.{out_port}")
                     if i < count - 1:
-                        conns[out_port] = link(i)
+                        conns[out_port] = Bits(f"{name}{i}.{out_port}")
                 inst = Instance(inst.name, gtype, ports=tuple(conns.items()), loc=loc)
             copies.append(inst)
         return copies
@@ -562,7 +559,7 @@ def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = ()) -> Design:
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise NetlistError(f"no such file; check the path", Loc(str(path))) from None
+        raise NetlistError("no such file; check the path", Loc(str(path))) from None
     except IsADirectoryError:
         raise NetlistError("is a directory; give a netlist file", Loc(str(path))) from None
     except UnicodeDecodeError as e:

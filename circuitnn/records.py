@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
 
 from .errors import Loc, NetlistError
 from .truthtable import TruthTable
@@ -52,10 +51,10 @@ class Const:
 class Concat:
     """Several expressions side by side, least significant part first."""
 
-    parts: tuple["Expr", ...]
+    parts: tuple[Expr, ...]
 
 
-Expr = Union[Bits, Const, Concat]
+Expr = Bits | Const | Concat
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ engine, and compares with the exact reference.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -105,7 +105,7 @@ class TruthTable:
         outputs: Sequence[str],
         rows: Iterable,
         name: str | None = None,
-    ) -> "TruthTable":
+    ) -> TruthTable:
         """Build a table from rows of input bits followed by output bits.
 
         Each row is a sequence of ``k + m`` bits, or a string of them in which
@@ -155,7 +155,7 @@ class TruthTable:
         outputs: Sequence[str],
         fn: Callable[..., object],
         name: str | None = None,
-    ) -> "TruthTable":
+    ) -> TruthTable:
         """Tabulate ``fn(*bits)``, which returns a bit or a tuple of bits.
 
         Examples
@@ -184,10 +184,10 @@ class TruthTable:
     @classmethod
     def from_expr(
         cls,
-        expr: "str | dict[str, str]",
+        expr: str | dict[str, str],
         inputs: Sequence[str] | None = None,
         name: str | None = None,
-    ) -> "TruthTable":
+    ) -> TruthTable:
         """Build a table from boolean expressions over ``& | ^ ~ ( ) 0 1``.
 
         ``expr`` is one expression (output ``y``) or a mapping of output name
@@ -286,7 +286,7 @@ class TruthTable:
             for i, o in zip(self.input_matrix().tolist(), self.table.tolist())
         ]
 
-    def renamed(self, inputs=None, outputs=None, name=None) -> "TruthTable":
+    def renamed(self, inputs=None, outputs=None, name=None) -> TruthTable:
         """The same function with other port names or label."""
         return TruthTable(
             tuple(inputs) if inputs is not None else self.inputs,
@@ -363,6 +363,10 @@ def _unate(col: np.ndarray, k: int) -> bool:
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)|([01])|(\S))")
 
 
+def _apply(fn, left, right):
+    return lambda env: fn(left(env), right(env))
+
+
 class _Parser:
     """Recursive descent over ``|`` < ``^`` < ``&`` < ``~``; builds closures."""
 
@@ -407,7 +411,7 @@ class _Parser:
         node = sub()
         while self._op(ch):
             left, right = node, sub()
-            node = (lambda l, r: lambda env: fn(l(env), r(env)))(left, right)
+            node = _apply(fn, left, right)
         return node
 
     def _or(self):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import sys
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 

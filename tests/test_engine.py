@@ -2,14 +2,13 @@ import glob
 
 import numpy as np
 import pytest
+from oracle import evaluate_flat
 
 from circuitnn.engine import ExactEngine, pack, unpack
 from circuitnn.loaders import load_circuit
 from circuitnn.primitives import STANDARD
 from circuitnn.truthtable import TruthTable
 from circuitnn.vectors import decode, encode, exhaustive, random_vectors
-
-from oracle import evaluate_flat
 
 CIRCUITS = sorted(glob.glob("circuits/*.yaml"))
 

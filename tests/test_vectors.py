@@ -5,8 +5,7 @@ import pytest
 
 from circuitnn.errors import CircuitError
 from circuitnn.loaders import load_circuit
-from circuitnn.vectors import (bits_to_ints, decode, encode, exhaustive, ints_to_bits,
-                               read_csv)
+from circuitnn.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits, read_csv
 
 
 @pytest.fixture(scope="module")
