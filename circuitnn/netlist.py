@@ -7,6 +7,7 @@ refuses alias expansion beyond a small budget.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from pathlib import Path
@@ -513,11 +514,46 @@ def _as_list(v):
 
 
 _SUBST = re.compile(r"\{([^{}]*)\}")
-_ARITH = re.compile(r"^\s*i\s*(?:([-+*])\s*(\d+))?\s*$|^\s*(\d+)\s*([-+*])\s*i\s*$")
+_ARITH_NODES = (ast.Expression, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Constant,
+                ast.Name, ast.Load, ast.UnaryOp, ast.USub)
+
+
+def _arith(text: str, i: int) -> int | None:
+    """Evaluate integer arithmetic over ``i`` (``+ - *``, parentheses), or None."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ARITH_NODES):
+            return None
+        if isinstance(node, ast.Name) and node.id != "i":
+            return None
+        if isinstance(node, ast.Constant) and (
+                type(node.value) is not int or node.value > MAX_REPEAT):
+            return None
+
+    def ev(n):
+        if isinstance(n, ast.Expression):
+            return ev(n.body)
+        if isinstance(n, ast.Constant):
+            return n.value
+        if isinstance(n, ast.Name):
+            return i
+        if isinstance(n, ast.UnaryOp):
+            return -ev(n.operand)
+        a, b = ev(n.left), ev(n.right)
+        return a + b if isinstance(n.op, ast.Add) else a - b if isinstance(n.op, ast.Sub) \
+            else a * b
+
+    try:
+        return ev(tree)
+    except RecursionError:
+        return None
 
 
 def _subst(v, i, loc):
-    """Replace ``{i}``, ``{i+1}``, ``{2*i}``... by numbers in a connection."""
+    """Replace ``{i}``, ``{i+1}``, ``{3*i+2}``... by numbers in a connection."""
     if not isinstance(v, str) or "{" not in v:
         if isinstance(v, list):
             return [_subst(x, i, loc) for x in v]
@@ -527,13 +563,10 @@ def _subst(v, i, loc):
                            "'repeat' can substitute", loc)
 
     def one(m):
-        a = _ARITH.match(m.group(1))
-        if not a:
-            raise NetlistError(f"cannot substitute {m.group(0)!r} in {v!r}; write {{i}}, "
-                               "{i+1}, {i-1} or {2*i}", loc)
-        op, n = (a.group(1), a.group(2)) if a.group(3) is None else (a.group(4), a.group(3))
-        n = int(n) if n else 0
-        val = {"+": i + n, "-": i - n, "*": i * n, None: i}[op]
+        val = _arith(m.group(1), i)
+        if val is None:
+            raise NetlistError(f"cannot substitute {m.group(0)!r} in {v!r}; write integer "
+                               "arithmetic over i, such as {i}, {i+1} or {3*i+2}", loc)
         if val < 0:
             raise NetlistError(f"{m.group(0)!r} in {v!r} is negative for i={i}", loc)
         return str(val)

@@ -176,3 +176,30 @@ def test_schedule_is_levelised_and_grouped():
             if s in driver:
                 assert level_of[driver[s]] < level_of[gi]
     assert c.depth == 65
+
+
+def test_repeat_with_affine_indices_builds_a_long_alternating_chain():
+    c = compile_text("""
+        inputs: [a, b]
+        outputs: [y]
+        gates:
+          - {name: x, type: XOR, repeat: 5, in: ["t[{3*i}]", b], out: "t[{3*i+1}]"}
+          - {name: n, type: XNOR, repeat: 5, in: ["t[{3*i+1}]", b], out: "t[{3*i+2}]"}
+          - {name: u, type: BUF, repeat: 5, in: ["t[{3*i+2}]"], out: "t[{3*(i+1)}]"}
+        assign: {"t[0]": a, y: "t[15]"}
+    """)
+    assert len(c.gates) == 15 and c.depth == 15
+    for a in (0, 1):
+        for b in (0, 1):
+            # each XOR then XNOR with the same b inverts: five inversions
+            assert evaluate_flat(c, {"a": a, "b": b})["y"] == 1 - a
+
+
+def test_bad_substitution_is_reported():
+    with pytest.raises(CircuitError, match=r"cannot substitute '\{j\}'"):
+        compile_text("""
+            inputs: {a: 2}
+            outputs: {y: 2}
+            gates:
+              - {name: g, type: BUF, repeat: 2, in: ["a[{j}]"], out: "y[{i}]"}
+        """)
