@@ -13,7 +13,6 @@ import pytest
 from circuitnn import cli
 from circuitnn.compiler import compile_design
 from circuitnn.engine import ExactEngine
-from circuitnn.formats.commands import add_commands
 from circuitnn.formats.write_dot import circuit_to_dot
 from circuitnn.formats.write_yaml import circuit_to_yaml
 from circuitnn.loaders import load_circuit

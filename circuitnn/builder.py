@@ -1,0 +1,1225 @@
+"""The Python front end: build circuits in code instead of YAML.
+
+A :class:`Builder` declares ports, instantiates primitives and subcircuits and
+wires them; :meth:`Builder.build` turns that into the same netlist records
+(:class:`~circuitnn.records.Module`, :class:`~circuitnn.records.Design`) the
+YAML reader produces, and :meth:`Subcircuit.compile` hands them to the one
+compiler, :func:`~circuitnn.compiler.compile_design`.
+
+* :class:`Signal` is a bit or a bus inside one builder.  ``a & b``, ``a | b``,
+  ``a ^ b`` and ``~a`` make one gate per bit; ``a[3]`` and ``a[2:5]`` slice
+  python-style (bit 0 is the least significant, ``a[2:5]`` is bits 2, 3 and
+  4); :func:`cat` joins signals, least significant first.
+* :class:`Subcircuit` is a finished, reusable circuit definition.  Calling it
+  with signals instantiates it inside the builder those signals belong to.
+* :class:`CompiledCircuit` evaluates: ``adder(a=5, b=7, cin=0)`` gives
+  ``{'sum': 12, 'cout': 0}``.
+
+There is no global "current circuit": a signal knows its builder, and nothing
+else is shared.  Mistakes raise :class:`~circuitnn.errors.CircuitError`
+subclasses at the line of user code that made them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import yaml
+
+from .compiler import Circuit, compile_design
+from .errors import CircuitError, Loc, NetlistError, UsageError
+from .primitives import family_fanins, resolve, suggest
+from .records import (
+    Assign,
+    Bits,
+    Concat,
+    Const,
+    Design,
+    Expr,
+    Instance,
+    Module,
+    Port,
+    format_expr,
+)
+from .truthtable import TruthTable
+from .vectors import (
+    MAX_EXHAUSTIVE_BITS,
+    decode,
+    encode,
+    exhaustive,
+    random_vectors,
+)
+
+__all__ = [
+    "Builder",
+    "CompiledCircuit",
+    "Outputs",
+    "Signal",
+    "Subcircuit",
+    "cat",
+    "to_yaml",
+]
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HERE = os.path.normcase(os.path.abspath(__file__))
+
+
+
+def _user_loc() -> Loc:
+    """The file:line of the innermost caller outside this module."""
+    f = sys._getframe(1)
+    while f is not None and os.path.normcase(os.path.abspath(f.f_code.co_filename)) == _HERE:
+        f = f.f_back
+    return _frame_loc(f)
+
+
+def _frame_loc(f) -> Loc:
+    """The location of frame ``f``, its file relative to the working
+    directory when inside it (for front ends that find the user's line)."""
+    if f is None:
+        return Loc()
+    name = f.f_code.co_filename
+    if not name.startswith("<"):
+        try:
+            rel = os.path.relpath(name)
+            if not rel.startswith(".."):
+                name = rel
+        except ValueError:  # another drive on Windows
+            pass
+    return Loc(name, f.f_lineno)
+
+
+def _is_bus(width) -> bool:
+    # as in the YAML reader: a port is a bus exactly when it has several bits
+    return isinstance(width, (int, np.integer)) and width > 1
+
+
+def _plural(n: int, word: str = "bit") -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+# ------------------------------------------------------------------ signals
+class Signal:
+    """A bit or a bus of bits inside one :class:`Builder`, least significant first.
+
+    Signals come from :meth:`Builder.input`, :meth:`Builder.wire`, gate
+    outputs and subcircuit outputs.  Operators make gates, one per bit:
+    ``a & b`` (AND2), ``a | b`` (OR2), ``a ^ b`` (XOR2), ``~a`` (NOT).  An
+    ``int`` operand is a constant as wide as the other side.  Indexing is
+    python-style: ``a[0]`` is the least significant bit, ``a[-1]`` the most
+    significant, ``a[2:5]`` bits 2 to 4.  ``wire <<= value`` drives a wire or
+    an output declared without a value.
+
+    Examples
+    --------
+    >>> b = Builder("demo")
+    >>> a = b.input("a", 4)
+    >>> a, a[1:3], a[-1], len(a)
+    (Signal(a, 4 bits), Signal(a[2:1], 2 bits), Signal(a[3], 1 bit), 4)
+    >>> a[0] ^ a[3]
+    Signal(_xor0, 1 bit)
+    """
+
+    __slots__ = ("bits", "builder")
+
+    def __init__(self, builder: Builder, bits: tuple):
+        self.builder = builder
+        self.bits = tuple(bits)
+
+    def __len__(self) -> int:
+        return len(self.bits)
+
+    @property
+    def width(self) -> int:
+        """The number of bits."""
+        return len(self.bits)
+
+    @property
+    def expr(self) -> Expr:
+        """The netlist expression naming these bits."""
+        return self.builder._expr(self.bits)
+
+    def __repr__(self) -> str:
+        return f"Signal({format_expr(self.expr)}, {_plural(self.width)})"
+
+    def __iter__(self) -> Iterator[Signal]:
+        return (Signal(self.builder, (bit,)) for bit in self.bits)
+
+    def __getitem__(self, key) -> Signal:
+        if isinstance(key, slice):
+            bits = self.bits[key]
+            if not bits:
+                raise UsageError(f"slice [{_slice_text(key)}] of {self!r} is empty; a signal "
+                                 "has at least one bit (bit 0 is the least significant)",
+                                 _user_loc())
+            return Signal(self.builder, bits)
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            if not -self.width <= key < self.width:
+                raise UsageError(f"bit {key} of {self!r} is out of range; it has bits 0 to "
+                                 f"{self.width - 1} (or -1 to -{self.width})", _user_loc())
+            return Signal(self.builder, (self.bits[key],))
+        raise UsageError(f"cannot index a signal with {key!r}; use a bit number like 3 or a "
+                         "slice like 2:5 (bits 2, 3 and 4)", _user_loc())
+
+    def __setitem__(self, key, value) -> None:
+        # ``w[2:4] <<= x`` ends with ``w[2:4] = <what <<= returned>>``; allow just that.
+        if isinstance(value, _Driven) and value.bits == self[key].bits:
+            return
+        raise UsageError("signals cannot be assigned by index; drive bits with "
+                         "'w[2:4] <<= value'", _user_loc())
+
+    def __bool__(self):
+        raise UsageError(f"{self!r} has no truth value while the circuit is being built; "
+                         "use '&', '|', '^' and '~' for logic, not 'and', 'or', 'not' or "
+                         "'if'", _user_loc())
+
+    # operators: one gate per bit
+    def _binary(self, other, prim: str, op: str, swap: bool = False) -> Signal:
+        other = self.builder._coerce(other, self.width, f"operand of {op!r}")
+        if other.width != self.width:
+            lhs, rhs = (other, self) if swap else (self, other)
+            raise NetlistError(f"operands of {op!r} have different widths: {lhs!r} and "
+                               f"{rhs!r}; slice one or extend it with cat()", _user_loc())
+        x, y = (other, self) if swap else (self, other)
+        return self.builder._bitwise(prim, (x, y))
+
+    def __and__(self, other: Signal | int) -> Signal:
+        return self._binary(other, "AND2", "&")
+
+    def __rand__(self, other: Signal | int) -> Signal:
+        return self._binary(other, "AND2", "&", swap=True)
+
+    def __or__(self, other: Signal | int) -> Signal:
+        return self._binary(other, "OR2", "|")
+
+    def __ror__(self, other: Signal | int) -> Signal:
+        return self._binary(other, "OR2", "|", swap=True)
+
+    def __xor__(self, other: Signal | int) -> Signal:
+        return self._binary(other, "XOR2", "^")
+
+    def __rxor__(self, other: Signal | int) -> Signal:
+        return self._binary(other, "XOR2", "^", swap=True)
+
+    def __invert__(self) -> Signal:
+        return self.builder._bitwise("NOT", (self,))
+
+    def __ilshift__(self, value: Signal | int) -> Signal:  # noqa: PYI034 (see _Driven)
+        self.builder._drive(self, value, _user_loc())
+        return _Driven(self.builder, self.bits)
+
+    __hash__ = object.__hash__
+
+
+class _Driven(Signal):
+    """What ``<<=`` returns, so that ``w[i] <<= x`` can store it back."""
+
+    __slots__ = ()
+
+
+def _slice_text(s: slice) -> str:
+    parts = ["" if v is None else str(v) for v in (s.start, s.stop)]
+    if s.step is not None:
+        parts.append(str(s.step))
+    return ":".join(parts)
+
+
+def cat(*parts: Signal | int) -> Signal:
+    """Join signals into one bus, least significant part first.
+
+    An ``int`` part is a 1-bit constant (0 or 1).
+
+    Examples
+    --------
+    >>> b = Builder("demo")
+    >>> lo, hi = b.input("lo", 2), b.input("hi", 3)
+    >>> cat(lo, hi)
+    Signal([lo, hi], 5 bits)
+    >>> cat(hi[0], 1)
+    Signal([hi[0], 1], 2 bits)
+    """
+    builder = next((p.builder for p in parts if isinstance(p, Signal)), None)
+    if builder is None:
+        raise UsageError("cat() needs at least one signal; it learns its builder from them",
+                         _user_loc())
+    bits: list = []
+    for p in parts:
+        bits.extend(builder._coerce(p, 1, "part of cat()").bits)
+    return Signal(builder, tuple(bits))
+
+
+# ------------------------------------------------------------------ builder
+@dataclass
+class _Net:
+    width: int
+    bus: bool
+    kind: str  # "input" | "output" | "wire"
+    loc: Loc
+
+
+class Builder:
+    """A circuit under construction: ports, gates, subcircuit instances.
+
+    Parameters
+    ----------
+    name : str
+        The circuit's name (an identifier); it becomes the module name when
+        the circuit is used as a subcircuit.
+
+    Examples
+    --------
+    >>> b = Builder("half_adder")
+    >>> a, c = b.input("a"), b.input("b")
+    >>> b.output("sum", a ^ c)
+    Signal(sum, 1 bit)
+    >>> b.output("carry", a & c)
+    Signal(carry, 1 bit)
+    >>> ha = b.compile()
+    >>> ha(a=1, b=1)
+    {'sum': 0, 'carry': 1}
+    """
+
+    def __init__(self, name: str):
+        if not isinstance(name, str) or not _IDENT.match(name):
+            raise UsageError(f"circuit name {name!r} is not an identifier (letters, digits "
+                             "and '_', not starting with a digit)", _user_loc())
+        self.name = name
+        self.loc = _user_loc()
+        self._nets: dict[str, _Net] = {}
+        self._order: dict[str, list[str]] = {"input": [], "output": [], "wire": []}
+        self._instances: list[Instance] = []
+        self._inst_names: dict[str, Loc] = {}
+        self._assigns: list[Assign] = []
+        self._driven: dict[tuple, Loc] = {}
+        self._read: dict[tuple, Loc] = {}
+        self._modules: dict[str, Module] = {}
+        self._primitives: dict[str, TruthTable] = {}
+        self._counters: dict[str, int] = {}
+        self._auto: set[str] = set()
+
+    def __repr__(self) -> str:
+        return (f"Builder({self.name}: {len(self._order['input'])} inputs, "
+                f"{len(self._order['output'])} outputs, {len(self._instances)} instances)")
+
+    # ........................................................... names
+    def _fresh(self, stem: str, taken) -> str:
+        k = self._counters.get(stem, 0)
+        while f"{stem}{k}" in taken:
+            k += 1
+        self._counters[stem] = k + 1
+        return f"{stem}{k}"
+
+    def _declare(self, name: str, width: int, bus: bool, kind: str, loc: Loc) -> Signal:
+        if not isinstance(name, str) or not _IDENT.match(name):
+            raise NetlistError(f"{kind} name {name!r} is not an identifier (letters, digits "
+                               "and '_', not starting with a digit)", loc)
+        if name in self._nets:
+            first = self._nets[name]
+            raise NetlistError(f"circuit {self.name!r}: name {name!r} is already used by "
+                               f"the {first.kind} declared at {first.loc}; choose another",
+                               loc)
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise NetlistError(f"{kind} {name!r} has width {width!r}; use a whole number "
+                               "of 1 or more", loc)
+        width = int(width)
+        self._nets[name] = _Net(width, bus, kind, loc)
+        self._order[kind].append(name)
+        if kind == "input":
+            for i in range(width):
+                self._driven[(name, i)] = loc
+        return Signal(self, tuple((name, i) for i in range(width)))
+
+    def _instance_name(self, name: str | None, stem: str, loc: Loc) -> str:
+        if name is None:
+            return self._fresh(stem, self._inst_names)
+        if not isinstance(name, str) or not _IDENT.match(name):
+            raise NetlistError(f"instance name {name!r} is not an identifier", loc)
+        if name in self._inst_names:
+            raise NetlistError(f"circuit {self.name!r}: instance name {name!r} is already "
+                               f"used (at {self._inst_names[name]}); instance names must "
+                               "be unique", loc)
+        return name
+
+    # ........................................................... ports
+    def input(self, name: str, width: int | None = None) -> Signal:
+        """Declare an input: a single bit, or a bus of ``width`` bits.
+
+        Examples
+        --------
+        >>> b = Builder("demo")
+        >>> b.input("a", 8), b.input("en")
+        (Signal(a, 8 bits), Signal(en, 1 bit))
+        """
+        width = 1 if width is None else width
+        return self._declare(name, width, _is_bus(width), "input", _user_loc())
+
+    def output(self, name: str, value: Signal | int | None = None, width: int | None = None
+               ) -> Signal:
+        """Declare an output, driven by ``value`` now or with ``<<=`` later.
+
+        Parameters
+        ----------
+        name : str
+        value : Signal or int, optional
+            What drives the output; the output is as wide as a signal given.
+        width : int, optional
+            The width, when ``value`` is absent or an ``int`` (a constant).
+
+        Examples
+        --------
+        >>> b = Builder("demo")
+        >>> a = b.input("a", 2)
+        >>> b.output("y", ~a)
+        Signal(y, 2 bits)
+        >>> z = b.output("z", width=3)
+        >>> z <<= cat(a, 0)
+        """
+        loc = _user_loc()
+        if isinstance(value, Signal):
+            if width is not None and width != value.width:
+                raise NetlistError(f"output {name!r} is declared {_plural(width)} wide but "
+                                   f"driven by {value!r}", loc)
+            width = value.width
+        width = 1 if width is None else width
+        out = self._declare(name, width, _is_bus(width), "output", loc)
+        if value is not None:
+            self._drive(out, value, loc)
+        return out
+
+    def wire(self, width: int = 1, name: str | None = None) -> Signal:
+        """An internal net, to be driven later with ``<<=``.
+
+        Examples
+        --------
+        >>> b = Builder("demo")
+        >>> w = b.wire(2, "w")
+        >>> w <<= cat(b.input("x"), 1)
+        >>> w
+        Signal(w, 2 bits)
+        """
+        loc = _user_loc()
+        if name is None:
+            name = self._fresh("_w", self._nets)
+        return self._declare(name, width, _is_bus(width), "wire", loc)
+
+    def const(self, value: int, width: int = 1) -> Signal:
+        """The constant ``value`` on ``width`` bits.
+
+        Examples
+        --------
+        >>> Builder("demo").const(5, 4)
+        Signal([1, 0, 1, 0], 4 bits)
+        """
+        return self._const(value, width, _user_loc())
+
+    def _const(self, value, width, loc) -> Signal:
+        if isinstance(value, bool):
+            value = int(value)
+        if not isinstance(value, (int, np.integer)) or value < 0:
+            raise NetlistError(f"constant {value!r} is not a whole number of 0 or more", loc)
+        value = int(value)
+        if value >> width:
+            raise NetlistError(f"constant {value} does not fit in {_plural(width)} (0 to "
+                               f"{(1 << width) - 1})", loc)
+        return Signal(self, tuple((value >> i) & 1 for i in range(width)))
+
+    def _coerce(self, value, width: int, what: str) -> Signal:
+        if isinstance(value, Signal):
+            if value.builder is not self:
+                raise UsageError(f"{what} {value!r} belongs to circuit "
+                                 f"{value.builder.name!r}, not {self.name!r}; a signal is "
+                                 "used only in the builder that made it", _user_loc())
+            return value
+        if isinstance(value, (int, np.integer)):
+            return self._const(value, width, _user_loc())
+        raise UsageError(f"{what} {value!r} is not a signal or an int", _user_loc())
+
+    # ........................................................... wiring
+    def _expr(self, bits) -> Expr:
+        parts: list[Expr] = []
+        run: list | None = None  # [net, lo, hi]
+        for bit in bits:
+            if isinstance(bit, tuple):
+                if run is not None and run[0] == bit[0] and run[2] + 1 == bit[1]:
+                    run[2] = bit[1]
+                    continue
+                if run is not None:
+                    parts.append(self._bits_expr(*run))
+                run = [bit[0], bit[1], bit[1]]
+            else:
+                if run is not None:
+                    parts.append(self._bits_expr(*run))
+                    run = None
+                parts.append(Const(bit))
+        if run is not None:
+            parts.append(self._bits_expr(*run))
+        return parts[0] if len(parts) == 1 else Concat(tuple(parts))
+
+    def _bits_expr(self, net: str, lo: int, hi: int) -> Bits:
+        n = self._nets[net]
+        if lo == 0 and hi == n.width - 1 and (n.bus or n.width == 1):
+            return Bits(net)
+        return Bits(net, lo, hi)
+
+    def _reads(self, sig: Signal, loc: Loc) -> None:
+        for bit in sig.bits:
+            if isinstance(bit, tuple):
+                self._read.setdefault(bit, loc)
+
+    def _drive(self, target: Signal, value, loc: Loc) -> None:
+        value = self._coerce(value, target.width, "value")
+        if value.width != target.width:
+            raise NetlistError(f"cannot drive {target!r} with {value!r}: widths differ; slice "
+                               "one or extend it with cat()", loc)
+        for bit in target.bits:
+            self._check_drivable(bit, target, loc)
+        for bit in target.bits:
+            self._driven[bit] = loc
+        self._reads(value, loc)
+        # one assignment per contiguous run of target bits
+        start = 0
+        for i in range(1, len(target.bits) + 1):
+            if (i == len(target.bits) or target.bits[i][0] != target.bits[start][0]
+                    or target.bits[i][1] != target.bits[i - 1][1] + 1):
+                self._assigns.append(Assign(self._expr(target.bits[start:i]),
+                                            self._expr(value.bits[start:i]), loc))
+                start = i
+
+    def _check_drivable(self, bit, target: Signal, loc: Loc) -> None:
+        if not isinstance(bit, tuple):
+            raise NetlistError(f"{target!r} contains the constant {bit}; only nets can be "
+                               "driven", loc)
+        net = self._nets[bit[0]]
+        label = f"{bit[0]}[{bit[1]}]" if net.width > 1 else bit[0]
+        if net.kind == "input":
+            raise NetlistError(f"cannot drive {label!r}: it is an input of circuit "
+                               f"{self.name!r}; inputs are driven from outside", loc)
+        if bit in self._driven:
+            raise NetlistError(f"net {label!r} is already driven (at {self._driven[bit]}); "
+                               "a net has exactly one driver", loc)
+
+    def _new_net(self, stem: str, width: int, bus: bool, loc: Loc) -> Signal:
+        name = stem if stem not in self._nets else self._fresh(stem, self._nets)
+        sig = self._declare(name, width, bus, "wire", loc)
+        self._auto.add(name)
+        for bit in sig.bits:
+            self._driven[bit] = loc
+        return sig
+
+    def _bitwise(self, prim: str, operands: tuple) -> Signal:
+        loc = _user_loc()
+        width = operands[0].width
+        name = self._instance_name(None, prim.rstrip("0123456789").lower(), loc)
+        out = self._new_net(f"_{name}", width, _is_bus(width), loc)
+        for ops in operands:
+            self._reads(ops, loc)
+        for i in range(width):
+            gname = name if width == 1 else self._instance_name(None, f"{name}_", loc)
+            self._inst_names[gname] = loc
+            self._instances.append(Instance(
+                gname, prim, inputs=tuple(self._expr((op.bits[i],)) for op in operands),
+                outputs=(self._expr((out.bits[i],)),), loc=loc))
+        self._inst_names.setdefault(name, loc)
+        return out
+
+    def gate(self, type: str | TruthTable, *inputs: Signal | int, name: str | None = None
+             ) -> Signal | tuple[Signal, ...]:
+        """Instantiate a primitive; every bit of ``inputs`` is one pin, in order.
+
+        Parameters
+        ----------
+        type : str or TruthTable
+            A standard gate (``"AND3"``, ``"MUX2"``, or a family name such as
+            ``"AND"`` whose fan-in is the number of input bits), or a named
+            :class:`~circuitnn.truthtable.TruthTable` (a user primitive).
+        *inputs : Signal or int
+            The input pins; ints are 1-bit constants.
+        name : str, optional
+            The instance name.
+
+        Returns
+        -------
+        Signal, or a tuple of 1-bit signals for a primitive with several outputs.
+
+        Examples
+        --------
+        >>> b = Builder("demo")
+        >>> s, x, y = b.input("s"), b.input("x"), b.input("y")
+        >>> b.gate("MUX2", s, x, y, name="m")
+        Signal(_m, 1 bit)
+        >>> b.gate("MAJ", x, y, 1)
+        Signal(_maj0, 1 bit)
+        """
+        loc = _user_loc()
+        sigs = [self._coerce(v, 1, f"input of gate {type!r}") for v in inputs]
+        n_in = sum(s.width for s in sigs)
+        if isinstance(type, TruthTable):
+            tt = type
+            if not tt.name or not _IDENT.match(tt.name):
+                raise UsageError(f"{tt!r} needs a name (an identifier) to be a primitive; "
+                                 "give TruthTable(..., name='...')", loc)
+            if resolve(tt.name) is not None and resolve(tt.name) != tt:
+                raise NetlistError(f"primitive {tt.name!r} differs from the standard gate "
+                                   "of that name; rename it", loc)
+            old = self._primitives.get(tt.name)
+            if old is not None and old != tt:
+                raise NetlistError(f"two different truth tables are named {tt.name!r}; "
+                                   "rename one", loc)
+            type_name = tt.name
+        elif isinstance(type, str):
+            tt = self._primitives.get(type) or resolve(type, n_in)
+            type_name = type
+            if tt is None:
+                fanins = family_fanins(type)
+                if fanins is not None:
+                    raise NetlistError(f"gate {type!r} with {_plural(n_in, 'input')}: "
+                                       f"{type.upper()} takes {fanins.start} to "
+                                       f"{fanins.stop - 1} inputs", loc)
+                known = ["BUF", "NOT", "AND", "OR", "NAND", "NOR", "XOR", "XNOR", "MUX2",
+                         "MAJ3", *self._primitives]
+                hint = suggest(type, known)
+                dym = f" (did you mean {hint!r}?)" if hint else ""
+                raise NetlistError(f"unknown gate type {type!r}{dym}; known types are "
+                                   f"{', '.join(known)} (with a fan-in such as AND3), or "
+                                   "pass a TruthTable; instantiate circuits by calling "
+                                   "them", loc)
+        else:
+            raise UsageError(f"gate type {type!r} is not a name or a TruthTable", loc)
+        if n_in != tt.n_inputs:
+            raise NetlistError(f"gate {type_name!r} has {_plural(n_in, 'input')}; it takes "
+                               f"{tt.n_inputs} ({', '.join(tt.inputs)})", loc)
+        if isinstance(type, TruthTable):
+            self._primitives[tt.name] = tt
+        stem = re.sub(r"\d+$", "", type_name).lower() or "g"
+        iname = self._instance_name(name, stem, loc)
+        self._inst_names[iname] = loc
+        out = self._new_net(f"_{iname}", tt.n_outputs, tt.n_outputs > 1, loc)
+        for s in sigs:
+            self._reads(s, loc)
+        self._instances.append(Instance(iname, type_name,
+                                        inputs=tuple(s.expr for s in sigs),
+                                        outputs=(out.expr,), loc=loc))
+        return out if tt.n_outputs == 1 else tuple(out)
+
+    def instance(self, sub: Subcircuit, name: str | None = None, **connections: Signal | int
+                 ) -> Outputs:
+        """Instantiate ``sub`` here; ``connections`` give each input port a value.
+
+        An output port may also be given a signal (a wire or an output of
+        this builder) to drive; every output is returned either way.
+        ``sub(a=x, ...)`` is the same call when a connection is a signal.
+
+        Examples
+        --------
+        >>> from circuitnn.library import full_adder
+        >>> b = Builder("demo")
+        >>> x, y = b.input("x"), b.input("y")
+        >>> r = b.instance(full_adder(), a=x, b=y, cin=0)
+        >>> r
+        Outputs(sum=Signal(_full_adder0_sum, 1 bit), cout=Signal(_full_adder0_cout, 1 bit))
+        """
+        return self._instance(sub, name, connections, _user_loc())
+
+    def _instance(self, sub: Subcircuit, name, connections, loc) -> Outputs:
+        if not isinstance(sub, Subcircuit):
+            raise UsageError(f"{sub!r} is not a Subcircuit; build one with Builder.build() "
+                             "or a circuitnn.library function", loc)
+        if sub.name == self.name:
+            raise NetlistError(f"circuit {self.name!r} cannot contain itself", loc)
+        mod = sub.module
+        ports = {p.name: p for p in mod.ports}
+        for pname in connections:
+            if pname not in ports:
+                hint = suggest(pname, ports)
+                dym = f" (did you mean {hint!r}?)" if hint else ""
+                raise NetlistError(f"circuit {sub.name!r} has no port {pname!r}{dym}; its "
+                                   f"ports are {', '.join(ports)}", loc)
+        missing = [p.name for p in mod.inputs if p.name not in connections]
+        if missing:
+            raise NetlistError(f"input{'s' if len(missing) > 1 else ''} "
+                               f"{', '.join(map(repr, missing))} of circuit {sub.name!r} "
+                               f"{'are' if len(missing) > 1 else 'is'} not connected", loc)
+        conns: dict[str, Signal] = {}
+        for pname, value in connections.items():
+            port = ports[pname]
+            sig = self._coerce(value, port.width, f"port {pname!r} of {sub.name!r}:")
+            if sig.width != port.width:
+                raise NetlistError(f"port {pname!r} of {sub.name!r} is "
+                                   f"{_plural(port.width)} wide, but {sig!r} is "
+                                   f"{_plural(sig.width)} wide", loc)
+            if port.direction == "output":
+                for bit in sig.bits:
+                    self._check_drivable(bit, sig, loc)
+            conns[pname] = sig
+        self._merge(sub, loc)
+        iname = self._instance_name(name, sub.name, loc)
+        self._inst_names[iname] = loc
+        outs = {}
+        for port in mod.outputs:
+            if port.name in conns:
+                sig = conns[port.name]
+                for bit in sig.bits:
+                    self._driven[bit] = loc
+            else:
+                sig = self._new_net(f"_{iname}_{port.name}", port.width, port.bus, loc)
+            conns[port.name] = sig
+            outs[port.name] = sig
+        for port in mod.inputs:
+            self._reads(conns[port.name], loc)
+        self._instances.append(Instance(
+            iname, sub.name, ports=tuple((p.name, conns[p.name].expr) for p in mod.ports),
+            loc=loc))
+        return Outputs(outs)
+
+    def _merge(self, sub: Subcircuit, loc: Loc) -> None:
+        for mname, mod in sub.modules.items():
+            have = self._modules.get(mname)
+            if have is not None and have is not mod and have != mod:
+                raise NetlistError(f"two different circuits are named {mname!r}; give one "
+                                   "of them another name", loc)
+            if mname == self.name:
+                raise NetlistError(f"circuit {self.name!r} would contain a different circuit "
+                                   "of the same name; rename one", loc)
+        for pname, tt in sub.primitives.items():
+            have = self._primitives.get(pname)
+            if have is not None and have != tt:
+                raise NetlistError(f"two different primitives are named {pname!r}; rename "
+                                   "one", loc)
+        self._modules.update(sub.modules)
+        self._primitives.update(sub.primitives)
+
+    # ........................................................... finish
+    def build(self) -> Subcircuit:
+        """The finished circuit as a reusable :class:`Subcircuit`.
+
+        Raises
+        ------
+        ValidationError
+            Listing every output bit never driven and every net read but never
+            driven, each at the line that declared it.
+
+        Examples
+        --------
+        >>> b = Builder("inv")
+        >>> b.output("y", ~b.input("a"))
+        Signal(y, 1 bit)
+        >>> b.build()
+        Subcircuit(inv: a -> y)
+        """
+        from .errors import ValidationError
+
+        loc = _user_loc()
+        if not self._order["output"]:
+            raise NetlistError(f"circuit {self.name!r} has no outputs; declare them with "
+                               "Builder.output()", loc)
+        problems = []
+        for name in self._order["output"] + self._order["wire"]:
+            net = self._nets[name]
+            undriven = [i for i in range(net.width) if (name, i) not in self._driven]
+            if net.kind == "wire":
+                undriven = [i for i in undriven if (name, i) in self._read]
+            if undriven:
+                bits = name if net.width == 1 else f"{name}{_bit_list(undriven)}"
+                what = "is never driven" if net.kind == "output" else "is read but never driven"
+                problems.append(NetlistError(f"circuit {self.name!r}: {net.kind} {bits} "
+                                             f"{what}; drive it with '<<='", net.loc))
+        if problems:
+            raise ValidationError(problems)
+
+        def ports(kind):
+            return tuple(Port(n, kind, self._nets[n].width, self._nets[n].bus,
+                              self._nets[n].loc) for n in self._order[kind])
+
+        # An output or wire driven by a whole gate-output net takes that net's
+        # place, so netlists read like hand-written ones (no extra wire).
+        alias: dict[str, str] = {}
+        assigns = []
+        for a in self._assigns:
+            src, dst = a.source, a.target
+            if (isinstance(src, Bits) and src.lo is None and src.net in self._auto
+                    and src.net not in alias and isinstance(dst, Bits) and dst.lo is None
+                    and self._nets[src.net].width == self._nets[dst.net].width):
+                alias[src.net] = dst.net
+            else:
+                assigns.append(a)
+        sub = _renamer(alias)
+        wires = tuple(p for p in ports("wire") if p.name not in alias)
+        instances = tuple(
+            Instance(i.name, i.type, tuple(map(sub, i.inputs)), tuple(map(sub, i.outputs)),
+                     tuple((n, sub(e)) for n, e in i.ports), i.loc)
+            for i in self._instances)
+        assigns = tuple(Assign(sub(a.target), sub(a.source), a.loc) for a in assigns)
+        module = Module(self.name, ports("input"), ports("output"), wires, instances,
+                        assigns, (), self.loc)
+        modules = dict(self._modules)
+        modules[self.name] = module
+        return Subcircuit(module, modules, dict(self._primitives))
+
+    def compile(self, store=None, mode: str = "analog") -> CompiledCircuit:
+        """``build()`` and compile: a circuit ready to evaluate.
+
+        Examples
+        --------
+        >>> b = Builder("inv")
+        >>> b.output("y", ~b.input("a", 3))
+        Signal(y, 3 bits)
+        >>> b.compile()(a=5)
+        {'y': 2}
+        """
+        return self.build().compile(store=store, mode=mode)
+
+
+def _renamer(alias: dict[str, str]):
+    def sub(e: Expr) -> Expr:
+        if isinstance(e, Bits):
+            return Bits(alias[e.net], e.lo, e.hi) if e.net in alias else e
+        if isinstance(e, Concat):
+            return Concat(tuple(map(sub, e.parts)))
+        return e
+
+    return sub
+
+
+def _bit_list(idx: list[int]) -> str:
+    shown = ", ".join(map(str, idx[:8])) + (", ..." if len(idx) > 8 else "")
+    return f"[{shown}]"
+
+
+# --------------------------------------------------------------- subcircuit
+class Outputs(Mapping):
+    """The output signals of one subcircuit instance, by port name.
+
+    Read them as attributes (``r.sum``), by name (``r["sum"]``) or unpack
+    them in port order (``s, c = ha(a=x, b=y)``).
+    """
+
+    def __init__(self, signals: dict[str, Signal]):
+        self._signals = signals
+
+    def __getitem__(self, key: str) -> Signal:
+        return self._signals[key]
+
+    def __getattr__(self, key: str) -> Signal:
+        try:
+            return self.__dict__["_signals"][key]
+        except KeyError:
+            raise AttributeError(f"no output named {key!r}; outputs are "
+                                 f"{', '.join(self._signals)}") from None
+
+    def __iter__(self) -> Iterator[Signal]:  # type: ignore[override]
+        return iter(self._signals.values())
+
+    def __len__(self) -> int:
+        return len(self._signals)
+
+    def keys(self):
+        return self._signals.keys()
+
+    def items(self):
+        return self._signals.items()
+
+    def values(self):
+        return self._signals.values()
+
+    def __repr__(self) -> str:
+        return "Outputs(" + ", ".join(f"{k}={v!r}" for k, v in self._signals.items()) + ")"
+
+
+@dataclass(frozen=True, eq=False)
+class Subcircuit:
+    """A finished circuit definition, reusable inside other circuits.
+
+    Attributes
+    ----------
+    module : Module
+        Its netlist record.
+    modules : dict
+        Every module it needs, itself included, by name.
+    primitives : dict
+        User primitives (truth tables) it needs, by name.
+
+    Examples
+    --------
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder()
+    >>> ha
+    Subcircuit(half_adder: a, b -> sum, carry)
+    >>> b = Builder("demo")
+    >>> s, c = ha(a=b.input("x"), b=b.input("y"))
+    >>> s, c
+    (Signal(_half_adder0_sum, 1 bit), Signal(_half_adder0_carry, 1 bit))
+    """
+
+    module: Module
+    modules: dict = field(repr=False)
+    primitives: dict = field(repr=False, default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.module.name
+
+    @property
+    def inputs(self) -> dict[str, int]:
+        """Input port widths by name."""
+        return {p.name: p.width for p in self.module.inputs}
+
+    @property
+    def outputs(self) -> dict[str, int]:
+        """Output port widths by name."""
+        return {p.name: p.width for p in self.module.outputs}
+
+    def __repr__(self) -> str:
+        def side(ps):
+            return ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ps)
+
+        return f"Subcircuit({self.name}: {side(self.module.inputs)} -> " \
+               f"{side(self.module.outputs)})"
+
+    @property
+    def design(self) -> Design:
+        """The netlist records with this circuit as the top."""
+        return Design(self.name, dict(self.modules), dict(self.primitives), {}, None)
+
+    def __call__(self, name: str | None = None, **connections: Signal | int) -> Outputs:
+        """Instantiate inside the builder of the signals connected.
+
+        Same as :meth:`Builder.instance`; at least one connection must be a
+        signal so the builder is known.
+        """
+        loc = _user_loc()
+        builder = next((v.builder for v in connections.values() if isinstance(v, Signal)),
+                       None)
+        if builder is None:
+            raise UsageError(f"calling {self.name!r} needs at least one signal among the "
+                             "connections to know which builder it goes into; use "
+                             "builder.instance(...) to connect only constants", loc)
+        return builder._instance(self, name, connections, loc)
+
+    def compile(self, store=None, mode: str = "analog") -> CompiledCircuit:
+        """Validate, flatten and wrap for evaluation.
+
+        Parameters
+        ----------
+        store : ModelStore, optional
+            Where trained nets come from; ``ModelStore()`` by default.
+        mode : {"analog", "digital"}
+
+        Examples
+        --------
+        >>> from circuitnn.library import ripple_carry_adder
+        >>> ripple_carry_adder(4).compile()
+        CompiledCircuit(ripple_carry_adder_4: a[4], b[4], cin -> sum[4], cout; 20 gates, analog)
+        """
+        return CompiledCircuit(compile_design(self.design), store=store, mode=mode,
+                               design=self.design)
+
+    def to_yaml(self) -> str:
+        """The circuit as a YAML netlist (see :func:`to_yaml`)."""
+        return to_yaml(self.design)
+
+
+# ---------------------------------------------------------------- compiled
+class CompiledCircuit:
+    """A compiled circuit with its trained nets: call it with integers.
+
+    Parameters
+    ----------
+    circuit : Circuit
+        From :func:`~circuitnn.compiler.compile_design`.
+    store : ModelStore, optional
+        Trained nets are fetched (or trained) on first evaluation;
+        ``ModelStore()`` (``$CIRCUITNN_STORE``) by default.
+    mode : {"analog", "digital"}
+        ``analog`` passes each gate's sigmoid output on unthresholded.
+    design : Design, optional
+        The records it was compiled from (for :meth:`to_yaml`).
+
+    Examples
+    --------
+    >>> from circuitnn.library import ripple_carry_adder
+    >>> adder = ripple_carry_adder(8).compile()
+    >>> adder(a=5, b=7, cin=0)
+    {'sum': 12, 'cout': 0}
+    >>> out = adder(a=np.array([200, 100]), b=100, cin=1)
+    >>> out["sum"].tolist(), out["cout"].tolist()
+    ([45, 201], [1, 0])
+    """
+
+    def __init__(self, circuit: Circuit, store=None, mode: str = "analog",
+                 design: Design | None = None):
+        if mode not in ("analog", "digital"):
+            raise UsageError(f"mode {mode!r} is not known; use 'analog' or 'digital'",
+                             _user_loc())
+        self.circuit = circuit
+        self.design = design
+        self.mode = mode
+        self._store = store
+
+    @property
+    def name(self) -> str:
+        return self.circuit.name
+
+    @property
+    def inputs(self) -> dict[str, int]:
+        """Input port widths by name, in port order."""
+        return {p.name: p.width for p in self.circuit.inputs}
+
+    @property
+    def outputs(self) -> dict[str, int]:
+        """Output port widths by name, in port order."""
+        return {p.name: p.width for p in self.circuit.outputs}
+
+    @property
+    def graph(self):
+        """The flat circuit as a networkx ``MultiDiGraph`` (see :class:`Circuit`)."""
+        return self.circuit.graph
+
+    @property
+    def store(self):
+        if self._store is None:
+            from .store import ModelStore
+
+            self._store = ModelStore()
+        return self._store
+
+    @cached_property
+    def simulator(self):
+        """The :class:`~circuitnn.simulator.Simulator` (trains missing nets once)."""
+        from .simulator import Simulator
+
+        return Simulator(self.circuit, self.store, mode=self.mode)
+
+    def __repr__(self) -> str:
+        def side(ps):
+            return ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ps)
+
+        return (f"CompiledCircuit({self.name}: {side(self.circuit.inputs)} -> "
+                f"{side(self.circuit.outputs)}; {len(self.circuit.gates)} gates, {self.mode})")
+
+    # ........................................................... running
+    def _encode(self, values: dict) -> tuple[np.ndarray, bool]:
+        scalar = all(np.ndim(v) == 0 for v in values.values())
+        sizes = {len(v) for v in values.values() if np.ndim(v) > 0}
+        if len(sizes) > 1:
+            raise UsageError(f"inputs have different numbers of values: "
+                             f"{ {k: len(v) for k, v in values.items() if np.ndim(v)} }; "
+                             "give one value or the same number for every input",
+                             _user_loc())
+        n = sizes.pop() if sizes else 1
+        wide = {p.name for p in self.circuit.inputs if p.width > 64}
+        full = {}
+        for k, v in values.items():
+            if np.ndim(v) == 0:
+                v = [int(v)] * n
+            full[k] = np.asarray(v, dtype=object) if k in wide else v
+        try:
+            return encode(self.circuit, full), scalar
+        except CircuitError as e:
+            raise type(e)(e.message, _user_loc()) from None
+
+    def __call__(self, **values) -> dict:
+        """Evaluate on integers per input port.
+
+        Scalars give a dict of Python ints; arrays (all the same length,
+        scalars broadcast) give a dict of arrays: uint64 for outputs up to 64
+        bits, Python ints (object arrays) beyond.
+        """
+        bits, scalar = self._encode(values)
+        out = self.simulator.run_bits(bits).output_values()
+        if scalar:
+            return {k: int(v[0]) for k, v in out.items()}
+        return out
+
+    def reference(self, **values) -> dict:
+        """Like calling the circuit, but through the exact truth-table engine.
+
+        Examples
+        --------
+        >>> from circuitnn.library import comparator
+        >>> comparator(4).compile().reference(a=3, b=9)
+        {'lt': 1, 'eq': 0, 'gt': 0}
+        """
+        from .engine import ExactEngine
+
+        bits, scalar = self._encode(values)
+        out = decode(self.circuit.outputs, ExactEngine(self.circuit).run(bits))
+        if scalar:
+            return {k: int(v[0]) for k, v in out.items()}
+        return out
+
+    def run_bits(self, bits: np.ndarray):
+        """Run on input bits ``(input bits, vectors)``; a
+        :class:`~circuitnn.simulator.Result` with analog values and bits."""
+        return self.simulator.run_bits(np.asarray(bits, dtype=np.uint8))
+
+    # ........................................................... tables
+    def _table_bits(self) -> np.ndarray:
+        return exhaustive(self.circuit, limit=MAX_EXHAUSTIVE_BITS)
+
+    def truth_table(self) -> np.ndarray:
+        """Every input combination and its outputs, one row each, as integers.
+
+        Columns are the input ports then the output ports, in port order
+        (:attr:`inputs`, :attr:`outputs`); rows count up with the first
+        input's most significant bit varying slowest.  Limited to circuits of
+        at most 16 input bits; the dtype is uint64, or object beyond 64-bit
+        ports.
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> half_adder().compile().truth_table().tolist()
+        [[0, 0, 0, 0], [0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 1]]
+        """
+        bits = self._table_bits()
+        res = self.simulator.run_bits(bits)
+        cols = list(decode(self.circuit.inputs, bits).values())
+        cols += list(res.output_values().values())
+        dtype = object if any(c.dtype == object for c in cols) else np.uint64
+        return np.stack([np.asarray(c, dtype=dtype) for c in cols], axis=1)
+
+    def truth_rows(self) -> list[dict[str, int]]:
+        """The truth table as one dict per row, inputs then outputs.
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> half_adder().compile().truth_rows()[3]
+        {'a': 1, 'b': 1, 'sum': 0, 'carry': 1}
+        """
+        names = list(self.inputs) + list(self.outputs)
+        return [dict(zip(names, map(int, row))) for row in self.truth_table()]
+
+    def verify(self, vectors: np.ndarray | None = None, n: int = 1000, seed: int = 0):
+        """Compare the neural engine with the exact reference.
+
+        Parameters
+        ----------
+        vectors : numpy.ndarray, optional
+            Input bits ``(input bits, vectors)``; by default every input
+            combination when there are at most 16 input bits, else ``n``
+            random vectors drawn with ``seed``.
+
+        Returns
+        -------
+        VerifyReport
+            ``.ok``, ``.mismatched_rows``, ``.min_margin``.
+
+        Examples
+        --------
+        >>> from circuitnn.library import kogge_stone_adder
+        >>> report = kogge_stone_adder(4).compile().verify()
+        >>> report.ok, report.rows
+        (True, 512)
+        """
+        if vectors is None:
+            if self.circuit.n_input_bits <= MAX_EXHAUSTIVE_BITS:
+                vectors = self._table_bits()
+            else:
+                vectors = random_vectors(self.circuit, n, seed)
+        return self.simulator.verify(np.asarray(vectors, dtype=np.uint8))
+
+    def to_yaml(self) -> str:
+        """The circuit as a YAML netlist (see :func:`to_yaml`)."""
+        if self.design is None:
+            raise UsageError(f"{self.name!r} was compiled without its design records; "
+                             "compile it from a Builder or Subcircuit to export it",
+                             _user_loc())
+        return to_yaml(self.design)
+
+
+# -------------------------------------------------------------------- YAML
+def _yaml_expr(e: Expr):
+    if isinstance(e, Const):
+        if e.width is None or e.width == 1:
+            return e.value
+        return [(e.value >> i) & 1 for i in range(e.width)]
+    if isinstance(e, Concat):
+        out = []
+        for p in e.parts:
+            v = _yaml_expr(p)
+            out.extend(v if isinstance(v, list) else [v])
+        return out
+    return format_expr(e)
+
+
+class _Flow(dict):
+    """A mapping written on one line (one gate per line)."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(),
+                                               flow_style=True))
+
+
+def _yaml_ports(ports) -> list:
+    return [{p.name: p.width} if p.bus else p.name for p in ports]
+
+
+def _yaml_module(mod: Module, top: bool) -> dict:
+    d: dict = {"name": mod.name} if top else {}
+    d["inputs"] = _yaml_ports(mod.inputs)
+    d["outputs"] = _yaml_ports(mod.outputs)
+    if mod.wires:
+        d["wires"] = _yaml_ports(mod.wires)
+    gates = []
+    for inst in mod.instances:
+        g = _Flow(name=inst.name, type=inst.type)
+        if inst.ports:
+            g["ports"] = {p: _yaml_expr(e) for p, e in inst.ports}
+        else:
+            g["in"] = [_yaml_expr(e) for e in inst.inputs]
+            g["out"] = [_yaml_expr(e) for e in inst.outputs]
+        gates.append(g)
+    if gates:
+        d["gates"] = gates
+    if mod.assigns:
+        d["assign"] = {format_expr(a.target): _yaml_expr(a.source) for a in mod.assigns}
+    if mod.tests:
+        d["tests"] = [dict(t.values) for t in mod.tests]
+    return d
+
+
+def to_yaml(design: Design) -> str:
+    """A YAML netlist of ``design``, readable by :func:`~circuitnn.netlist.loads_yaml`.
+
+    The top module is written at the top level, every other module under
+    ``circuits``, user primitives as truth-table rows under ``primitives``.
+    Reading the text back gives an equivalent design.
+
+    Examples
+    --------
+    >>> from circuitnn.library import half_adder
+    >>> print(to_yaml(half_adder().design))
+    name: half_adder
+    inputs: [a, b]
+    outputs: [sum, carry]
+    gates:
+    - {name: xor0, type: XOR2, in: [a, b], out: [sum]}
+    - {name: and0, type: AND2, in: [a, b], out: [carry]}
+    <BLANKLINE>
+    """
+    doc: dict = {}
+    if design.primitives:
+        doc["primitives"] = {
+            name: {"inputs": list(tt.inputs), "outputs": list(tt.outputs),
+                   "rows": [" ".join(("".join(map(str, i)), "".join(map(str, o))))
+                            for i, o in tt.rows()]}
+            for name, tt in design.primitives.items()
+        }
+    others = {n: _yaml_module(m, False) for n, m in design.modules.items() if n != design.top}
+    if others:
+        doc["circuits"] = others
+    doc.update(_yaml_module(design.top_module, True))
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=None,
+                     width=100)
