@@ -116,7 +116,9 @@ def _write_table(result, out) -> None:
         return f"{left} | {right}".rstrip() if n_in else right
 
     print(line(names), file=out)
-    print(line(["-" * w for w in widths]).replace(" | ", "-+-"), file=out)
+    left = sum(widths[:n_in]) + 2 * max(n_in - 1, 0)
+    right = sum(widths[n_in:]) + 2 * max(len(widths) - n_in - 1, 0)
+    print(f"{'-' * left}-+-{'-' * right}" if n_in else "-" * right, file=out)
     for row in zip(*cols):
         print(line(list(row)), file=out)
 

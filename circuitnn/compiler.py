@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import networkx as nx
 import numpy as np
 
 from .errors import CircuitError, Loc, NetlistError, ValidationError
@@ -129,9 +128,11 @@ class Circuit:
         return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     @cached_property
-    def graph(self) -> nx.MultiDiGraph:
+    def graph(self):
         """The circuit as a networkx DAG: a node per gate and per primary port
         bit, an edge per pin (parallel edges where a gate reads a net twice)."""
+        import networkx as nx  # imported here: it costs a quarter second at start-up
+
         g = nx.MultiDiGraph(name=self.name)
         driver: dict[int, str] = {}
         for p in self.inputs:
@@ -726,6 +727,8 @@ def _levelise(gates: list[Gate], n_signals: int, names: list[str]) -> list[list[
 
 
 def _loop_error(gates, driver_gate, pending) -> CircuitError:
+    import networkx as nx
+
     g = nx.DiGraph()
     stuck = [gi for gi in range(len(gates)) if pending[gi] > 0]
     for gi in stuck:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 from functools import reduce
 
-from .truthtable import TruthTable
+import numpy as np
+
+from .truthtable import TruthTable, input_matrix
 
 __all__ = [
     "STANDARD",
@@ -34,6 +36,14 @@ def _reduce_family(op, invert: bool):
     return fn
 
 
+def _tabulate(pins, fn, name) -> TruthTable:
+    # the family functions use only & | ^ and 1 - x, so they apply to whole
+    # columns of the input matrix at once: no Python loop over 512 rows
+    cols = input_matrix(len(pins)).T.astype(np.int64)
+    y = np.broadcast_to(fn(*cols), (len(cols[0]),))
+    return TruthTable(pins, ("y",), y[:, None].astype(np.uint8), name=name)
+
+
 #: family name -> (fan-ins, function of the input bits)
 FAMILIES: dict[str, tuple[range, object]] = {
     "BUF": (range(1, 2), lambda a: a),
@@ -44,8 +54,8 @@ FAMILIES: dict[str, tuple[range, object]] = {
     "NOR": (range(2, 10), _reduce_family(lambda x, y: x | y, True)),
     "XOR": (range(2, 5), _reduce_family(lambda x, y: x ^ y, False)),
     "XNOR": (range(2, 5), _reduce_family(lambda x, y: x ^ y, True)),
-    "MUX2": (range(3, 4), lambda s, a, b: b if s else a),
-    "MAJ3": (range(3, 4), lambda a, b, c: int(a + b + c >= 2)),
+    "MUX2": (range(3, 4), lambda s, a, b: (s & b) | ((1 - s) & a)),
+    "MAJ3": (range(3, 4), lambda a, b, c: (a & b) | (a & c) | (b & c)),
 }
 
 _PIN_NAMES = {"MUX2": ("s", "a", "b")}
@@ -62,7 +72,7 @@ def _build() -> dict[str, TruthTable]:
         for n in fanins:
             name = _name(family, n)
             pins = _PIN_NAMES.get(family, tuple(_INPUT_NAMES[:n]))
-            lib[name] = TruthTable.from_function(pins, ("y",), fn, name=name)
+            lib[name] = _tabulate(pins, fn, name)
     return lib
 
 
