@@ -155,6 +155,7 @@ class NeuralEngine:
         self._width = max((max(W.shape[0] for W, _ in self.layers[st.prim]) * st.n_gates
                            for st in self.plan.steps), default=1)
         self._pins = max((st.ins.size for st in self.plan.steps), default=1)
+        self._last = None
 
     def _chunk_size(self, n_vec: int) -> int:
         per_vector = self.dtype.itemsize * (self.plan.n_slots + self._pins + 3 * self._width)
@@ -174,11 +175,11 @@ class NeuralEngine:
         size = self._chunk_size(n_vec)
         bounds = [(lo, min(n_vec, lo + size)) for lo in range(0, n_vec, size)]
 
-        def work(chunks):
+        def work(chunks, shared=True):
             scratch = None
             for lo, hi in chunks:
                 if scratch is None or scratch[0].shape[1] != hi - lo:
-                    scratch = self._scratch(hi - lo)
+                    scratch = self._cached_scratch(hi - lo) if shared else self._scratch(hi - lo)
                 vals = self._run_chunk(inputs[:, lo:hi], scratch)
                 out[:, lo:hi] = vals[self.plan.output_slots]
                 if probe:
@@ -187,47 +188,67 @@ class NeuralEngine:
 
         if self.threads > 1 and len(bounds) > 1:
             with ThreadPoolExecutor(self.threads) as pool:
-                list(pool.map(work, [bounds[t::self.threads] for t in range(self.threads)]))
+                parts = [bounds[t::self.threads] for t in range(self.threads)]
+                list(pool.map(work, parts, [False] * len(parts)))
         else:
             work(bounds)
         return (out, every) if probe else out
 
+    def _cached_scratch(self, n_vec: int):
+        # work in the calling thread reuses its buffers across runs (a warm
+        # call on one vector then costs no set-up); pool threads get their own
+        if self._last is None or self._last[0].shape[1] != n_vec:
+            self._last = self._scratch(n_vec)
+        return self._last
+
     def _scratch(self, n_vec: int):
+        """Buffers for one chunk of ``n_vec`` vectors, and every view the hot
+        loop needs into them, made once so the loop only calls ufuncs."""
         d = self.dtype
-        return (np.empty((self.plan.n_slots, n_vec), d), np.empty(self._pins * n_vec, d),
-                np.empty(self._width * n_vec, d), np.empty(self._width * n_vec, d),
-                np.empty(self._width * n_vec, d))
+        vals = np.empty((self.plan.n_slots, n_vec), d)
+        pins = np.empty(self._pins * n_vec, d)
+        bufs = (np.empty(self._width * n_vec, d), np.empty(self._width * n_vec, d))
+        tmp = np.empty(self._width * n_vec, d)
+        program = []
+        for step in self.plan.steps:
+            k, g = step.ins.shape
+            n = g * n_vec
+            x = pins[:k * n].reshape(k, n)
+            gather = x.reshape(k, g, n_vec)
+            layers = []
+            for li, (Wn, bn) in enumerate(self.layers[step.prim]):
+                h = Wn.shape[0]
+                s = bufs[li % 2][:h * n].reshape(h, n)
+                rows = list(x) if li == 0 else list(layers[-1][2])
+                cols = [np.ascontiguousarray(Wn[:, j:j + 1]) for j in range(Wn.shape[1])]
+                layers.append((cols, bn, s, tmp[:h * n].reshape(h, n), rows))
+            out = layers[-1][2]
+            program.append((step.ins, gather, layers, step.outs,
+                            out.reshape(step.outs.shape[0], g, n_vec)))
+        return vals, program
 
     def _run_chunk(self, inputs: np.ndarray, scratch) -> np.ndarray:
-        vals, pins, buf_a, buf_b, tmp = scratch
+        vals, program = scratch
         vals[0] = 0
         vals[1] = 1
         vals[self.plan.input_slots] = inputs
-        n_vec = vals.shape[1]
         digital = self.mode == "digital"
+        multiply, exp2, reciprocal = np.multiply, np.exp2, np.reciprocal
         with np.errstate(over="ignore"):
-            for step in self.plan.steps:
-                k, g = step.ins.shape
-                n = g * n_vec
-                x = pins[:k * n].reshape(k, n)
-                np.take(vals, step.ins, axis=0, out=x.reshape(k, g, n_vec))
-                bufs = (buf_a, buf_b)
-                for li, (Wn, bn) in enumerate(self.layers[step.prim]):
-                    h = Wn.shape[0]
-                    s = bufs[li % 2][:h * n].reshape(h, n)
-                    t = tmp[:h * n].reshape(h, n)
-                    np.multiply(Wn[:, 0:1], x[0], out=s)
-                    for j in range(1, x.shape[0]):
-                        np.multiply(Wn[:, j:j + 1], x[j], out=t)
+            for ins, gather, layers, outs, result in program:
+                np.take(vals, ins, axis=0, out=gather)
+                for cols, bn, s, t, rows in layers:
+                    multiply(cols[0], rows[0], out=s)
+                    for col, row in zip(cols[1:], rows[1:]):
+                        multiply(col, row, out=t)
                         s += t
                     s += bn
-                    np.exp2(s, out=s)
+                    exp2(s, out=s)
                     s += 1
-                    np.reciprocal(s, out=s)
-                    x = s
+                    reciprocal(s, out=s)
                 if digital:
-                    np.greater(x, 0.5, out=x, casting="unsafe")
-                vals[step.outs] = x.reshape(step.outs.shape[0], g, n_vec)
+                    np.greater(result, 0.5, out=result, casting="unsafe")
+                vals[outs] = result
         return vals
 
 
