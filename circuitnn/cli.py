@@ -32,9 +32,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _store(args):
+    from .nn import TrainSettings
     from .store import ModelStore
 
-    return ModelStore(args.store) if args.store else ModelStore()
+    settings = TrainSettings(certify=not getattr(args, "uncertified", False))
+    return ModelStore(args.store or None, settings)
+
+
+def _guarantee(nets) -> tuple[float | None, str]:
+    """The delta every net is certified at (None if any is not), and a label."""
+    deltas = [getattr(n, "delta", None) for n in nets.values()]
+    if not deltas or None in deltas:
+        return None, "uncertified nets: analog results are not guaranteed"
+    return min(deltas), f"certified at delta={min(deltas):g}"
 
 
 def _progress(args):
@@ -132,7 +142,7 @@ def _write_csv(result, out) -> None:
         print(",".join(str(int(v)) for v in row), file=out)
 
 
-def _write_json(result, out, mode: str) -> None:
+def _write_json(result, out, mode: str, guarantee: str) -> None:
     ins, outs = _columns(result)
     conf = result.port_confidence()
     rows = []
@@ -142,8 +152,8 @@ def _write_json(result, out, mode: str) -> None:
             "outputs": {n: int(v[i]) for n, v in outs.items()},
             "confidence": {n: round(float(c[i]), 6) for n, c in conf.items()},
         })
-    json.dump({"circuit": result.circuit.name, "engine": f"neural ({mode})", "rows": rows},
-              out, indent=1)
+    json.dump({"circuit": result.circuit.name, "engine": f"neural ({mode})",
+               "nets": guarantee, "rows": rows}, out, indent=1)
     print(file=out)
 
 
@@ -152,8 +162,11 @@ def cmd_run(args) -> int:
     bits = _input_bits(args, circuit)
     sim = _simulator(args, circuit)
     result = sim.run_bits(bits)
+    delta, label = _guarantee(sim.nets)
+    if delta is None:
+        print(f"warning: {label}", file=sys.stderr)
     {"table": _write_table, "csv": _write_csv}.get(
-        args.format, lambda r, o: _write_json(r, o, args.mode))(result, sys.stdout)
+        args.format, lambda r, o: _write_json(r, o, args.mode, label))(result, sys.stdout)
     return EXIT_OK
 
 
@@ -171,9 +184,12 @@ def cmd_verify(args) -> int:
     seconds = time.perf_counter() - start
     print(f"{circuit.name}: neural ({args.mode}) vs exact reference, {report.rows:,} "
           f"vectors ({how}), {len(circuit.gates):,} gates")
+    delta, label = _guarantee(sim.nets)
+    bound = (f"certified bound: at least {0.5 - delta:.4f}, every gate being {label}"
+             if delta is not None and args.mode == "analog" else f"no bound: {label}"
+             if delta is None else "digital mode")
     print(f"  mismatches: {len(report.mismatched_rows):,}")
-    print(f"  smallest output margin: {report.min_margin:.4f} (|output - 0.5|; 0.5 is "
-          "perfect)")
+    print(f"  smallest output margin: {report.min_margin:.4f} (|output - 0.5|; {bound})")
     print(f"  time: {seconds:.3f}s")
     if report.ok:
         print("  OK")
@@ -337,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="model store directory (default: $CIRCUITNN_STORE, else the "
                              "user cache directory)")
     common.add_argument("--debug", action="store_true", help="show tracebacks")
+    common.add_argument("--uncertified", action="store_true",
+                        help="accept nets that fit the truth table without the delta "
+                             "certificate (analog results are then not guaranteed)")
 
     circ = argparse.ArgumentParser(add_help=False)
     circ.add_argument("circuit", metavar="CIRCUIT", help="netlist file")
