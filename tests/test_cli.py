@@ -180,3 +180,19 @@ def test_argparse_errors_exit_2(capsys):
         main(["run"])
     assert e.value.code == 2
     assert "error: the following arguments are required: CIRCUIT" in capsys.readouterr().err
+
+
+def test_uncertified_results_are_labelled(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    store = str(tmp_path / "loose")
+    assert main(["run", "circuits/majority.yaml", "--uncertified", "--store", store,
+                 "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    # training stops at the tolerance, before AND2's net certifies
+    assert doc["nets"] == "uncertified nets: analog results are not guaranteed"
+    assert err == "warning: uncertified nets: analog results are not guaranteed\n"
+    assert main(["verify", "circuits/majority.yaml", "--uncertified", "--store", store]) == 0
+    assert "(|output - 0.5|; no bound: uncertified nets" in capsys.readouterr().out
+    assert main(["verify", "circuits/majority.yaml", "--store", store]) == 0
+    assert "certified bound: at least 0.4000" in capsys.readouterr().out
