@@ -52,9 +52,9 @@ def _progress(args):
         return None
     start = time.perf_counter()
 
-    def report(name, i, n):
+    def report(message: str) -> None:
         elapsed = time.perf_counter() - start
-        print(f"\rtraining {name} ({i}/{n}, {elapsed:.1f}s)\033[K", end="", file=sys.stderr,
+        print(f"\rtraining: {message} ({elapsed:.1f}s)\033[K", end="", file=sys.stderr,
               flush=True)
 
     return report

@@ -20,27 +20,16 @@ __all__ = ["Simulator", "Result", "VerifyReport", "train_nets"]
 
 
 def train_nets(circuit: Circuit, store, retrain: bool = False,
-               progress: Callable[[str, int, int], None] | None = None) -> dict:
+               progress: Callable[[str], None] | None = None) -> dict:
     """A trained net for every primitive of ``circuit``, from ``store``.
 
-    ``progress(name, i, n)`` is called before each net that must be trained.
+    The ones not stored yet train together (tables of one shape share one
+    batched computation); ``progress`` receives a line about each step.
     """
-    nets = {}
-    todo = []
-    for name, tt in circuit.primitives.items():
-        net = None if retrain else store.get(tt)
-        if net is None:
-            todo.append((name, tt))
-        else:
-            nets[name] = net
-    for i, (name, tt) in enumerate(todo, 1):
-        if progress is not None:
-            progress(name, i, len(todo))
-        if retrain:
-            nets[name] = store.get_or_train(tt, retrain=True)
-        else:
-            nets[name] = store.get_or_train(tt)
-    return nets
+    names = list(circuit.primitives)
+    nets = store.get_or_train_many([circuit.primitives[n] for n in names], progress=progress,
+                                   retrain=retrain)
+    return dict(zip(names, nets))
 
 
 @dataclass
