@@ -196,3 +196,14 @@ def test_uncertified_results_are_labelled(tmp_path, capsys, monkeypatch):
     assert "(|output - 0.5|; no bound: uncertified nets" in capsys.readouterr().out
     assert main(["verify", "circuits/majority.yaml", "--store", store]) == 0
     assert "certified bound: at least 0.4000" in capsys.readouterr().out
+
+
+def test_bench_reports_both_engines_side_by_side(cli):
+    code, out, _ = cli("bench", "circuits/ripple_carry_adder_8.yaml", "--vectors", "2000",
+                       "--repeats", "1")
+    assert code == 0
+    assert out.startswith("ripple_carry_adder_8: 40 gates, depth 17, 2,000 random vectors")
+    assert re.search(r"neural \(analog, float32\)\s+\d+\.\d+\s+[\d,]+", out)
+    assert re.search(r"exact reference \(bit-packed\)\s+\d+\.\d+\s+[\d,]+", out)
+    assert re.search(r"neural/exact time ratio: \d+\.\dx", out)
+    assert re.search(r"peak RSS: \d+ MiB", out)
