@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .nn import GateNet, TrainSettings, train_many
+from .nn import TRAINER_VERSION, GateNet, TrainSettings, train_many
 from .truthtable import TruthTable
 
 __all__ = ["ModelStore", "FORMAT_VERSION", "default_root"]
@@ -104,7 +104,7 @@ class ModelStore:
         h = hashlib.sha256()
         h.update(tt.canonical_bytes())
         h.update(json.dumps(self.settings.key(), sort_keys=True).encode())
-        h.update(f"format{FORMAT_VERSION}".encode())
+        h.update(f"format{FORMAT_VERSION}:trainer{TRAINER_VERSION}".encode())
         return h.hexdigest()
 
     def _paths(self, tt: TruthTable) -> tuple[Path, Path]:

@@ -121,7 +121,7 @@ def test_ten_input_three_output_table_trains():
     tt = TruthTable.from_expr(
         {"p": "a & b & c", "q": "d ^ e", "r": "(f | g) & ~h & (i | j)"},
         inputs="abcdefghij", name="user10")
-    # Default training reaches 10-8-3 after failing at 4 and 6 (~40 s);
+    # Default training reaches 10-6-3 (~10 s);
     # starting at 8 keeps the suite fast and tests the same machinery.
     settings = TrainSettings(hidden_sizes=(8, 12))
     net = train(tt, settings)
