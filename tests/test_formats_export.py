@@ -96,7 +96,6 @@ def test_bus_csv_contract_with_exact_engine(tmp_path):
 
 
 def test_bus_csv_contract_with_the_cli(commands, tmp_path, capsys):
-    pytest.importorskip("circuitnn.store")
     csv = tmp_path / "v.csv"
     rows = [(3, 2, 1), (1, 1, 0), (0, 0, 0), (3, 3, 1)]
     csv.write_text("a,b,cin\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows))
