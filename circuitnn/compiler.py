@@ -25,6 +25,9 @@ __all__ = ["Gate", "Group", "PortMap", "Circuit", "compile_design", "CircuitWarn
 
 #: Hierarchy deeper than this is refused (it is almost surely recursion).
 MAX_DEPTH = 200
+#: The widest net (as the YAML reader's widest port): a bit index beyond it is
+#: refused before anything is allocated per bit.
+MAX_NET_WIDTH = 1 << 20
 
 CONST0, CONST1 = 0, 1
 
@@ -248,7 +251,7 @@ class _Checker:
         if isinstance(expr, Const):
             w = expr.width if expr.width is not None else (want if want else 1)
             if expr.value >= (1 << w):
-                self.err(f"{what}: constant {expr.value} does not fit in {w} bit"
+                self.err(f"{what}: constant {_num(expr.value)} does not fit in {w} bit"
                          f"{'s' if w > 1 else ''}", loc)
                 return None
             return w
@@ -272,6 +275,14 @@ class _Checker:
     # the module
     def check(self, mod: Module) -> None:
         nets = self.nets_of(mod)
+        too_wide = [(name, net) for name, net in nets.items()
+                    if not net.declared and net.width > MAX_NET_WIDTH]
+        for name, net in too_wide:
+            self.err(f"circuit {mod.name!r}: bit {net.width - 1} of net {name!r} is out of "
+                     f"range; a net has at most {MAX_NET_WIDTH} bits (0 to "
+                     f"{MAX_NET_WIDTH - 1})", net.loc)
+        if too_wide:
+            return  # checking bit by bit would take forever
         drivers: dict[tuple[str, int], str] = {}
         driver_locs: dict[tuple[str, int], Loc | None] = {}
         readers: set[tuple[str, int]] = set()
@@ -462,7 +473,20 @@ def _bits_refs(expr: Expr):
 def _fmt(expr: Expr) -> str:
     from .records import format_expr
 
+    if isinstance(expr, Const) and expr.value.bit_length() > 64:
+        return _num(expr.value)
+    if isinstance(expr, Concat):
+        return "[" + ", ".join(_fmt(p) for p in expr.parts) + "]"
     return format_expr(expr)
+
+
+def _num(value: int) -> str:
+    """A number for a message: decimal, or hex shortened when it is huge
+    (str() refuses more than 4300 digits)."""
+    if value.bit_length() <= 64:
+        return str(value)
+    h = f"{value:x}"
+    return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"
 
 
 def _bitname(net: str, i: int, nets) -> str:
@@ -503,8 +527,11 @@ class _Flattener:
     def flatten(self, mod: Module, prefix: str, portvars: dict[str, list[int]],
                 depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise NetlistError(f"hierarchy deeper than {MAX_DEPTH} levels at {prefix!r}",
-                               mod.loc)
+            parts = prefix.rstrip(".").split(".")
+            where = (".".join(parts[:3]) + " ... " + ".".join(parts[-2:])
+                     if len(parts) > 6 else ".".join(parts))
+            raise NetlistError(f"hierarchy deeper than {MAX_DEPTH} levels (at {where!r}, "
+                               f"circuit {mod.name!r}); flatten some levels", mod.loc)
         nets = self.checker.nets_of(mod)
         netvars = dict(portvars)
         for name, net in nets.items():
@@ -548,23 +575,31 @@ class _Flattener:
 def _module_order(design: Design) -> list[str]:
     """Modules reachable from the top; refuses recursive hierarchy."""
     order, state = [], {}
-
-    def visit(name, path):
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "open":
-            cycle = path[path.index(name):] + [name]
+    # depth-first, with an explicit stack: a hierarchy thousands deep must not
+    # exhaust Python's
+    path: list[str] = []
+    stack = [(design.top, iter(()))]
+    while stack:
+        name, children = stack[-1]
+        if name not in state:
+            state[name] = "open"
+            path.append(name)
+            children = iter([i.type for i in design.modules[name].instances
+                             if i.type in design.modules])
+            stack[-1] = (name, children)
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            path.pop()
+            state[name] = "done"
+            order.append(name)
+        elif state.get(child) == "open":
+            cycle = path[path.index(child):] + [child]
             raise NetlistError(
-                f"circuit {name!r} contains itself: {' -> '.join(cycle)}; hierarchy must "
-                "not be recursive", design.modules[name].loc)
-        state[name] = "open"
-        for inst in design.modules[name].instances:
-            if inst.type in design.modules:
-                visit(inst.type, path + [name])
-        state[name] = "done"
-        order.append(name)
-
-    visit(design.top, [])
+                f"circuit {child!r} contains itself: {' -> '.join(cycle)}; hierarchy must "
+                "not be recursive", design.modules[child].loc)
+        elif child not in state:
+            stack.append((child, iter(())))
     return order
 
 

@@ -25,8 +25,8 @@ from .records import (
     Module,
     Port,
     TestVector,
-    parse_expr,
 )
+from .records import parse_expr as _parse_expr
 from .truthtable import TruthTable
 
 __all__ = ["load_yaml", "loads_yaml", "ALIAS_BUDGET", "MAX_REPEAT", "MAX_IMPORT_DEPTH"]
@@ -39,6 +39,9 @@ MAX_REPEAT = 1_000_000
 MAX_IMPORT_DEPTH = 64
 #: The largest bus width.
 MAX_WIDTH = 1 << 20
+#: YAML collections nested deeper than this are refused (before PyYAML's
+#: scanner, quadratic in the nesting depth, or Python's stack gives out).
+MAX_NESTING = 100
 
 _FILE_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
               "tests", "primitives", "circuits", "imports", "top")
@@ -82,6 +85,20 @@ class _Loader(yaml.SafeLoader):
                 )
         return super().compose_node(parent, index)
 
+    def _too_deep(self) -> None:
+        raise NetlistError(f"YAML nesting is deeper than {MAX_NESTING} levels; a netlist "
+                           "needs a few", Loc(self.file, self.get_mark().line + 1))
+
+    def fetch_flow_collection_start(self, TokenClass):
+        if self.flow_level >= MAX_NESTING:
+            self._too_deep()
+        super().fetch_flow_collection_start(TokenClass)
+
+    def add_indent(self, column):
+        if len(self.indents) >= MAX_NESTING:
+            self._too_deep()
+        return super().add_indent(column)
+
     def construct_mapping(self, node, deep=False):
         self.flatten_mapping(node)
         out = _LDict()
@@ -117,7 +134,14 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
 
 
 def _parse_yaml(text: str, file: str) -> Any:
-    loader = _Loader(text, file)
+    try:
+        loader = _Loader(text, file)
+    except yaml.reader.ReaderError as e:
+        # PyYAML checks the whole text for control characters up front
+        ch = e.character if isinstance(e.character, str) else chr(e.character or 0)
+        line = text[:e.position].count("\n") + 1
+        raise NetlistError(f"character U+{ord(ch):04X} is not allowed in YAML (a control "
+                           "character); remove it", Loc(file, line)) from None
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as e:
@@ -129,6 +153,11 @@ def _parse_yaml(text: str, file: str) -> Any:
         raise NetlistError(f"YAML error: {e}", Loc(file)) from None
     except RecursionError:
         raise NetlistError("YAML nesting is too deep", Loc(file)) from None
+    except ValueError as e:  # PyYAML's int() of a number of more than 4300 digits
+        if "digits" not in str(e):
+            raise
+        raise NetlistError("a number has more than 4300 decimal digits; write wide "
+                           "constants in hex (0x...)", Loc(file)) from None
     finally:
         loader.dispose()
 
@@ -505,6 +534,16 @@ class _Reader:
         return copies
 
 
+def parse_expr(text, loc: Loc | None = None, what: str = "connection"):
+    """:func:`circuitnn.records.parse_expr`, with a number too long for int()
+    (more than 4300 decimal digits) reported as a NetlistError."""
+    try:
+        return _parse_expr(text, loc, what)
+    except ValueError:
+        raise NetlistError(f"{what}: a number is too long; decimal constants have at most "
+                           "4300 digits (write wide ones in hex, 0x...)", loc) from None
+
+
 def _kind(v) -> str:
     return {_LList: "list", _LDict: "mapping", str: "string"}.get(type(v), type(v).__name__)
 
@@ -522,7 +561,9 @@ def _arith(text: str, i: int) -> int | None:
     """Evaluate integer arithmetic over ``i`` (``+ - *``, parentheses), or None."""
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # ValueError: a NUL character; RecursionError, MemoryError: nesting or
+        # length beyond what the compiler takes
         return None
     for node in ast.walk(tree):
         if not isinstance(node, _ARITH_NODES):
@@ -664,6 +705,9 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = ()) 
             options = ", ".join(local) or "none defined here"
             raise NetlistError(f"no top circuit; add 'top: NAME' (circuits: {options})",
                                Loc(file, 1))
+    if not isinstance(top, str):
+        raise NetlistError(f"'top' is {top!r}; it names one circuit",
+                           Loc(file, data.key_lines.get("top", 1)))
     if top not in modules:
         hint = suggest(str(top), modules)
         dym = f" (did you mean {hint!r}?)" if hint else ""

@@ -8,7 +8,6 @@ integers.
 from __future__ import annotations
 
 import csv
-import io
 import sys
 from collections.abc import Iterable, Mapping
 
@@ -33,6 +32,8 @@ __all__ = [
 MAX_EXHAUSTIVE_BITS = 16
 #: Hard limit for an exhaustive run (``2**24`` vectors).
 EXHAUSTIVE_LIMIT = 24
+#: The most input bits (one byte each) :func:`random_vectors` makes at once.
+RANDOM_BITS_LIMIT = 4 << 30
 
 
 def ints_to_bits(values, width: int) -> np.ndarray:
@@ -146,6 +147,11 @@ def random_vectors(circuit: Circuit, n: int, seed: int | None = 0) -> np.ndarray
     """``n`` uniformly random input vectors as bits ``(input bits, n)``."""
     if n < 1:
         raise UsageError(f"--random needs a positive count, got {n}")
+    bits = max(1, circuit.n_input_bits)
+    if n * bits > RANDOM_BITS_LIMIT:
+        raise UsageError(f"--random {n}: {n * bits:,} input bits do not fit in memory; give "
+                         f"at most {RANDOM_BITS_LIMIT // bits:,} vectors of {bits} bit"
+                         f"{'s' if bits > 1 else ''} at once")
     rng = np.random.default_rng(seed)
     return rng.integers(0, 2, size=(circuit.n_input_bits, n), dtype=np.uint8)
 
@@ -155,35 +161,60 @@ def parse_int(text: str, what: str) -> int:
     try:
         value = int(text.strip().replace("_", ""), 0)
     except ValueError:
-        raise VectorError(f"{what}: {text!r} is not a whole number; write decimal, "
+        shown = repr(text) if len(text) <= 40 else repr(text[:20]) + f"... ({len(text)} characters)"
+        limit = (" (decimal numbers have at most 4300 digits)"
+                 if text.strip().isdigit() else "")
+        raise VectorError(f"{what}: {shown} is not a whole number{limit}; write decimal, "
                           "0b... or 0x...") from None
     if value < 0:
         raise VectorError(f"{what}: {value} is negative; values are 0 or more")
     return value
 
 
+#: Rows converted to bits at a time while a vector file is read.
+CSV_BLOCK_ROWS = 65_536
+
+
 def read_csv(source: str, circuit: Circuit) -> np.ndarray:
     """Input bits from a CSV file (``-`` for stdin): a header naming the input
-    ports, then one row per vector with a whole number per port."""
+    ports, then one row per vector with a whole number per port.
+
+    The file is read row by row and converted to bits in blocks of
+    :data:`CSV_BLOCK_ROWS` rows, so memory grows with the bits of the vectors
+    (one byte per input bit and row), not with the text.  A UTF-8 byte order
+    mark is skipped; lines may end in LF, CRLF or CR."""
     label = "<stdin>" if source == "-" else source
     try:
         if source == "-":
-            text = sys.stdin.read()
-        else:
-            with open(source, encoding="utf-8", newline="") as f:
-                text = f.read()
+            return _read_csv_stream(sys.stdin, label, circuit)
+        with open(source, encoding="utf-8-sig", newline=None) as f:
+            return _read_csv_stream(f, label, circuit)
     except FileNotFoundError:
         raise VectorError("no such file; check the path", Loc(label)) from None
+    except IsADirectoryError:
+        raise VectorError("is a directory; give a CSV file", Loc(label)) from None
     except UnicodeDecodeError:
-        raise VectorError("is not UTF-8 text", Loc(label)) from None
+        raise VectorError("is not UTF-8 text; save the vectors as UTF-8", Loc(label)) from None
     except OSError as e:
         raise VectorError(f"cannot be read: {e.strerror}", Loc(label)) from None
-    rows = csv.reader(io.StringIO(text))
+
+
+def _read_csv_stream(stream, label: str, circuit: Circuit) -> np.ndarray:
+    rows = csv.reader(stream)
+
+    def next_row():
+        try:
+            return next(rows)
+        except StopIteration:
+            return None
+        except csv.Error as e:
+            raise VectorError(f"cannot read the row: {e}", Loc(label, rows.line_num)) from None
+
     header = None
     header_line = 0
-    for line_no, row in enumerate(rows, 1):
+    while (row := next_row()) is not None:
         if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#"):
-            header, header_line = [c.strip() for c in row], line_no
+            header, header_line = [c.strip() for c in row], rows.line_num
             break
     names = [p.name for p in circuit.inputs]
     if header is None:
@@ -202,22 +233,39 @@ def read_csv(source: str, circuit: Circuit) -> np.ndarray:
                           Loc(label, header_line))
     widths = {p.name: p.width for p in circuit.inputs}
     cols: dict[str, list[int]] = {h: [] for h in header}
-    for line_no, row in enumerate(rows, header_line + 1):
+    blocks: list[np.ndarray] = []
+    n_rows = 0
+    while (row := next_row()) is not None:
+        line_no = rows.line_num
         if not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
             continue
         if len(row) != len(header):
-            raise VectorError(f"row has {len(row)} values; the header has {len(header)}",
-                              Loc(label, line_no))
+            raise VectorError(f"row has {len(row)} value{'s' if len(row) != 1 else ''}; "
+                              f"the header has {len(header)}", Loc(label, line_no))
         for h, cell in zip(header, row):
             try:
                 v = parse_int(cell, f"column {h!r}")
             except VectorError as e:
                 raise VectorError(e.message, Loc(label, line_no)) from None
             if v >= 1 << widths[h]:
-                raise VectorError(f"value {v} does not fit input {h!r} ({widths[h]} bit"
+                raise VectorError(f"value {_short(v)} does not fit input {h!r} ({widths[h]} bit"
                                   f"{'s' if widths[h] > 1 else ''}: 0 to "
-                                  f"{(1 << widths[h]) - 1})", Loc(label, line_no))
+                                  f"{_short((1 << widths[h]) - 1)})", Loc(label, line_no))
             cols[h].append(v)
-    if not cols[header[0]] and header:
+        n_rows += 1
+        if len(cols[header[0]]) >= CSV_BLOCK_ROWS:
+            blocks.append(encode(circuit, cols))
+            cols = {h: [] for h in header}
+    if not n_rows:
         raise VectorError("has a header but no rows of values", Loc(label, header_line))
-    return encode(circuit, cols)
+    if cols[header[0]]:
+        blocks.append(encode(circuit, cols))
+    return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
+
+
+def _short(value: int) -> str:
+    """A number for a message (str() refuses more than 4300 digits)."""
+    if value.bit_length() <= 64:
+        return str(value)
+    h = f"{value:x}"
+    return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"

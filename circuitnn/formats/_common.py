@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_BUSBIT = re.compile(r"^(.+)\[(\d+)\]$")
+_BUSBIT = re.compile(r"^(.+)\[(\d{1,9})\]$")  # bigger indices: a name, not a bus bit
 _PIN_NAMES = "abcdefghij"
 #: Up to this many inputs, pin orders are canonicalised (k! permutations).
 _PERMUTE_MAX = 5
@@ -104,13 +104,24 @@ def raise_problems(problems: list[CircuitError]) -> None:
         raise ValidationError(problems)
 
 
+class _Taken(set):
+    """A set of names that remembers, per base name, where :func:`_uniq` should
+    continue counting (so that n clashes cost n steps, not n**2/2)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.counters: dict[str, int] = {}
+
+
 def _uniq(name: str, taken: set[str]) -> str:
     if name not in taken:
         taken.add(name)
         return name
-    i = 2
+    counters = getattr(taken, "counters", {})
+    i = counters.get(name, 2)
     while f"{name}_{i}" in taken:
         i += 1
+    counters[name] = i + 1
     taken.add(f"{name}_{i}")
     return f"{name}_{i}"
 
@@ -193,8 +204,8 @@ class ModuleBuilder:
         self.assigns: list[Assign] = []
         self.problems: list[CircuitError] = []
         self._nets: dict[str, Expr] = {}
-        self._net_names: set[str] = set()
-        self._inst_names: set[str] = set()
+        self._net_names: set[str] = _Taken()
+        self._inst_names: set[str] = _Taken()
         self._fresh = 0
         #: original port-bit name -> (port name, bit index or None)
         self.port_bits: dict[str, tuple[str, int | None]] = {}
@@ -225,7 +236,7 @@ class ModuleBuilder:
                 else:
                     self._out_claims[orig] = ref
                     self._nets[orig] = ref
-        self._net_names = set(taken)
+        self._net_names = _Taken(taken)
 
     def _group(self, bits: list[tuple[str, Loc]], direction: str, taken: set[str]):
         seen: dict[str, Loc] = {}

@@ -114,7 +114,7 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
         gates.append((out, kind, ins, loc))
 
     input_names = {n for n, _ in inputs}
-    for out, kind, ins, loc in gates:
+    for out, _kind, _ins, loc in gates:
         if out in input_names:
             problems.append(NetlistError(
                 f"gate {out!r} drives an INPUT; an input is driven from outside", loc))

@@ -80,7 +80,7 @@ def circuit_to_dot(circuit: Circuit) -> str:
             out.append(f'  const{s} [shape=plaintext, label="{s}"];')
             src[s] = f"const{s}"
     for gi, g in enumerate(circuit.gates):
-        for pin, s in enumerate(g.inputs):
+        for s in g.inputs:
             label = circuit.signal_names[s]
             out.append(f'  {src[s]} -> g{gi} [tooltip="{_esc(label)}"];')
     for i, p in enumerate(circuit.outputs):

@@ -133,10 +133,17 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
     except json.JSONDecodeError as e:
         raise NetlistError(f"not valid JSON: {e.msg}; give a file written by Yosys "
                            "'write_json'", Loc(file, e.lineno)) from None
+    except RecursionError:
+        raise NetlistError("JSON nesting is too deep; give a file written by Yosys "
+                           "'write_json'", Loc(file)) from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise NetlistError("not valid JSON: a number has more than 4300 digits; give a "
+                           "file written by Yosys 'write_json'", Loc(file)) from None
     if not isinstance(data, dict) or not isinstance(data.get("modules"), dict):
         raise NetlistError("no 'modules' mapping; give a file written by Yosys 'write_json'",
                            Loc(file, 1))
     lines = _Lines(text)
+    _check_shape(data["modules"], file, lines)
     raw = {name: m for name, m in data["modules"].items()
            if isinstance(m, dict) and not _attr(m, "blackbox")}
     if not raw:
@@ -177,6 +184,66 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
     raise_problems(problems)
     modules = {b.name: b.build() for b in builders.values()}
     return make_design(builders[top_name].name, modules, lib, file)
+
+
+def _check_shape(modules: dict, file: str, lines: _Lines) -> None:
+    """Refuse values of the wrong JSON type before anything reads them: every
+    module, port, cell and netname is an object, ``bits`` and connections are
+    lists of bits (net numbers or "0", "1", "x", "z"), a cell type a string."""
+    problems: list[CircuitError] = []
+
+    def bad(what: str, value, want: str, loc: Loc) -> None:
+        shown = json.dumps(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        problems.append(NetlistError(f"{what} is {shown}; expected {want} (give a file "
+                                     "written by Yosys 'write_json')", loc))
+
+    def bit_list(value, what: str, loc: Loc) -> None:
+        if not isinstance(value, list):
+            bad(what, value, "a list of bits", loc)
+            return
+        for bit in value:
+            if not (isinstance(bit, int) and not isinstance(bit, bool) and bit >= 0
+                    or bit in ("0", "1", "x", "z")):
+                bad(f"{what}: bit", bit, 'a net number or "0", "1", "x", "z"', loc)
+                return
+
+    for name, m in modules.items():
+        mloc = Loc(file, lines.after(name, None))
+        where = f"module {name!r}"
+        if not isinstance(m, dict):
+            bad(where, m, "an object", mloc)
+            continue
+        for key in ("ports", "cells", "netnames", "attributes", "parameters"):
+            if m.get(key) is not None and not isinstance(m[key], dict):
+                bad(f"{where}: {key!r}", m[key], "an object", mloc)
+        for pname, p in (m.get("ports") if isinstance(m.get("ports"), dict) else {}).items():
+            ploc = Loc(file, lines.after(pname, mloc.line))
+            if not isinstance(p, dict):
+                bad(f"{where}: port {pname!r}", p, "an object", ploc)
+            else:
+                bit_list(p.get("bits", []), f"{where}: port {pname!r} 'bits'", ploc)
+        for nname, n in (m.get("netnames") if isinstance(m.get("netnames"), dict)
+                         else {}).items():
+            if not isinstance(n, dict):
+                bad(f"{where}: netname {nname!r}", n, "an object", mloc)
+            else:
+                bit_list(n.get("bits", []), f"{where}: netname {nname!r} 'bits'", mloc)
+        for cname, c in (m.get("cells") if isinstance(m.get("cells"), dict) else {}).items():
+            cloc = Loc(file, lines.after(cname, mloc.line))
+            who = f"{where}: cell {cname!r}"
+            if not isinstance(c, dict):
+                bad(who, c, "an object", cloc)
+                continue
+            if not isinstance(c.get("type"), str):
+                bad(f"{who} 'type'", c.get("type"), "a string", cloc)
+            for key in ("connections", "parameters", "attributes", "port_directions"):
+                if c.get(key) is not None and not isinstance(c[key], dict):
+                    bad(f"{who} {key!r}", c[key], "an object", cloc)
+            conns = c.get("connections")
+            for port, bits in (conns if isinstance(conns, dict) else {}).items():
+                bit_list(bits, f"{who} connection {port!r}", cloc)
+    raise_problems(problems)
 
 
 def _attr(m: dict, key: str) -> bool:
