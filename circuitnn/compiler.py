@@ -620,7 +620,7 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
     ... gates: [{name: x, type: XOR, in: [a, b], out: s}]
     ... ''')
     >>> compile_design(d)
-    Circuit(c_string_: 2 in, 1 out, 1 gates, depth 1)
+    Circuit(_string_: 2 in, 1 out, 1 gates, depth 1)
     """
     if top is not None:
         if top not in design.modules:

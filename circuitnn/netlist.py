@@ -351,7 +351,7 @@ class _Reader:
                     (k, v), = item.items()
                     items.append((k, v, iline))
                 elif isinstance(item, str):
-                    m = re.fullmatch(r"\s*([^\s\[\]]+)\s*(?:\[\s*(\d+)\s*\])?\s*", item)
+                    m = re.fullmatch(r"([^\s\[\]]+)\s*(?:\[\s*(\d+)\s*\])?", item.strip())
                     if m is None:
                         self.problem(f"{direction} {item!r} of circuit {cname!r} is not a "
                                      "port; write 'name' or 'name[width]'", iline)

@@ -155,7 +155,9 @@ class Design:
         return self.modules[self.top]
 
 
-_BIT = re.compile(r"^\s*([A-Za-z_$\\][^\s\[\]]*)\s*(?:\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\])?\s*$")
+# matched against stripped text: with no \s* at either end, no run of spaces
+# can be split two ways, so matching stays linear in the length
+_BIT = re.compile(r"([A-Za-z_$\\][^\s\[\]]*)\s*(?:\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\])?")
 
 
 def parse_expr(text, loc: Loc | None = None, what: str = "connection") -> Expr:
@@ -188,7 +190,7 @@ def parse_expr(text, loc: Loc | None = None, what: str = "connection") -> Expr:
     s = text.strip()
     if re.fullmatch(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|\d+", s):
         return Const(int(s, 0))
-    m = _BIT.match(s)
+    m = _BIT.fullmatch(s)
     if not m:
         raise NetlistError(
             f"{what} {text!r} is not a net; write a name like 'a', 'a[3]' or 'a[7:4]', "

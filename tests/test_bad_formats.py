@@ -240,3 +240,22 @@ def test_csv_hostile_rows(tmp_path, monkeypatch):
         read_csv(str(f), circuit)
     f.write_bytes(b"\xef\xbb\xbfa,b\r3,1\r")  # a BOM and CR line ends are fine
     assert read_csv(str(f), circuit).tolist() == [[1], [1], [1]]
+
+
+def test_long_white_space_inside_a_name(tmp_path):
+    """parse_expr's pattern used to backtrack quadratically: 'i' + 200,000
+    spaces + '0' took five minutes (now linear: a fraction of a second)."""
+    msg = _refused(tmp_path, "s.yaml", "inputs: [i0]\noutputs: [y]\nassign: {y: 'i"
+                   + " " * 200_000 + "0'}\n")
+    assert msg.startswith(":3: source 'i     ")
+    assert msg.endswith("0' is not a net; write a name like 'a', 'a[3]' or 'a[7:4]', "
+                        "or a constant 0 or 1")
+
+
+def test_json_null_sections(tmp_path):
+    path = tmp_path / "n.json"
+    path.write_text('{"modules": {"m": {"ports": null, "cells": null, "netnames": null}}}')
+    assert load_circuit(path).n_input_bits == 0
+    assert _refused(tmp_path, "b.json", '{"modules": {"m": {"ports": {"a": {"direction": '
+                    '"input", "bits": null}}}}}') == (
+        f": module 'm': port 'a' 'bits' is null; expected a list of bits ({YOSYS})")

@@ -159,7 +159,7 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
             mname += "_"
         taken.add(mname)
         b = ModuleBuilder(mname, file, mloc)
-        ports = m.get("ports", {})
+        ports = m.get("ports") or {}
         ins, outs = [], []
         for pname, p in ports.items():
             direction = p.get("direction")
