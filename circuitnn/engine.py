@@ -27,6 +27,9 @@ from .errors import UsageError
 
 __all__ = ["NeuralEngine", "ExactEngine", "Plan", "DEFAULT_MEMORY_BUDGET"]
 
+#: Steps over at most this many values (gates x vectors) use a matrix product.
+_SMALL = 128
+
 #: Bytes of signal storage one chunk of vectors may use.
 DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024
 
@@ -213,6 +216,9 @@ class NeuralEngine:
         for step in self.plan.steps:
             k, g = step.ins.shape
             n = g * n_vec
+            if n <= _SMALL:
+                program.append(self._small_step(step, n_vec))
+                continue
             x = pins[:k * n].reshape(k, n)
             gather = x.reshape(k, g, n_vec)
             layers = []
@@ -227,22 +233,42 @@ class NeuralEngine:
                             out.reshape(step.outs.shape[0], g, n_vec)))
         return vals, program
 
+    def _small_step(self, step, n_vec: int):
+        """A step over few values: one matrix product per layer, the bias
+        riding on a constant row of ones, since call overhead dominates."""
+        d = self.dtype
+        k, g = step.ins.shape
+        n = g * n_vec
+        x = np.ones((k + 1, n), d)
+        gather = x[:k].reshape(k, g, n_vec)
+        layers = []
+        for Wn, bn in self.layers[step.prim]:
+            h = Wn.shape[0]
+            y = np.ones((h + 1, n), d)
+            layers.append((np.hstack([Wn, bn]), None, y[:h], None, x))
+            x = y
+        return (step.ins, gather, layers, step.outs,
+                layers[-1][2].reshape(step.outs.shape[0], g, n_vec))
+
     def _run_chunk(self, inputs: np.ndarray, scratch) -> np.ndarray:
         vals, program = scratch
         vals[0] = 0
         vals[1] = 1
         vals[self.plan.input_slots] = inputs
         digital = self.mode == "digital"
-        multiply, exp2, reciprocal = np.multiply, np.exp2, np.reciprocal
+        multiply, matmul, exp2, reciprocal = np.multiply, np.matmul, np.exp2, np.reciprocal
         with np.errstate(over="ignore"):
             for ins, gather, layers, outs, result in program:
                 np.take(vals, ins, axis=0, out=gather)
                 for cols, bn, s, t, rows in layers:
-                    multiply(cols[0], rows[0], out=s)
-                    for col, row in zip(cols[1:], rows[1:]):
-                        multiply(col, row, out=t)
-                        s += t
-                    s += bn
+                    if bn is None:  # a small step: cols is [W' | b'], rows end in ones
+                        matmul(cols, rows, out=s)
+                    else:
+                        multiply(cols[0], rows[0], out=s)
+                        for col, row in zip(cols[1:], rows[1:]):
+                            multiply(col, row, out=t)
+                            s += t
+                        s += bn
                     exp2(s, out=s)
                     s += 1
                     reciprocal(s, out=s)

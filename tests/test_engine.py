@@ -76,3 +76,17 @@ def test_encode_then_run_single_vector():
     assert out["lt"].tolist() == [1, 0, 0]
     assert out["eq"].tolist() == [0, 1, 0]
     assert out["gt"].tolist() == [0, 0, 1]
+
+
+def test_small_and_large_chunks_compute_the_same_values(store):
+    from circuitnn.engine import NeuralEngine
+    from circuitnn.simulator import train_nets
+
+    c = load_circuit("circuits/ripple_carry_adder_32.yaml")
+    nets = train_nets(c, store)
+    bits = random_vectors(c, 3000, seed=4)
+    big = NeuralEngine(c, nets, threads=1).run(bits)  # broadcast sums over many values
+    small = np.concatenate([NeuralEngine(c, nets).run(bits[:, i:i + 1]) for i in range(40)],
+                           axis=1)  # one vector at a time: matrix products
+    np.testing.assert_allclose(small, big[:, :40], rtol=0, atol=2e-6)
+    assert ((big > 0.5) == ExactEngine(c).run(bits)).all()
