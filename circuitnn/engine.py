@@ -17,7 +17,7 @@ number of vectors.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -162,7 +162,8 @@ class NeuralEngine:
 
     def _chunk_size(self, n_vec: int) -> int:
         per_vector = self.dtype.itemsize * (self.plan.n_slots + self._pins + 3 * self._width)
-        size = max(64, self.memory_budget // max(1, per_vector))
+        # each thread holds a chunk's buffers: the budget is for all of them
+        size = max(64, self.memory_budget // max(1, per_vector * self.threads))
         if self.threads > 1 and n_vec > 4096:
             size = min(size, -(-n_vec // self.threads))
         return min(size, n_vec)
@@ -190,9 +191,14 @@ class NeuralEngine:
                     every[live, lo:hi] = vals[self.plan.signal_slots[live]]
 
         if self.threads > 1 and len(bounds) > 1:
-            with ThreadPoolExecutor(self.threads) as pool:
-                parts = [bounds[t::self.threads] for t in range(self.threads)]
-                list(pool.map(work, parts, [False] * len(parts)))
+            # the calling thread takes the first share, with its cached buffers
+            parts = [bounds[t::self.threads] for t in range(self.threads)]
+            helpers = [threading.Thread(target=work, args=(part, False)) for part in parts[1:]]
+            for t in helpers:
+                t.start()
+            work(parts[0])
+            for t in helpers:
+                t.join()
         else:
             work(bounds)
         return (out, every) if probe else out
