@@ -40,6 +40,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -67,6 +68,19 @@ _PERMUTE_MAX = 5
 #: Widest gate of each family used when a tree is built.
 _FAMILY_MAX = {"AND": 9, "OR": 9, "XOR": 4}
 _INVERTED = {"AND": "NAND", "OR": "NOR", "XOR": "XNOR"}
+
+
+def read_text(path: Path) -> str:
+    """A netlist file's text (bytes that are not UTF-8 become U+FFFD, which
+    the readers then report where they stand)."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise NetlistError("no such file; check the path", Loc(str(path))) from None
+    except IsADirectoryError:
+        raise NetlistError("is a directory; give a netlist file", Loc(str(path))) from None
+    except OSError as e:
+        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
 
 
 def identifier(name: str) -> str:

@@ -27,6 +27,7 @@ from ._common import (
     make_design,
     module_name,
     raise_problems,
+    read_text,
     reduce_tree,
 )
 
@@ -53,12 +54,7 @@ def read_bench(path: str | os.PathLike, top: str | None = None) -> Design:
     Circuit(c17: 5 in, 2 out, 6 gates, depth 3)
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise NetlistError("no such file; check the path", Loc(str(path))) from None
-    except OSError as e:
-        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    text = read_text(path)
     return reads_bench(text, str(path), module_name(path.stem))
 
 

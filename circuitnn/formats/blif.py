@@ -39,6 +39,7 @@ from ._common import (
     make_design,
     module_name,
     raise_problems,
+    read_text,
 )
 
 __all__ = ["read_blif", "reads_blif"]
@@ -76,12 +77,7 @@ def read_blif(path: str | os.PathLike, top: str | None = None) -> Design:
     Circuit(top: 7 in, 26 out, 174 gates, depth 10)
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise NetlistError("no such file; check the path", Loc(str(path))) from None
-    except OSError as e:
-        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    text = read_text(path)
     return reads_blif(text, str(path), top, default_name=path.stem)
 
 

@@ -47,6 +47,7 @@ from ._common import (
     make_design,
     module_name,
     raise_problems,
+    read_text,
 )
 
 __all__ = ["CELLS", "read_yosys_json", "reads_yosys_json"]
@@ -86,12 +87,7 @@ def read_yosys_json(path: str | os.PathLike, top: str | None = None) -> Design:
     [('a', 6), ('b', 6), ('en', 1)]
     """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise NetlistError("no such file; check the path", Loc(str(path))) from None
-    except OSError as e:
-        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+    text = read_text(path)
     return reads_yosys_json(text, str(path), top)
 
 
