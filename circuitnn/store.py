@@ -185,6 +185,9 @@ class ModelStore:
             count += 1
         for p in self.root.glob("*.npz"):
             p.unlink(missing_ok=True)
+        # temporary files of writers that were killed before their rename
+        for p in self.root.glob(".*.tmp"):
+            p.unlink(missing_ok=True)
         return count
 
     # --------------------------------------------------------------- training

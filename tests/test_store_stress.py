@@ -67,6 +67,9 @@ def test_kill_9_during_training_and_writing_leaves_the_store_valid(tmp_path, del
     for name in ("AND2", "XOR2"):
         assert store.get_or_train(STANDARD[name]).name == name
     assert_store_valid(tmp_path)
+    # and clearing the store also sweeps a killed writer's temporary files
+    store.clear()
+    assert list(tmp_path.iterdir()) == []
 
 
 _TRAINER = """
