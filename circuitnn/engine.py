@@ -158,7 +158,7 @@ class NeuralEngine:
         self._width = max((max(W.shape[0] for W, _ in self.layers[st.prim]) * st.n_gates
                            for st in self.plan.steps), default=1)
         self._pins = max((st.ins.size for st in self.plan.steps), default=1)
-        self._last = None
+        self._scratches: dict[int, tuple] = {}
 
     def _chunk_size(self, n_vec: int) -> int:
         per_vector = self.dtype.itemsize * (self.plan.n_slots + self._pins + 3 * self._width)
@@ -179,11 +179,11 @@ class NeuralEngine:
         size = self._chunk_size(n_vec)
         bounds = [(lo, min(n_vec, lo + size)) for lo in range(0, n_vec, size)]
 
-        def work(chunks, shared=True):
+        def work(chunks, worker=0):
             scratch = None
             for lo, hi in chunks:
                 if scratch is None or scratch[0].shape[1] != hi - lo:
-                    scratch = self._cached_scratch(hi - lo) if shared else self._scratch(hi - lo)
+                    scratch = self._cached_scratch(worker, hi - lo)
                 vals = self._run_chunk(inputs[:, lo:hi], scratch)
                 out[:, lo:hi] = vals[self.plan.output_slots]
                 if probe:
@@ -191,9 +191,10 @@ class NeuralEngine:
                     every[live, lo:hi] = vals[self.plan.signal_slots[live]]
 
         if self.threads > 1 and len(bounds) > 1:
-            # the calling thread takes the first share, with its cached buffers
+            # the calling thread takes the first share; each worker keeps its buffers
             parts = [bounds[t::self.threads] for t in range(self.threads)]
-            helpers = [threading.Thread(target=work, args=(part, False)) for part in parts[1:]]
+            helpers = [threading.Thread(target=work, args=(part, i))
+                       for i, part in enumerate(parts[1:], 1)]
             for t in helpers:
                 t.start()
             work(parts[0])
@@ -203,12 +204,13 @@ class NeuralEngine:
             work(bounds)
         return (out, every) if probe else out
 
-    def _cached_scratch(self, n_vec: int):
-        # work in the calling thread reuses its buffers across runs (a warm
-        # call on one vector then costs no set-up); pool threads get their own
-        if self._last is None or self._last[0].shape[1] != n_vec:
-            self._last = self._scratch(n_vec)
-        return self._last
+    def _cached_scratch(self, worker: int, n_vec: int):
+        # each worker reuses its buffers and views across runs, so a warm call
+        # costs no set-up (one engine serves one run at a time)
+        got = self._scratches.get(worker)
+        if got is None or got[0].shape[1] != n_vec:
+            got = self._scratches[worker] = self._scratch(n_vec)
+        return got
 
     def _scratch(self, n_vec: int):
         """Buffers for one chunk of ``n_vec`` vectors, and every view the hot
