@@ -67,14 +67,17 @@ __all__ = [
 ]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_HERE = os.path.normcase(os.path.abspath(__file__))
+#: circuitnn's own folder: frames in it are never the user's line
+_PACKAGE = os.path.normcase(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 
 def _user_loc() -> Loc:
-    """The file:line of the innermost caller outside this module."""
+    """The file:line of the innermost caller outside the circuitnn package
+    (the builder and the library alike)."""
     f = sys._getframe(1)
-    while f is not None and os.path.normcase(os.path.abspath(f.f_code.co_filename)) == _HERE:
+    while f is not None and os.path.normcase(
+            os.path.abspath(f.f_code.co_filename)).startswith(_PACKAGE):
         f = f.f_back
     return _frame_loc(f)
 

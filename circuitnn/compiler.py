@@ -185,7 +185,7 @@ class _Checker:
         self.design = design
         self.problems: list[CircuitError] = []
         self.warnings: list[CircuitError] = []
-        self.prim_cache: dict[tuple[str, int], TruthTable | None] = {}
+        self._nets: dict[str, dict[str, _Net]] = {}
 
     def err(self, msg: str, loc: Loc | None) -> None:
         self.problems.append(NetlistError(msg, loc))
@@ -203,6 +203,13 @@ class _Checker:
 
     # nets
     def nets_of(self, mod: Module) -> dict[str, _Net]:
+        """The module's nets and widths, worked out once per module (the
+        flattener asks again for every instance)."""
+        if mod.name not in self._nets:
+            self._nets[mod.name] = self._find_nets(mod)
+        return self._nets[mod.name]
+
+    def _find_nets(self, mod: Module) -> dict[str, _Net]:
         nets: dict[str, _Net] = {}
         seen: dict[str, Loc | None] = {}
         for p in mod.inputs + mod.outputs + mod.wires:

@@ -29,12 +29,10 @@ AND3, OR3): they train quickly into certified nets.
 
 from __future__ import annotations
 
-import os
-import sys
 from functools import cache
 
-from ..builder import Builder, Signal, Subcircuit, _frame_loc, cat
-from ..errors import Loc, UsageError
+from ..builder import Builder, Signal, Subcircuit, _user_loc, cat
+from ..errors import UsageError
 
 __all__ = [
     "adder_subtractor",
@@ -53,21 +51,10 @@ __all__ = [
 ]
 
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _caller() -> Loc:
-    """The file:line of the innermost caller outside the library."""
-    f = sys._getframe(1)
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _HERE:
-        f = f.f_back
-    return _frame_loc(f)
-
-
 def _width(n, what: str = "n", minimum: int = 1) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
         raise UsageError(f"{what} is {n!r}; use a whole number of {minimum} or more",
-                         _caller())
+                         _user_loc())
     return n
 
 
@@ -381,7 +368,7 @@ def multiplexer(n: int = 1, ways: int = 2) -> Subcircuit:
     n = _width(n)
     ways = _width(ways, "ways", 2)
     if ways & (ways - 1):
-        raise UsageError(f"ways is {ways}; use a power of two (2, 4, 8, ...)", _caller())
+        raise UsageError(f"ways is {ways}; use a power of two (2, 4, 8, ...)", _user_loc())
     k = ways.bit_length() - 1
     b = Builder(f"mux{ways}_{n}")
     sel = b.input("sel") if k == 1 else b.input("sel", k)
