@@ -32,13 +32,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from circuitnn.compiler import compile_design  # noqa: E402
-from circuitnn.engine import ExactEngine, NeuralEngine  # noqa: E402
+from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.library import kogge_stone_adder  # noqa: E402
-from circuitnn.loaders import load_circuit  # noqa: E402
-from circuitnn.simulator import train_nets  # noqa: E402
+from circuitnn.read import load_circuit  # noqa: E402
+from circuitnn.run.engine import ExactEngine, NeuralEngine  # noqa: E402
+from circuitnn.run.session import train_nets  # noqa: E402
+from circuitnn.run.vectors import random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
-from circuitnn.vectors import random_vectors  # noqa: E402
 
 
 def circuits():
@@ -109,11 +109,11 @@ def pyrtl_rca32(n_vectors: int) -> float | None:
 PEAK_CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from circuitnn.loaders import load_circuit
-from circuitnn.engine import NeuralEngine
-from circuitnn.simulator import train_nets
+from circuitnn.read import load_circuit
+from circuitnn.run.engine import NeuralEngine
+from circuitnn.run.session import train_nets
 from circuitnn.store import ModelStore
-from circuitnn.vectors import random_vectors
+from circuitnn.run.vectors import random_vectors
 c = load_circuit({path!r})
 nets = train_nets(c, ModelStore({store!r}))
 bits = random_vectors(c, {n})

@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
+from circuitnn.ir.primitives import STANDARD
 from circuitnn.nn import notebook_nets
-from circuitnn.primitives import STANDARD
 from circuitnn.store import ModelStore
 
 

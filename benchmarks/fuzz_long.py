@@ -50,8 +50,8 @@ def _strategy_and_check(target: str, tmp: str):
     if target == "json":
         return fs.json_docs(), lambda c: fs.check_input(*c, tmp).accepted
     if target == "csv":
-        from circuitnn.compiler import compile_design
-        from circuitnn.netlist import loads_yaml
+        from circuitnn.compile import compile_design
+        from circuitnn.read.yaml import loads_yaml
 
         circuit = compile_design(loads_yaml(fs.CSV_CIRCUIT, "vectors.yaml"))
         return fs.csv_files(), lambda c: fs.check_csv(c[1], circuit, tmp).accepted

@@ -24,13 +24,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from circuitnn.compiler import compile_design  # noqa: E402
-from circuitnn.engine import ExactEngine, NeuralEngine  # noqa: E402
-from circuitnn.netlist import loads_yaml  # noqa: E402
+from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.nn import TrainSettings  # noqa: E402
-from circuitnn.simulator import train_nets  # noqa: E402
+from circuitnn.read.yaml import loads_yaml  # noqa: E402
+from circuitnn.run.engine import ExactEngine, NeuralEngine  # noqa: E402
+from circuitnn.run.session import train_nets  # noqa: E402
+from circuitnn.run.vectors import random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
-from circuitnn.vectors import random_vectors  # noqa: E402
 
 CHAIN = """
 inputs: [a, b]

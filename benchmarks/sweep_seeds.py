@@ -10,8 +10,8 @@ import argparse
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from circuitnn.ir.primitives import STANDARD
 from circuitnn.nn import TrainingError, TrainSettings, train
-from circuitnn.primitives import STANDARD
 
 
 def _run(job: tuple[str, int, float]) -> tuple[str, int, bool, float]:

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .ir.truthtable import TruthTable
 from .nn import TRAINER_VERSION, GateNet, TrainSettings, train_many
-from .truthtable import TruthTable
 
 __all__ = ["ModelStore", "FORMAT_VERSION", "default_root"]
 
@@ -37,18 +37,33 @@ __all__ = ["ModelStore", "FORMAT_VERSION", "default_root"]
 FORMAT_VERSION = 1
 
 
-def default_root() -> Path:
+def default_root(environ=None) -> Path:
     """``$CIRCUITNN_STORE``, else ``$XDG_CACHE_HOME/circuitnn``, else ``~/.cache/circuitnn``.
 
     Examples
     --------
-    >>> default_root().name in ("circuitnn", os.environ.get("CIRCUITNN_STORE", "")) or True
-    True
+    >>> default_root({"CIRCUITNN_STORE": "/srv/nets"}).as_posix()
+    '/srv/nets'
+    >>> default_root({"XDG_CACHE_HOME": "/tmp/cache"}).as_posix()
+    '/tmp/cache/circuitnn'
     """
-    if os.environ.get("CIRCUITNN_STORE"):
-        return Path(os.environ["CIRCUITNN_STORE"])
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    env = os.environ if environ is None else environ
+    if env.get("CIRCUITNN_STORE"):
+        return Path(env["CIRCUITNN_STORE"])
+    cache = env.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(cache) / "circuitnn"
+
+
+def default_store(environ=None, **options) -> ModelStore:
+    """The store the command line uses: a :class:`ModelStore` at
+    :func:`default_root`.  Library code never calls this; it takes a store.
+
+    Examples
+    --------
+    >>> default_store({"CIRCUITNN_STORE": "/srv/nets"})
+    ModelStore('/srv/nets')
+    """
+    return ModelStore(default_root(environ), **options)
 
 
 class ModelStore:
@@ -66,7 +81,7 @@ class ModelStore:
     Examples
     --------
     >>> import tempfile
-    >>> from circuitnn.primitives import STANDARD
+    >>> from circuitnn.ir.primitives import STANDARD
     >>> store = ModelStore(tempfile.mkdtemp())
     >>> net = store.get_or_train(STANDARD["AND2"])
     >>> store.contains(STANDARD["AND2"]), store.trained
@@ -96,7 +111,7 @@ class ModelStore:
 
         Examples
         --------
-        >>> from circuitnn.primitives import STANDARD
+        >>> from circuitnn.ir.primitives import STANDARD
         >>> s = ModelStore("unused")
         >>> s.key(STANDARD["AND2"]) != s.key(STANDARD["OR2"])
         True
@@ -197,7 +212,7 @@ class ModelStore:
         Examples
         --------
         >>> import tempfile
-        >>> from circuitnn.primitives import STANDARD
+        >>> from circuitnn.ir.primitives import STANDARD
         >>> ModelStore(tempfile.mkdtemp()).get_or_train(STANDARD["NOT"]).name
         'NOT'
         """
@@ -211,7 +226,7 @@ class ModelStore:
         Examples
         --------
         >>> import tempfile
-        >>> from circuitnn.primitives import STANDARD
+        >>> from circuitnn.ir.primitives import STANDARD
         >>> nets = ModelStore(tempfile.mkdtemp()).get_or_train_many(
         ...     [STANDARD["AND2"], STANDARD["OR2"]])
         >>> [n.name for n in nets]

@@ -415,9 +415,9 @@ def _show(data: bytes) -> str:
 def check_input(fmt: str, data: bytes, directory: str | None = None) -> Outcome:
     """Write ``data`` with ``fmt``'s extension, read and compile it: accepted,
     or a CircuitError naming the file; anything else raises FuzzFailure."""
-    from circuitnn.compiler import compile_design
+    from circuitnn.compile import compile_design
     from circuitnn.errors import CircuitError
-    from circuitnn.loaders import read_design
+    from circuitnn.read import read_design
 
     with tempfile.TemporaryDirectory(dir=directory) as d:
         path = os.path.join(d, "fuzz" + EXT[fmt])
@@ -449,8 +449,8 @@ def check_valid(fmt: str, spec: Spec, text: str, directory: str | None = None,
     :func:`evaluate` on a few vectors (ports matched by position)."""
     import numpy as np
 
-    from circuitnn.engine import ExactEngine
-    from circuitnn.loaders import load_circuit
+    from circuitnn.read import load_circuit
+    from circuitnn.run.engine import ExactEngine
 
     with tempfile.TemporaryDirectory(dir=directory) as d:
         path = os.path.join(d, "fuzz" + EXT[fmt])
@@ -477,7 +477,7 @@ def check_valid(fmt: str, spec: Spec, text: str, directory: str | None = None,
 def check_csv(data: bytes, circuit, directory: str | None = None) -> Outcome:
     """A vector file is read, or refused with a VectorError naming the file."""
     from circuitnn.errors import CircuitError
-    from circuitnn.vectors import read_csv
+    from circuitnn.run.vectors import read_csv
 
     with tempfile.TemporaryDirectory(dir=directory) as d:
         path = os.path.join(d, "v.csv")

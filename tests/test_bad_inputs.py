@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from circuitnn.cli import main
-from circuitnn.compiler import CircuitWarning
+from circuitnn.compile import CircuitWarning
 from circuitnn.errors import CircuitError
-from circuitnn.loaders import load_circuit
+from circuitnn.read import load_circuit
 
 BAD = Path(__file__).parent / "bad"
 

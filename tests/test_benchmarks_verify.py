@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circuitnn.loaders import load_circuit
-from circuitnn.simulator import Simulator
-from circuitnn.vectors import decode, random_vectors
+from circuitnn.read import load_circuit
+from circuitnn.run.session import Simulator
+from circuitnn.run.vectors import decode, random_vectors
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "benchmarks"
 FILES = sorted(DATA.glob("iscas85/*.bench")) + sorted(DATA.glob("epfl/*.blif"))

@@ -12,14 +12,14 @@ import numpy as np
 import pytest
 
 from circuitnn import library as lib
-from circuitnn.builder import Builder, CompiledCircuit, Signal, Subcircuit, cat, to_yaml
-from circuitnn.compiler import compile_design
-from circuitnn.engine import ExactEngine
+from circuitnn.compile import compile_design
 from circuitnn.errors import CircuitError, NetlistError, UsageError, ValidationError, VectorError
-from circuitnn.netlist import load_yaml, loads_yaml
-from circuitnn.records import Bits, Const, Instance
-from circuitnn.truthtable import TruthTable
-from circuitnn.vectors import exhaustive, random_vectors
+from circuitnn.hdl.builder import Builder, CompiledCircuit, Signal, Subcircuit, cat, to_yaml
+from circuitnn.ir.records import Bits, Const, Instance
+from circuitnn.ir.truthtable import TruthTable
+from circuitnn.read.yaml import load_yaml, loads_yaml
+from circuitnn.run.engine import ExactEngine
+from circuitnn.run.vectors import exhaustive, random_vectors
 
 CIRCUITS = Path(__file__).resolve().parent.parent / "circuits"
 

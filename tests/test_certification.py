@@ -5,12 +5,12 @@ value, at any depth."""
 import numpy as np
 import pytest
 
-from circuitnn.compiler import compile_design
-from circuitnn.engine import ExactEngine, NeuralEngine
-from circuitnn.loaders import load_circuit
-from circuitnn.netlist import loads_yaml
-from circuitnn.simulator import train_nets
-from circuitnn.vectors import decode, random_vectors
+from circuitnn.compile import compile_design
+from circuitnn.read import load_circuit
+from circuitnn.read.yaml import loads_yaml
+from circuitnn.run.engine import ExactEngine, NeuralEngine
+from circuitnn.run.session import train_nets
+from circuitnn.run.vectors import decode, random_vectors
 
 CHAIN = """
 name: chain

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from oracle import evaluate_flat
 
-from circuitnn.engine import ExactEngine, pack, unpack
-from circuitnn.loaders import load_circuit
-from circuitnn.primitives import STANDARD
-from circuitnn.truthtable import TruthTable
-from circuitnn.vectors import decode, encode, exhaustive, random_vectors
+from circuitnn.ir.primitives import STANDARD
+from circuitnn.ir.truthtable import TruthTable
+from circuitnn.read import load_circuit
+from circuitnn.run.engine import ExactEngine, pack, unpack
+from circuitnn.run.vectors import decode, encode, exhaustive, random_vectors
 
 CIRCUITS = sorted(glob.glob("circuits/*.yaml"))
 
@@ -31,8 +31,8 @@ def test_exact_engine_against_plain_python(path):
 
 
 def _single_gate(tt, name="G"):
-    from circuitnn.compiler import compile_design
-    from circuitnn.netlist import loads_yaml
+    from circuitnn.compile import compile_design
+    from circuitnn.read.yaml import loads_yaml
 
     ins = ", ".join(f"i{j}" for j in range(tt.n_inputs))
     outs = ", ".join(f"o{j}" for j in range(tt.n_outputs))
@@ -79,8 +79,8 @@ def test_encode_then_run_single_vector():
 
 
 def test_small_and_large_chunks_compute_the_same_values(store):
-    from circuitnn.engine import NeuralEngine
-    from circuitnn.simulator import train_nets
+    from circuitnn.run.engine import NeuralEngine
+    from circuitnn.run.session import train_nets
 
     c = load_circuit("circuits/ripple_carry_adder_32.yaml")
     nets = train_nets(c, store)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from circuitnn import NetlistError, ValidationError, compile_design
-from circuitnn.engine import ExactEngine
-from circuitnn.formats.bench import reads_bench
-from circuitnn.loaders import load_circuit
-from circuitnn.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits
+from circuitnn.read import load_circuit
+from circuitnn.read.bench import reads_bench
+from circuitnn.run.engine import ExactEngine
+from circuitnn.run.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits
 
 ROOT = Path(__file__).resolve().parent.parent
 ISCAS = ROOT / "data" / "benchmarks" / "iscas85"

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from circuitnn import NetlistError, ValidationError, compile_design
-from circuitnn.engine import ExactEngine
-from circuitnn.formats.blif import reads_blif
-from circuitnn.loaders import load_circuit
-from circuitnn.primitives import MAX_PRIMITIVE_INPUTS
-from circuitnn.vectors import decode, encode, exhaustive
+from circuitnn.ir.primitives import MAX_PRIMITIVE_INPUTS
+from circuitnn.read import load_circuit
+from circuitnn.read.blif import reads_blif
+from circuitnn.run.engine import ExactEngine
+from circuitnn.run.vectors import decode, encode, exhaustive
 
 ROOT = Path(__file__).resolve().parent.parent
 EPFL = ROOT / "data" / "benchmarks" / "epfl"

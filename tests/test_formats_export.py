@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from circuitnn import cli
-from circuitnn.compiler import compile_design
-from circuitnn.engine import ExactEngine
-from circuitnn.formats.write_dot import circuit_to_dot
-from circuitnn.formats.write_yaml import circuit_to_yaml
-from circuitnn.loaders import load_circuit
-from circuitnn.netlist import loads_yaml
-from circuitnn.vectors import decode, read_csv
+from circuitnn.compile import compile_design
+from circuitnn.read import load_circuit
+from circuitnn.read.yaml import loads_yaml
+from circuitnn.run.engine import ExactEngine
+from circuitnn.run.vectors import decode, read_csv
+from circuitnn.write.dot import circuit_to_dot
+from circuitnn.write.yaml import circuit_to_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "formats"

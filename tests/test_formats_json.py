@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from circuitnn import NetlistError, compile_design
-from circuitnn.engine import ExactEngine
-from circuitnn.formats.yosys_json import reads_yosys_json
-from circuitnn.vectors import decode, encode, exhaustive
+from circuitnn.read.yosys_json import reads_yosys_json
+from circuitnn.run.engine import ExactEngine
+from circuitnn.run.vectors import decode, encode, exhaustive
 
 
 def module(ports, cells=None, **extra):
@@ -150,7 +150,7 @@ def test_committed_yosys_output_compares():
     """tests/data/formats/cmp6.json: cmp6.v through 'synth -flatten; abc -g ...'."""
     from pathlib import Path
 
-    from circuitnn.loaders import load_circuit
+    from circuitnn.read import load_circuit
 
     c = load_circuit(Path(__file__).parent / "data" / "formats" / "cmp6.json")
     rng = np.random.default_rng(9)

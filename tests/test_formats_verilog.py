@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circuitnn.engine import ExactEngine
-from circuitnn.formats.write_verilog import circuit_to_verilog
-from circuitnn.loaders import load_circuit
+from circuitnn.read import load_circuit
+from circuitnn.run.engine import ExactEngine
+from circuitnn.write.verilog import circuit_to_verilog
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "formats"

@@ -70,8 +70,8 @@ def test_yosys_json_documents(tmp_path):
 
 
 def test_vector_files(tmp_path):
-    from circuitnn.compiler import compile_design
-    from circuitnn.netlist import loads_yaml
+    from circuitnn.compile import compile_design
+    from circuitnn.read.yaml import loads_yaml
 
     circuit = compile_design(loads_yaml(CSV_CIRCUIT, str(tmp_path / "c.yaml")))
 

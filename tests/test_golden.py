@@ -26,11 +26,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circuitnn.compiler import compile_design
-from circuitnn.engine import ExactEngine
-from circuitnn.netlist import load_yaml
-from circuitnn.simulator import Simulator
-from circuitnn.vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, random_vectors
+from circuitnn.compile import compile_design
+from circuitnn.read.yaml import load_yaml
+from circuitnn.run.engine import ExactEngine
+from circuitnn.run.session import Simulator
+from circuitnn.run.vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, random_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = ROOT / "circuits"

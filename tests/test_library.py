@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from circuitnn import library as lib
 from circuitnn.errors import CircuitError, UsageError
-from circuitnn.vectors import decode, exhaustive
+from circuitnn.run.vectors import decode, exhaustive
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -256,7 +256,7 @@ def test_library_is_cached_and_shared():
 
 
 def test_kogge_stone_depth_is_logarithmic():
-    from circuitnn.compiler import compile_design
+    from circuitnn.compile import compile_design
 
     ks = compile_design(lib.kogge_stone_adder(64).design)
     rca = compile_design(lib.ripple_carry_adder(64).design)
@@ -287,17 +287,17 @@ def test_errors_are_circuit_errors():
 
 # ----------------------------------------------------------------- doctests
 def test_doctests(store):
-    """The Examples sections of circuitnn.builder and circuitnn.library run, with
+    """The Examples sections of circuitnn.hdl.builder and circuitnn.library run, with
     the default ModelStore() pointed at the session store, not a home cache."""
     import doctest
 
-    import circuitnn.builder
+    import circuitnn.hdl.builder
     import circuitnn.library
 
     old = os.environ.get("CIRCUITNN_STORE")
     os.environ["CIRCUITNN_STORE"] = str(store.root)
     try:
-        for mod in (circuitnn.builder, circuitnn.library):
+        for mod in (circuitnn.hdl.builder, circuitnn.library):
             res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                                   extraglobs={"np": np})
             assert res.failed == 0, f"{mod.__name__}: {res.failed} doctest(s) failed"

@@ -3,10 +3,10 @@ import textwrap
 import pytest
 from oracle import evaluate_flat
 
-from circuitnn.compiler import compile_design
+from circuitnn.compile import compile_design
 from circuitnn.errors import CircuitError
-from circuitnn.netlist import load_yaml, loads_yaml
-from circuitnn.records import Bits, Concat, Const, parse_expr
+from circuitnn.ir.records import Bits, Concat, Const, parse_expr
+from circuitnn.read.yaml import load_yaml, loads_yaml
 
 
 def compile_text(text, file="t.yaml"):

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from circuitnn.ir.primitives import STANDARD
+from circuitnn.ir.truthtable import TruthTable
 from circuitnn.nn import (
     GateNet,
     TrainingError,
@@ -12,8 +14,6 @@ from circuitnn.nn import (
     train,
     train_many,
 )
-from circuitnn.primitives import STANDARD
-from circuitnn.truthtable import TruthTable
 
 ALL = list(STANDARD)  # every standard primitive, at every fan-in
 

@@ -3,7 +3,7 @@ from functools import reduce
 
 import pytest
 
-from circuitnn.primitives import STANDARD, resolve, standard, suggest
+from circuitnn.ir.primitives import STANDARD, resolve, standard, suggest
 
 PYTHON = {
     "AND": lambda bits: int(all(bits)),

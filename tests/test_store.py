@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
+from circuitnn.ir.primitives import STANDARD
 from circuitnn.nn import TrainSettings
-from circuitnn.primitives import STANDARD
 from circuitnn.store import ModelStore
 
 AND2, XOR2 = STANDARD["AND2"], STANDARD["XOR2"]
@@ -85,7 +85,7 @@ def test_wrong_shapes_are_rejected(tmp_path):
 
 _CHILD = """
 import sys
-from circuitnn.primitives import STANDARD
+from circuitnn.ir.primitives import STANDARD
 from circuitnn.store import ModelStore
 net = ModelStore(sys.argv[1]).get_or_train(STANDARD["MUX2"])
 print(net.arch)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circuitnn.primitives import STANDARD
+from circuitnn.ir.primitives import STANDARD
 from circuitnn.store import FORMAT_VERSION, ModelStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,7 @@ def assert_store_valid(root: Path) -> int:
 # a child that keeps training and rewriting entries until it is killed
 _WRITER = """
 import sys
-from circuitnn.primitives import STANDARD
+from circuitnn.ir.primitives import STANDARD
 from circuitnn.store import ModelStore
 store = ModelStore(sys.argv[1], retrain=True)
 names = ["AND2", "OR2", "XOR2", "NAND3", "MUX2", "AND9"]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from circuitnn.errors import TruthTableError
-from circuitnn.truthtable import MAX_INPUTS, TruthTable, input_matrix
+from circuitnn.ir.truthtable import MAX_INPUTS, TruthTable, input_matrix
 
 
 def test_rows_function_and_expression_agree():

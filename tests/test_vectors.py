@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from circuitnn.errors import CircuitError
-from circuitnn.loaders import load_circuit
-from circuitnn.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits, read_csv
+from circuitnn.read import load_circuit
+from circuitnn.run.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits, read_csv
 
 
 @pytest.fixture(scope="module")

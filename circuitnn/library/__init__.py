@@ -1,6 +1,6 @@
-"""A library of reusable circuits, each built with :mod:`circuitnn.builder`.
+"""A library of reusable circuits, each built with :mod:`circuitnn.hdl.builder`.
 
-Every function takes a width and returns a :class:`~circuitnn.builder.Subcircuit`
+Every function takes a width and returns a :class:`~circuitnn.hdl.builder.Subcircuit`
 (cached: the same arguments give the same object).  Compile one to evaluate
 it, or call it with signals to use it inside another circuit.  Buses carry
 integers least significant bit first; arithmetic is unsigned.
@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from ..builder import Builder, Signal, Subcircuit, _user_loc, cat
 from ..errors import UsageError
+from ..hdl.builder import Builder, Signal, Subcircuit, _user_loc, cat
 
 __all__ = [
     "adder_subtractor",

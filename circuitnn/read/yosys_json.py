@@ -1,4 +1,4 @@
-"""Yosys JSON netlists (``write_json``): text -> :class:`~circuitnn.records.Design`.
+"""Yosys JSON netlists (``write_json``): text -> :class:`~circuitnn.ir.records.Design`.
 
 Read after gate-level synthesis, e.g.
 ``yosys -p "synth -flatten -top T; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean;
@@ -7,7 +7,7 @@ write_json t.json"``.
 * The top module is ``top`` if given, else the module with attribute
   ``top``, else the only module no other one instantiates.
 * Ports keep their names (odd characters become ``_``, see
-  :mod:`circuitnn.formats._common`); bits are LSB first, so a port of
+  :mod:`circuitnn.read.build`); bits are LSB first, so a port of
   several bits is a bus whose value is the Verilog value.
 * Each bit id is a net.  An output bit that is an input bit, a constant or
   another output's bit is connected by an assignment.
@@ -38,9 +38,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError
-from ..records import Bits, Concat, Const, Design, Expr
-from ..truthtable import TruthTable
-from ._common import (
+from ..ir.records import Bits, Concat, Const, Design, Expr
+from ..ir.truthtable import TruthTable
+from .build import (
     ModuleBuilder,
     PrimitiveLibrary,
     emit_function,

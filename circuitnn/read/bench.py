@@ -1,4 +1,4 @@
-"""The ISCAS ``.bench`` format: text -> :class:`~circuitnn.records.Design`.
+"""The ISCAS ``.bench`` format: text -> :class:`~circuitnn.ir.records.Design`.
 
 Both common dialects are read: keywords in any case (``nand``, ``NAND``),
 ``BUF`` and ``BUFF``, numeric signal names, ``#`` comments, CRLF line ends,
@@ -9,7 +9,7 @@ parity, a tree of gates of at most 4 inputs above 4), ``NOT`` (``INV``),
 ``BUF`` (``BUFF``) with one input, and ABC's ``MUX(s, x1, x0)`` = ``s ? x1 :
 x0``.  Flip-flops (``DFF``...) are refused: circuitnn is combinational.
 
-Port names follow :mod:`circuitnn.formats._common`: ``22`` -> ``N22``,
+Port names follow :mod:`circuitnn.read.build`: ``22`` -> ``N22``,
 ``x[0] x[1]...`` -> bus ``x``, a pass-through output ``G339`` -> ``G339_out``.
 """
 
@@ -20,8 +20,8 @@ import re
 from pathlib import Path
 
 from ..errors import Loc, NetlistError
-from ..records import Design
-from ._common import (
+from ..ir.records import Design
+from .build import (
     ModuleBuilder,
     PrimitiveLibrary,
     make_design,

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import CircuitError, UsageError
-from .vectors import MAX_EXHAUSTIVE_BITS, exhaustive, parse_int, random_vectors, read_csv
+from .. import __version__
+from ..errors import CircuitError, UsageError
+from ..run.vectors import MAX_EXHAUSTIVE_BITS, exhaustive, parse_int, random_vectors, read_csv
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -32,8 +32,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _store(args):
-    from .nn import TrainSettings
-    from .store import ModelStore
+    from ..nn import TrainSettings
+    from ..store import ModelStore
 
     settings = TrainSettings(certify=not getattr(args, "uncertified", False))
     return ModelStore(args.store or None, settings)
@@ -61,14 +61,14 @@ def _progress(args):
 
 
 def _load(args):
-    from .loaders import load_circuit
+    from ..read import load_circuit
 
     return load_circuit(args.circuit, fmt=getattr(args, "from_", None),
                         top=getattr(args, "top", None))
 
 
 def _simulator(args, circuit):
-    from .simulator import Simulator
+    from ..run.session import Simulator
 
     progress = _progress(args)
     sim = Simulator(circuit, _store(args), mode=getattr(args, "mode", "analog"),
@@ -80,7 +80,7 @@ def _simulator(args, circuit):
 
 # ------------------------------------------------------------------- run
 def _input_bits(args, circuit) -> np.ndarray:
-    from .vectors import encode
+    from ..run.vectors import encode
 
     chosen = [o for o in ("set", "vectors", "random") if getattr(args, o)]
     if len(chosen) > 1:
@@ -196,7 +196,7 @@ def cmd_verify(args) -> int:
         return EXIT_OK
     ins = report.result.input_values()
     got = report.result.output_values()
-    from .vectors import decode
+    from ..run.vectors import decode
 
     want = decode(circuit.outputs, report.exact_bits)
     for i in report.mismatched_rows[:5]:
@@ -210,7 +210,7 @@ def cmd_verify(args) -> int:
 
 # ------------------------------------------------------------------ test
 def _netlist_files(paths):
-    from .loaders import EXTENSIONS
+    from ..read import EXTENSIONS
 
     for p in paths:
         path = Path(p)
@@ -223,9 +223,9 @@ def _netlist_files(paths):
 
 
 def cmd_test(args) -> int:
-    from .compiler import compile_design
-    from .loaders import read_design
-    from .simulator import Simulator
+    from ..compile import compile_design
+    from ..read import read_design
+    from ..run.session import Simulator
 
     store = _store(args)
     total = failed = 0
@@ -289,7 +289,7 @@ def cmd_info(args) -> int:
 
 # ----------------------------------------------------------------- train
 def cmd_train(args) -> int:
-    from .simulator import train_nets
+    from ..run.session import train_nets
 
     store = _store(args)
     for path in args.circuits:
@@ -326,7 +326,7 @@ def cmd_models(args) -> int:
 
 # ----------------------------------------------------------------- bench
 def cmd_bench(args) -> int:
-    from .bench import measure, peak_rss_mb
+    from ..run.bench import measure, peak_rss_mb
 
     circuit = _load(args)
     sim = _simulator(args, circuit)
@@ -422,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=0)
     b.set_defaults(func=cmd_bench)
 
-    from .formats.commands import add_commands
+    from .convert import add_commands
 
     add_commands(sub, common, circ, mode)
     return p

@@ -56,8 +56,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .errors import CircuitError
-from .truthtable import TruthTable
+from ..errors import CircuitError
+from ..ir.truthtable import TruthTable
 
 __all__ = [
     "TrainSettings",
@@ -319,7 +319,7 @@ def certified_margin(net: GateNet, tt: TruthTable, delta: float) -> float:
 
     Examples
     --------
-    >>> from circuitnn.primitives import STANDARD
+    >>> from circuitnn.ir.primitives import STANDARD
     >>> net = train(STANDARD["AND2"])
     >>> certified_margin(net, STANDARD["AND2"], 0.1) <= 0.1
     True
@@ -353,7 +353,7 @@ def train(
 
     Examples
     --------
-    >>> from circuitnn.primitives import STANDARD
+    >>> from circuitnn.ir.primitives import STANDARD
     >>> net = train(STANDARD["XOR2"])
     >>> net.forward(STANDARD["XOR2"].input_matrix()).round().ravel().tolist()
     [0.0, 1.0, 1.0, 0.0]
@@ -374,7 +374,7 @@ def train_many(
 
     Examples
     --------
-    >>> from circuitnn.primitives import STANDARD
+    >>> from circuitnn.ir.primitives import STANDARD
     >>> [n.name for n in train_many([STANDARD["AND2"], STANDARD["NOT"]])]
     ['AND2', 'NOT']
     """

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..compiler import Circuit
+from ..compile import Circuit
 from ..errors import UsageError
 
 __all__ = ["circuit_to_dot", "render"]

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from .compiler import Circuit, PortMap
-from .errors import Loc, UsageError, VectorError
+from ..compile import Circuit, PortMap
+from ..errors import Loc, UsageError, VectorError
 
 __all__ = [
     "MAX_EXHAUSTIVE_BITS",

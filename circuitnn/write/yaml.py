@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 
-from ..compiler import Circuit
-from ..primitives import STANDARD
-from ._common import FlatNames, module_name
+from ..compile import Circuit
+from ..ir.primitives import STANDARD
+from ..read.build import FlatNames, module_name
 
 __all__ = ["circuit_to_yaml"]
 

@@ -1,4 +1,4 @@
-"""The YAML netlist format: text -> :class:`~circuitnn.records.Design`.
+"""The YAML netlist format: text -> :class:`~circuitnn.ir.records.Design`.
 
 The format is documented in ``docs/netlist-format.md``.  YAML is read with a
 safe loader that also remembers line numbers, refuses duplicate keys and
@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from .errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
-from .primitives import suggest
-from .records import (
+from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
+from ..ir.primitives import suggest
+from ..ir.records import (
     Assign,
     Bits,
     Design,
@@ -26,8 +26,8 @@ from .records import (
     Port,
     TestVector,
 )
-from .records import parse_expr as _parse_expr
-from .truthtable import TruthTable
+from ..ir.records import parse_expr as _parse_expr
+from ..ir.truthtable import TruthTable
 
 __all__ = ["load_yaml", "loads_yaml", "ALIAS_BUDGET", "MAX_REPEAT", "MAX_IMPORT_DEPTH"]
 
@@ -535,7 +535,7 @@ class _Reader:
 
 
 def parse_expr(text, loc: Loc | None = None, what: str = "connection"):
-    """:func:`circuitnn.records.parse_expr`, with a number too long for int()
+    """:func:`circuitnn.ir.records.parse_expr`, with a number too long for int()
     (more than 4300 decimal digits) reported as a NetlistError."""
     try:
         return _parse_expr(text, loc, what)
@@ -715,3 +715,9 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = ()) 
                            Loc(file, data.key_lines.get("top", 1)))
     return Design(top, modules, primitives, prim_locs, file)
 
+
+
+def read_yaml(path: str | os.PathLike, top: str | None = None) -> Design:
+    """The reader-table entry for YAML: :func:`load_yaml` (``top`` is chosen
+    by the compiler)."""
+    return load_yaml(path)

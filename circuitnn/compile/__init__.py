@@ -15,10 +15,10 @@ from functools import cached_property
 
 import numpy as np
 
-from .errors import CircuitError, Loc, NetlistError, ValidationError
-from .primitives import MAX_PRIMITIVE_INPUTS, family_fanins, resolve, suggest
-from .records import Bits, Concat, Const, Design, Expr, Instance, Module, TestVector
-from .truthtable import TruthTable
+from ..errors import CircuitError, Loc, NetlistError, ValidationError
+from ..ir.primitives import MAX_PRIMITIVE_INPUTS, family_fanins, resolve, suggest
+from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module, TestVector
+from ..ir.truthtable import TruthTable
 
 __all__ = ["Gate", "Group", "PortMap", "Circuit", "compile_design", "CircuitWarning",
            "MAX_DEPTH"]
@@ -478,7 +478,7 @@ def _bits_refs(expr: Expr):
 
 
 def _fmt(expr: Expr) -> str:
-    from .records import format_expr
+    from ..ir.records import format_expr
 
     if isinstance(expr, Const) and expr.value.bit_length() > 64:
         return _num(expr.value)
@@ -620,7 +620,7 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
 
     Examples
     --------
-    >>> from circuitnn.netlist import loads_yaml
+    >>> from circuitnn.read.yaml import loads_yaml
     >>> d = loads_yaml('''
     ... inputs: [a, b]
     ... outputs: [s]

@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from .compiler import Circuit
+from ..compile import Circuit
 from .engine import ExactEngine, NeuralEngine
 from .vectors import random_vectors
 

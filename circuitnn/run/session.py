@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compiler import Circuit
+from ..compile import Circuit
 from .engine import ExactEngine, NeuralEngine
 from .vectors import decode, encode
 

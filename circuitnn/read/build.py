@@ -31,7 +31,7 @@ of its inputs uses that gate (``AND2``, ``MUX2``...).  Otherwise it is named
 above; up to 5 inputs the pins are put in the order giving the smallest
 table, so functions that differ only by input order share one primitive.
 
-Functions of more than :data:`~circuitnn.primitives.MAX_PRIMITIVE_INPUTS`
+Functions of more than :data:`~circuitnn.ir.primitives.MAX_PRIMITIVE_INPUTS`
 inputs are never one primitive; see :func:`emit_cover`.
 """
 
@@ -45,9 +45,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
-from ..primitives import MAX_PRIMITIVE_INPUTS, STANDARD
-from ..records import Assign, Bits, Const, Design, Expr, Instance, Module, Port
-from ..truthtable import TruthTable, input_matrix
+from ..ir.primitives import MAX_PRIMITIVE_INPUTS, STANDARD
+from ..ir.records import Assign, Bits, Const, Design, Expr, Instance, Module, Port
+from ..ir.truthtable import TruthTable, input_matrix
 
 __all__ = [
     "ModuleBuilder",

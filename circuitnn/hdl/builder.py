@@ -2,9 +2,9 @@
 
 A :class:`Builder` declares ports, instantiates primitives and subcircuits and
 wires them; :meth:`Builder.build` turns that into the same netlist records
-(:class:`~circuitnn.records.Module`, :class:`~circuitnn.records.Design`) the
+(:class:`~circuitnn.ir.records.Module`, :class:`~circuitnn.ir.records.Design`) the
 YAML reader produces, and :meth:`Subcircuit.compile` hands them to the one
-compiler, :func:`~circuitnn.compiler.compile_design`.
+compiler, :func:`~circuitnn.compile.compile_design`.
 
 * :class:`Signal` is a bit or a bus inside one builder.  ``a & b``, ``a | b``,
   ``a ^ b`` and ``~a`` make one gate per bit; ``a[3]`` and ``a[2:5]`` slice
@@ -32,10 +32,10 @@ from functools import cached_property
 import numpy as np
 import yaml
 
-from .compiler import Circuit, compile_design
-from .errors import CircuitError, Loc, NetlistError, UsageError
-from .primitives import family_fanins, resolve, suggest
-from .records import (
+from ..compile import Circuit, compile_design
+from ..errors import CircuitError, Loc, NetlistError, UsageError
+from ..ir.primitives import family_fanins, resolve, suggest
+from ..ir.records import (
     Assign,
     Bits,
     Concat,
@@ -47,8 +47,8 @@ from .records import (
     Port,
     format_expr,
 )
-from .truthtable import TruthTable
-from .vectors import (
+from ..ir.truthtable import TruthTable
+from ..run.vectors import (
     MAX_EXHAUSTIVE_BITS,
     decode,
     encode,
@@ -68,7 +68,7 @@ __all__ = [
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: circuitnn's own folder: frames in it are never the user's line
-_PACKAGE = os.path.normcase(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_PACKAGE = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
 
 
 
@@ -540,7 +540,7 @@ class Builder:
         type : str or TruthTable
             A standard gate (``"AND3"``, ``"MUX2"``, or a family name such as
             ``"AND"`` whose fan-in is the number of input bits), or a named
-            :class:`~circuitnn.truthtable.TruthTable` (a user primitive).
+            :class:`~circuitnn.ir.truthtable.TruthTable` (a user primitive).
         *inputs : Signal or int
             The input pins; ints are 1-bit constants.
         name : str, optional
@@ -715,7 +715,7 @@ class Builder:
         >>> b.build()
         Subcircuit(inv: a -> y)
         """
-        from .errors import ValidationError
+        from ..errors import ValidationError
 
         loc = _user_loc()
         if not self._order["output"]:
@@ -934,7 +934,7 @@ class CompiledCircuit:
     Parameters
     ----------
     circuit : Circuit
-        From :func:`~circuitnn.compiler.compile_design`.
+        From :func:`~circuitnn.compile.compile_design`.
     store : ModelStore, optional
         Trained nets are fetched (or trained) on first evaluation;
         ``ModelStore()`` (``$CIRCUITNN_STORE``) by default.
@@ -986,15 +986,15 @@ class CompiledCircuit:
     @property
     def store(self):
         if self._store is None:
-            from .store import ModelStore
+            from ..store import ModelStore
 
             self._store = ModelStore()
         return self._store
 
     @cached_property
     def simulator(self):
-        """The :class:`~circuitnn.simulator.Simulator` (trains missing nets once)."""
-        from .simulator import Simulator
+        """The :class:`~circuitnn.run.session.Simulator` (trains missing nets once)."""
+        from ..run.session import Simulator
 
         return Simulator(self.circuit, self.store, mode=self.mode)
 
@@ -1048,7 +1048,7 @@ class CompiledCircuit:
         >>> comparator(4).compile().reference(a=3, b=9)
         {'lt': 1, 'eq': 0, 'gt': 0}
         """
-        from .engine import ExactEngine
+        from ..run.engine import ExactEngine
 
         bits, scalar = self._encode(values)
         out = decode(self.circuit.outputs, ExactEngine(self.circuit).run(bits))
@@ -1058,7 +1058,7 @@ class CompiledCircuit:
 
     def run_bits(self, bits: np.ndarray):
         """Run on input bits ``(input bits, vectors)``; a
-        :class:`~circuitnn.simulator.Result` with analog values and bits."""
+        :class:`~circuitnn.run.session.Result` with analog values and bits."""
         return self.simulator.run_bits(np.asarray(bits, dtype=np.uint8))
 
     # ........................................................... tables
@@ -1194,7 +1194,7 @@ def _yaml_module(mod: Module, top: bool) -> dict:
 
 
 def to_yaml(design: Design) -> str:
-    """A YAML netlist of ``design``, readable by :func:`~circuitnn.netlist.loads_yaml`.
+    """A YAML netlist of ``design``, readable by :func:`~circuitnn.read.yaml.loads_yaml`.
 
     The top module is written at the top level, every other module under
     ``circuits``, user primitives as truth-table rows under ``primitives``.

@@ -33,9 +33,9 @@ def convert(circuit, out: str | Path) -> None:
     >>> out.read_text().splitlines()[1]
     'module half_adder (a, b, sum, carry);'
     """
-    from .write_dot import circuit_to_dot, render
-    from .write_verilog import circuit_to_verilog
-    from .write_yaml import circuit_to_yaml
+    from ..write.dot import circuit_to_dot, render
+    from ..write.verilog import circuit_to_verilog
+    from ..write.yaml import circuit_to_yaml
 
     out = Path(out)
     ext = out.suffix.lower()
@@ -51,7 +51,7 @@ def convert(circuit, out: str | Path) -> None:
 
 
 def _load(args):
-    from ..loaders import load_circuit
+    from ..read import load_circuit
 
     return load_circuit(args.circuit, fmt=args.from_, top=args.top)
 
@@ -65,7 +65,7 @@ def cmd_convert(args) -> int:
 
 
 def cmd_graph(args) -> int:
-    from .write_dot import circuit_to_dot, render
+    from ..write.dot import circuit_to_dot, render
 
     circuit = _load(args)
     text = circuit_to_dot(circuit)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import TruthTableError
+from ..errors import TruthTableError
 
 __all__ = ["TruthTable", "MAX_INPUTS", "input_matrix"]
 

@@ -1,4 +1,4 @@
-"""BLIF, the combinational subset: text -> :class:`~circuitnn.records.Design`.
+"""BLIF, the combinational subset: text -> :class:`~circuitnn.ir.records.Design`.
 
 Read: ``.model``, ``.inputs`` / ``.outputs`` (repeatable), ``.names`` covers
 with ``-`` don't cares, ``.subckt`` (each ``.model`` becomes a circuit and
@@ -13,11 +13,11 @@ mixing both is refused.  ``.names x`` with no rows is constant 0; a row
 ``1`` or ``0`` with an empty input plane is constant 1 or 0.
 
 Every distinct cover becomes one truth-table primitive, shared across the
-design (see :mod:`circuitnn.formats._common`): covers equal to a standard
+design (see :mod:`circuitnn.read.build`): covers equal to a standard
 gate use it (``AND2``, ``NOT``, ``MUX2``...), others become ``LUT<k>_<hex>``
 primitives, and covers of more than 10 inputs are decomposed into an AND per
 cube (chunks of at most 10 literals) and an OR tree
-(:func:`~circuitnn.formats._common.emit_cover`).
+(:func:`~circuitnn.read.build.emit_cover`).
 
 ``.latch``, ``.mlatch``, ``.clock`` are refused as sequential elements;
 ``.gate``, ``.exdc``, ``.start_kiss`` and the timing keywords as
@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircuitError, Loc, NetlistError
-from ..records import Bits, Concat, Design
-from ._common import (
+from ..ir.records import Bits, Concat, Design
+from .build import (
     ModuleBuilder,
     PrimitiveLibrary,
     emit_cover,

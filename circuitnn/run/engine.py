@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compiler import Circuit
-from .errors import UsageError
+from ..compile import Circuit
+from ..errors import UsageError
 
 __all__ = ["NeuralEngine", "ExactEngine", "Plan", "DEFAULT_MEMORY_BUDGET"]
 

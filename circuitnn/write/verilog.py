@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiler import Circuit
-from ..primitives import STANDARD
-from ..truthtable import input_matrix
-from ._common import FlatNames, module_name
+from ..compile import Circuit
+from ..ir.primitives import STANDARD
+from ..ir.truthtable import input_matrix
+from ..read.build import FlatNames, module_name
 
 __all__ = ["KEYWORDS", "circuit_to_verilog"]
 

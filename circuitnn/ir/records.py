@@ -2,7 +2,7 @@
 JSON) produces and the compiler consumes.
 
 The records are immutable and carry their source location.  The networkx
-graph is derived from them by :mod:`circuitnn.compiler`, never the other way
+graph is derived from them by :mod:`circuitnn.compile`, never the other way
 round.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import Loc, NetlistError
+from ..errors import Loc, NetlistError
 from .truthtable import TruthTable
 
 __all__ = [

@@ -1,0 +1,1 @@
+"""The Python front end: signals with operators, the builder, subcircuits."""

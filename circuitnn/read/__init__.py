@@ -1,0 +1,67 @@
+"""Front ends: netlist text -> :class:`~circuitnn.ir.records.Design` records.
+
+One reader per format, all chosen from one static table by the file's
+extension (or named with ``fmt``).  Every reader builds its records through
+:mod:`circuitnn.read.build`; one compiler (:mod:`circuitnn.compile`) serves
+them all.  A reader module is imported only when a file of its format is read.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+from ..errors import Loc, UsageError
+
+__all__ = ["READERS", "EXTENSIONS", "read_design", "load_circuit"]
+
+#: format name -> (module, function) of its reader, ``function(path, top=None)``
+READERS: dict[str, tuple[str, str]] = {
+    "yaml": ("circuitnn.read.yaml", "read_yaml"),
+    "bench": ("circuitnn.read.bench", "read_bench"),
+    "blif": ("circuitnn.read.blif", "read_blif"),
+    "json": ("circuitnn.read.yosys_json", "read_yosys_json"),
+}
+#: file extension -> format name
+EXTENSIONS: dict[str, str] = {
+    ".yaml": "yaml", ".yml": "yaml", ".bench": "bench", ".blif": "blif", ".json": "json",
+}
+
+
+def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None = None):
+    """The design records of a netlist file.
+
+    Examples
+    --------
+    >>> read_design("circuits/half_adder.yaml").top
+    'half_adder'
+    """
+    path = Path(path)
+    if fmt is None:
+        fmt = EXTENSIONS.get(path.suffix.lower())
+        if fmt is None:
+            known = ", ".join(sorted(EXTENSIONS))
+            raise UsageError(f"cannot tell the format from the extension "
+                             f"{path.suffix or '(none)'!r}; known extensions are {known} "
+                             f"(or name it with --from {'|'.join(sorted(READERS))})",
+                             Loc(str(path)))
+    if fmt not in READERS:
+        raise UsageError(f"unknown format {fmt!r}; known formats are "
+                         f"{', '.join(sorted(READERS))}")
+    module, function = READERS[fmt]
+    reader = getattr(importlib.import_module(module), function)
+    return reader(path, top=top)
+
+
+def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | None = None):
+    """Read and compile a netlist file.
+
+    Examples
+    --------
+    >>> load_circuit("circuits/half_adder.yaml")
+    Circuit(half_adder: 2 in, 2 out, 2 gates, depth 1)
+    """
+    from ..compile import compile_design
+
+    return compile_design(read_design(path, fmt, top), top=top)

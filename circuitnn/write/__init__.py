@@ -1,0 +1,1 @@
+"""Back ends: a design or compiled circuit -> YAML, structural Verilog, DOT."""
