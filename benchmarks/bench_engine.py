@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.library import kogge_stone_adder  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
-from circuitnn.run.engine import ExactEngine, NeuralEngine  # noqa: E402
+from circuitnn.run.exact import ExactEngine  # noqa: E402
+from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
 from circuitnn.run.vectors import random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
@@ -110,7 +111,7 @@ PEAK_CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from circuitnn.read import load_circuit
-from circuitnn.run.engine import NeuralEngine
+from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets
 from circuitnn.store import ModelStore
 from circuitnn.run.vectors import random_vectors

@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.nn import TrainSettings  # noqa: E402
 from circuitnn.read.yaml import loads_yaml  # noqa: E402
-from circuitnn.run.engine import ExactEngine, NeuralEngine  # noqa: E402
+from circuitnn.run.exact import ExactEngine  # noqa: E402
+from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
 from circuitnn.run.vectors import random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402

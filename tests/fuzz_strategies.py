@@ -450,7 +450,7 @@ def check_valid(fmt: str, spec: Spec, text: str, directory: str | None = None,
     import numpy as np
 
     from circuitnn.read import load_circuit
-    from circuitnn.run.engine import ExactEngine
+    from circuitnn.run.exact import ExactEngine
 
     with tempfile.TemporaryDirectory(dir=directory) as d:
         path = os.path.join(d, "fuzz" + EXT[fmt])

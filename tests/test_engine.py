@@ -7,7 +7,7 @@ from oracle import evaluate_flat
 from circuitnn.ir.primitives import STANDARD
 from circuitnn.ir.truthtable import TruthTable
 from circuitnn.read import load_circuit
-from circuitnn.run.engine import ExactEngine, pack, unpack
+from circuitnn.run.exact import ExactEngine, pack, unpack
 from circuitnn.run.vectors import decode, encode, exhaustive, random_vectors
 
 CIRCUITS = sorted(glob.glob("circuits/*.yaml"))
@@ -79,7 +79,7 @@ def test_encode_then_run_single_vector():
 
 
 def test_small_and_large_chunks_compute_the_same_values(store):
-    from circuitnn.run.engine import NeuralEngine
+    from circuitnn.run.neural import NeuralEngine
     from circuitnn.run.session import train_nets
 
     c = load_circuit("circuits/ripple_carry_adder_32.yaml")

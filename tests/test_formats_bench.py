@@ -12,7 +12,7 @@ import pytest
 from circuitnn import NetlistError, ValidationError, compile_design
 from circuitnn.read import load_circuit
 from circuitnn.read.bench import reads_bench
-from circuitnn.run.engine import ExactEngine
+from circuitnn.run.exact import ExactEngine
 from circuitnn.run.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits
 
 ROOT = Path(__file__).resolve().parent.parent

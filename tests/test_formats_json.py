@@ -10,7 +10,7 @@ import pytest
 
 from circuitnn import NetlistError, compile_design
 from circuitnn.read.yosys_json import reads_yosys_json
-from circuitnn.run.engine import ExactEngine
+from circuitnn.run.exact import ExactEngine
 from circuitnn.run.vectors import decode, encode, exhaustive
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from circuitnn.read import load_circuit
-from circuitnn.run.engine import ExactEngine
+from circuitnn.run.exact import ExactEngine
 from circuitnn.write.verilog import circuit_to_verilog
 
 ROOT = Path(__file__).resolve().parent.parent

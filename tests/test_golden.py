@@ -28,7 +28,7 @@ import pytest
 
 from circuitnn.compile import compile_design
 from circuitnn.read.yaml import load_yaml
-from circuitnn.run.engine import ExactEngine
+from circuitnn.run.exact import ExactEngine
 from circuitnn.run.session import Simulator
 from circuitnn.run.vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, random_vectors
 

@@ -32,7 +32,8 @@ from __future__ import annotations
 from functools import cache
 
 from ..errors import UsageError
-from ..hdl.builder import Builder, Signal, Subcircuit, _user_loc, cat
+from ..hdl import Builder, Signal, Subcircuit, cat
+from ..hdl._where import _user_loc
 
 __all__ = [
     "adder_subtractor",

@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 
 from ..compile import Circuit
-from .engine import ExactEngine, NeuralEngine
+from .exact import ExactEngine
+from .neural import NeuralEngine
 from .vectors import random_vectors
 
 __all__ = ["BenchRow", "measure", "peak_rss_mb"]

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..compile import Circuit
-from .engine import ExactEngine, NeuralEngine
+from .exact import ExactEngine
+from .neural import NeuralEngine
 from .vectors import decode, encode
 
 __all__ = ["Simulator", "Result", "VerifyReport", "train_nets"]

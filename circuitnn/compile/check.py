@@ -1,0 +1,349 @@
+"""The one checker: every problem of every module, each with its location,
+reported together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import CircuitError, Loc, NetlistError
+from ..ir.primitives import family_fanins, resolve, suggest
+from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module
+from ..ir.truthtable import TruthTable
+
+#: The widest net (as the YAML reader's widest port): a bit index beyond it is
+#: refused before anything is allocated per bit.
+MAX_NET_WIDTH = 1 << 20
+
+
+# ------------------------------------------------------------- validation
+@dataclass
+class _Net:
+    width: int
+    declared: bool
+    loc: Loc | None
+
+
+class _Checker:
+    """Checks one module definition; knows every type it may instantiate."""
+
+    def __init__(self, design: Design):
+        self.design = design
+        self.problems: list[CircuitError] = []
+        self.warnings: list[CircuitError] = []
+        self._nets: dict[str, dict[str, _Net]] = {}
+
+    def err(self, msg: str, loc: Loc | None) -> None:
+        self.problems.append(NetlistError(msg, loc))
+
+    # types
+    def primitive(self, type_name: str, n_inputs: int) -> TruthTable | None:
+        if type_name in self.design.primitives:
+            return self.design.primitives[type_name]
+        return resolve(type_name, n_inputs)
+
+    def known_types(self, exclude: str | None = None) -> list[str]:
+        fams = ["BUF", "NOT", "AND", "OR", "NAND", "NOR", "XOR", "XNOR", "MUX2", "MAJ3"]
+        own = (set(self.design.modules) | set(self.design.primitives)) - {exclude}
+        return sorted(own) + fams
+
+    # nets
+    def nets_of(self, mod: Module) -> dict[str, _Net]:
+        """The module's nets and widths, worked out once per module (the
+        flattener asks again for every instance)."""
+        if mod.name not in self._nets:
+            self._nets[mod.name] = self._find_nets(mod)
+        return self._nets[mod.name]
+
+    def _find_nets(self, mod: Module) -> dict[str, _Net]:
+        nets: dict[str, _Net] = {}
+        seen: dict[str, Loc | None] = {}
+        for p in mod.inputs + mod.outputs + mod.wires:
+            if p.name in seen:
+                first = seen[p.name]
+                where = f" (first on line {first.line})" if first and first.line else ""
+                self.err(f"circuit {mod.name!r}: name {p.name!r} is declared twice{where}",
+                         p.loc)
+                continue
+            seen[p.name] = p.loc
+            nets[p.name] = _Net(p.width, True, p.loc)
+        # implicit nets take their width from use: whole-net connections to a
+        # subcircuit port, or the highest bit index used
+        for inst in mod.instances:
+            child = self.design.modules.get(inst.type)
+            for port_name, expr in inst.ports:
+                port = child.port(port_name) if child else None
+                for b in _bits_refs(expr):
+                    if b.net in nets and nets[b.net].declared:
+                        continue
+                    want = (port.width if port is not None and b.lo is None
+                            and isinstance(expr, Bits) else
+                            (b.hi + 1 if b.lo is not None else 1))
+                    self._implicit(nets, b.net, want, inst.loc)
+            for expr in inst.inputs + inst.outputs:
+                for b in _bits_refs(expr):
+                    if b.net not in nets or not nets[b.net].declared:
+                        self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
+                                       inst.loc)
+        for a in mod.assigns:
+            for expr in (a.target, a.source):
+                for b in _bits_refs(expr):
+                    if b.net not in nets or not nets[b.net].declared:
+                        self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
+                                       a.loc)
+        return nets
+
+    @staticmethod
+    def _implicit(nets, name, width, loc):
+        if name in nets:
+            nets[name].width = max(nets[name].width, width)
+        else:
+            nets[name] = _Net(width, False, loc)
+
+    def width(self, expr: Expr, nets, loc, what: str, want: int | None = None) -> int | None:
+        if isinstance(expr, Const):
+            w = expr.width if expr.width is not None else (want if want else 1)
+            if expr.value >= (1 << w):
+                self.err(f"{what}: constant {_num(expr.value)} does not fit in {w} bit"
+                         f"{'s' if w > 1 else ''}", loc)
+                return None
+            return w
+        if isinstance(expr, Concat):
+            total = 0
+            for part in expr.parts:
+                w = self.width(part, nets, loc, what, 1 if isinstance(part, Const) else None)
+                if w is None:
+                    return None
+                total += w
+            return total
+        net = nets[expr.net]
+        if expr.lo is None:
+            return net.width
+        if expr.hi >= net.width:
+            self.err(f"{what}: bit {expr.hi} of {expr.net!r} is out of range; "
+                     f"{expr.net!r} has bits 0 to {net.width - 1}", loc)
+            return None
+        return expr.hi - expr.lo + 1
+
+    # the module
+    def check(self, mod: Module) -> None:
+        nets = self.nets_of(mod)
+        too_wide = [(name, net) for name, net in nets.items()
+                    if not net.declared and net.width > MAX_NET_WIDTH]
+        for name, net in too_wide:
+            self.err(f"circuit {mod.name!r}: bit {net.width - 1} of net {name!r} is out of "
+                     f"range; a net has at most {MAX_NET_WIDTH} bits (0 to "
+                     f"{MAX_NET_WIDTH - 1})", net.loc)
+        if too_wide:
+            return  # checking bit by bit would take forever
+        drivers: dict[tuple[str, int], str] = {}
+        driver_locs: dict[tuple[str, int], Loc | None] = {}
+        readers: set[tuple[str, int]] = set()
+        names: dict[str, Loc | None] = {}
+
+        def drive(expr, who: str, loc, quiet: bool = False):
+            if quiet:
+                # a gate that is already wrong still drives its outputs, so that
+                # one mistake is reported once, not again as undriven nets
+                for b in _bits_refs(expr):
+                    if b.net in nets:
+                        lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
+                        for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
+                            drivers.setdefault((b.net, i), who)
+                return
+            if isinstance(expr, Const) or (
+                isinstance(expr, Concat) and any(isinstance(p, Const) for p in expr.parts)
+            ):
+                self.err(f"{who} drives the constant {_fmt(expr)}; outputs must go to "
+                         "nets", loc)
+                return
+            for b in _bits_refs(expr):
+                lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
+                for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
+                    key = (b.net, i)
+                    label = _bitname(b.net, i, nets)
+                    if b.net in inputs:
+                        self.err(f"{who} drives {label!r}, which is an input of circuit "
+                                 f"{mod.name!r}; inputs are driven from outside", loc)
+                    elif key in drivers:
+                        first = driver_locs[key]
+                        where = f" (line {first.line})" if first and first.line else ""
+                        self.err(f"net {label!r} has two drivers: {drivers[key]}{where} and "
+                                 f"{who}; a net has exactly one driver", loc)
+                    else:
+                        drivers[key] = who
+                        driver_locs[key] = loc
+
+        def read(expr):
+            for b in _bits_refs(expr):
+                lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
+                for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
+                    readers.add((b.net, i))
+
+        inputs = {p.name for p in mod.inputs}
+        for inst in mod.instances:
+            if inst.name in names:
+                first = names[inst.name]
+                where = f" (first on line {first.line})" if first and first.line else ""
+                self.err(f"circuit {mod.name!r}: gate name {inst.name!r} is used twice{where}; "
+                         "instance names must be unique", inst.loc)
+            names[inst.name] = inst.loc
+            who = f"gate {inst.name!r}"
+            if inst.type in self.design.modules:
+                self.check_instance(mod, inst, nets, drive, read)
+                continue
+            n_errors = len(self.problems)
+            self.check_primitive(inst, nets, drive, read, mod.name)
+            if len(self.problems) > n_errors:
+                for e in inst.outputs:
+                    drive(e, who, inst.loc, quiet=True)
+        self.check_assigns(mod, nets, drive, read)
+        self.check_drivers(mod, nets, drivers, readers)
+
+    def check_primitive(self, inst: Instance, nets, drive, read, mod_name: str) -> None:
+        who = f"gate {inst.name!r}"
+        if inst.ports:
+            if self.primitive(inst.type, len(inst.ports)) is not None or family_fanins(
+                    inst.type):
+                self.err(f"{who} connects the primitive {inst.type!r} by port name; "
+                         "connect primitives by position with 'in' and 'out'", inst.loc)
+            else:
+                self.unknown_type(inst, mod_name)
+            return
+        in_w = [self.width(e, nets, inst.loc, f"{who} input") for e in inst.inputs]
+        out_w = [self.width(e, nets, inst.loc, f"{who} output") for e in inst.outputs]
+        if None in in_w or None in out_w:
+            return
+        n_in, n_out = sum(in_w), sum(out_w)
+        tt = self.primitive(inst.type, n_in)
+        if tt is None:
+            fanins = family_fanins(inst.type)
+            if fanins is not None:
+                self.err(f"{who} has {n_in} input{'s' if n_in != 1 else ''}; "
+                         f"{inst.type.upper()} takes {_range_text(fanins)}", inst.loc)
+            else:
+                self.unknown_type(inst, mod_name)
+            return
+        if n_in != tt.n_inputs:
+            self.err(f"{who} ({tt.name or inst.type}) has {n_in} input"
+                     f"{'s' if n_in != 1 else ''}; it takes {tt.n_inputs} "
+                     f"({', '.join(tt.inputs)})", inst.loc)
+        if n_out != tt.n_outputs:
+            self.err(f"{who} ({tt.name or inst.type}) has {n_out} output"
+                     f"{'s' if n_out != 1 else ''}; it gives {tt.n_outputs} "
+                     f"({', '.join(tt.outputs)})", inst.loc)
+        for e in inst.inputs:
+            read(e)
+        for e in inst.outputs:
+            drive(e, who, inst.loc)
+
+    def check_assigns(self, mod, nets, drive, read) -> None:
+        for a in mod.assigns:
+            tw = self.width(a.target, nets, a.loc, "assign target")
+            sw = self.width(a.source, nets, a.loc, "assign source", tw)
+            if tw is not None and sw is not None and tw != sw:
+                self.err(f"assign {_fmt(a.target)} = {_fmt(a.source)}: widths differ "
+                         f"({tw} and {sw} bits)", a.loc)
+                continue
+            read(a.source)
+            drive(a.target, f"assign to {_fmt(a.target)!r}", a.loc)
+
+    def check_drivers(self, mod, nets, drivers, readers) -> None:
+        inputs = {p.name for p in mod.inputs}
+        for p in mod.outputs:
+            for i in range(p.width):
+                readers.add((p.name, i))
+        for (net, i) in sorted(readers):
+            if net in inputs or (net, i) in drivers or net not in nets:
+                continue
+            label = _bitname(net, i, nets)
+            if any(p.name == net for p in mod.outputs):
+                self.err(f"circuit {mod.name!r}: output {label!r} is never driven; connect "
+                         "it to a gate output", mod.port(net).loc)
+            else:
+                self.err(f"circuit {mod.name!r}: net {label!r} is read but nothing drives "
+                         "it; drive it from a gate output or an input", nets[net].loc)
+        for p in mod.inputs:
+            if not any((p.name, i) in readers for i in range(p.width)):
+                self.warnings.append(NetlistError(
+                    f"circuit {mod.name!r}: input {p.name!r} is never used", p.loc))
+
+    def check_instance(self, mod, inst: Instance, nets, drive, read) -> None:
+        child = self.design.modules[inst.type]
+        who = f"gate {inst.name!r}"
+        if inst.inputs or inst.outputs:
+            self.err(f"{who} instantiates circuit {inst.type!r} with 'in'/'out'; connect "
+                     f"circuits by port name with 'ports' (ports: "
+                     f"{', '.join(p.name for p in child.ports)})", inst.loc)
+            return
+        given = {}
+        for port_name, expr in inst.ports:
+            port = child.port(port_name)
+            if port is None:
+                hint = suggest(port_name, [p.name for p in child.ports])
+                dym = f" (did you mean {hint!r}?)" if hint else ""
+                self.err(f"{who}: circuit {inst.type!r} has no port {port_name!r}{dym}; its "
+                         f"ports are {', '.join(p.name for p in child.ports)}", inst.loc)
+                continue
+            if port_name in given:
+                self.err(f"{who} connects port {port_name!r} twice", inst.loc)
+                continue
+            given[port_name] = expr
+            w = self.width(expr, nets, inst.loc, f"{who} port {port_name!r}", port.width)
+            if w is None:
+                continue
+            if w != port.width:
+                self.err(f"{who}: port {port_name!r} of {inst.type!r} is {port.width} bit"
+                         f"{'s' if port.width > 1 else ''} wide, but {_fmt(expr)!r} is {w}",
+                         inst.loc)
+                continue
+            if port.direction == "input":
+                read(expr)
+            else:
+                drive(expr, f"{who} port {port_name!r}", inst.loc)
+        missing = [p.name for p in child.inputs if p.name not in given]
+        if missing:
+            self.err(f"{who}: input{'s' if len(missing) > 1 else ''} "
+                     f"{', '.join(map(repr, missing))} of circuit {inst.type!r} "
+                     f"{'are' if len(missing) > 1 else 'is'} not connected", inst.loc)
+
+    def unknown_type(self, inst: Instance, mod_name: str) -> None:
+        known = self.known_types(exclude=mod_name)
+        hint = suggest(inst.type, known)
+        dym = f" (did you mean {hint!r}?)" if hint else ""
+        self.err(f"gate {inst.name!r} has unknown type {inst.type!r}{dym}; known types are "
+                 f"{', '.join(known)}", inst.loc)
+
+
+def _bits_refs(expr: Expr):
+    if isinstance(expr, Bits):
+        yield expr
+    elif isinstance(expr, Concat):
+        for p in expr.parts:
+            yield from _bits_refs(p)
+
+
+def _fmt(expr: Expr) -> str:
+    from ..ir.records import format_expr
+
+    if isinstance(expr, Const) and expr.value.bit_length() > 64:
+        return _num(expr.value)
+    if isinstance(expr, Concat):
+        return "[" + ", ".join(_fmt(p) for p in expr.parts) + "]"
+    return format_expr(expr)
+
+
+def _num(value: int) -> str:
+    """A number for a message: decimal, or hex shortened when it is huge
+    (str() refuses more than 4300 digits)."""
+    if value.bit_length() <= 64:
+        return str(value)
+    h = f"{value:x}"
+    return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"
+
+
+def _bitname(net: str, i: int, nets) -> str:
+    return f"{net}[{i}]" if nets[net].width > 1 else net
+
+
+def _range_text(r: range) -> str:
+    return f"{r.start} to {r.stop - 1} inputs" if len(r) > 1 else f"{r.start} input"

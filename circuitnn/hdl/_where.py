@@ -1,0 +1,37 @@
+"""The user's line: the innermost frame outside the circuitnn package."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import Loc
+
+#: circuitnn's own folder: frames in it are never the user's line
+_PACKAGE = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+
+
+def _user_loc() -> Loc:
+    """The file:line of the innermost caller outside the circuitnn package
+    (the builder and the library alike)."""
+    f = sys._getframe(1)
+    while f is not None and os.path.normcase(
+            os.path.abspath(f.f_code.co_filename)).startswith(_PACKAGE):
+        f = f.f_back
+    return _frame_loc(f)
+
+
+def _frame_loc(f) -> Loc:
+    """The location of frame ``f``, its file relative to the working
+    directory when inside it (for front ends that find the user's line)."""
+    if f is None:
+        return Loc()
+    name = f.f_code.co_filename
+    if not name.startswith("<"):
+        try:
+            rel = os.path.relpath(name)
+            if not rel.startswith(".."):
+                name = rel
+        except ValueError:  # another drive on Windows
+            pass
+    return Loc(name, f.f_lineno)
