@@ -44,6 +44,7 @@ _API = {
     "read_design": "circuitnn.read",
     "ModelStore": "circuitnn.store",
     "default_store": "circuitnn.store",
+    "Session": "circuitnn.run.session",
     "Builder": "circuitnn.hdl.builder",
     "cat": "circuitnn.hdl.builder",
     "GateNet": "circuitnn.nn",

@@ -55,8 +55,12 @@ def default_root(environ=None) -> Path:
 
 
 def default_store(environ=None, **options) -> ModelStore:
-    """The store the command line uses: a :class:`ModelStore` at
-    :func:`default_root`.  Library code never calls this; it takes a store.
+    """The default store: a :class:`ModelStore` at :func:`default_root`.
+
+    The one place where a store comes from the environment.  The command line
+    uses it when ``--store`` is not given, and ``compile()`` in the Python API
+    when no store is passed; everything else takes a store as an argument.
+    ``options`` go to :class:`ModelStore` (``settings``, ``retrain``).
 
     Examples
     --------
@@ -71,8 +75,10 @@ class ModelStore:
 
     Parameters
     ----------
-    root : path, optional
-        Directory of the store (created on first write); see :func:`default_root`.
+    root : path
+        Directory of the store (created on first write).  Required: a store
+        never guesses its place; :func:`default_store` gives the one at
+        :func:`default_root` (the environment's choice).
     settings : TrainSettings
         Training settings for every net trained through this store.
     retrain : bool
@@ -92,11 +98,11 @@ class ModelStore:
 
     def __init__(
         self,
-        root: str | os.PathLike | None = None,
+        root: str | os.PathLike,
         settings: TrainSettings = TrainSettings(),  # noqa: B008 (frozen, so sharing is safe)
         retrain: bool = False,
     ):
-        self.root = Path(root) if root is not None else default_root()
+        self.root = Path(root)
         self.settings = settings
         self.retrain = retrain
         #: Nets trained (not loaded) by this store object; evidence of reuse.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from circuitnn.read import load_circuit
-from circuitnn.run.session import Simulator
+from circuitnn.run.session import Session
 from circuitnn.run.vectors import decode, random_vectors
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "benchmarks"
@@ -22,7 +22,7 @@ def test_all_benchmarks_are_here():
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_neural_agrees_with_exact_on_10000_vectors(path, store):
     circuit = load_circuit(path)
-    sim = Simulator(circuit, store)
+    sim = Session.from_store(circuit, store)
     report = sim.verify(random_vectors(circuit, 10_000, seed=5))
     assert report.rows == 10_000
     assert len(report.mismatched_rows) == 0
@@ -32,7 +32,7 @@ def test_neural_agrees_with_exact_on_10000_vectors(path, store):
 def test_c6288_multiplies_and_epfl_adder_adds(store):
     c6288 = load_circuit(DATA / "iscas85" / "c6288.bench")
     bits = random_vectors(c6288, 10_000, seed=6)
-    out = Simulator(c6288, store).run_bits(bits)
+    out = Session.from_store(c6288, store).run_bits(bits)
     # c6288's 32 inputs are a (first 16) and b (next 16), each LSB first; its
     # 32 outputs are the product, LSB first except that the last two listed
     # are bits 31 and 30
@@ -45,7 +45,7 @@ def test_c6288_multiplies_and_epfl_adder_adds(store):
 
     adder = load_circuit(DATA / "epfl" / "adder.blif")
     bits = random_vectors(adder, 10_000, seed=7)
-    res = Simulator(adder, store).run_bits(bits)
+    res = Session.from_store(adder, store).run_bits(bits)
     ins = {k: v.astype(object) for k, v in decode(adder.inputs, bits).items()}
     outs = res.output_values()
     width = adder.port("a").width

@@ -315,12 +315,12 @@ def test_no_outputs_and_name_clash():
         Builder("1x")
 
 
-def test_compile_errors_are_validation_errors_with_locations():
+def test_compile_errors_are_validation_errors_with_locations(store):
     b = Builder("t")
     x = b.input("x")
     b.output("y", b.gate("NOT", x))
     b.gate("BUF", x)  # a dangling gate is legal
-    assert isinstance(b.compile(), CompiledCircuit)
+    assert isinstance(b.compile(store=store), CompiledCircuit)
 
 
 # ----------------------------------------------------------- compiled circuit

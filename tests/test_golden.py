@@ -29,7 +29,7 @@ import pytest
 from circuitnn.compile import compile_design
 from circuitnn.read.yaml import load_yaml
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.session import Simulator
+from circuitnn.run.session import Session
 from circuitnn.run.vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, random_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def _read(path: Path) -> tuple[list[str], list[list[int]]]:
 def test_golden_truth_table(path, store):
     circuit = compile_design(load_yaml(path))
     golden = GOLDEN / f"{path.stem}.csv"
-    sim = Simulator(circuit, store, mode="analog")
+    sim = Session.from_store(circuit, store, mode="analog")
     in_names = [p.name for p in circuit.inputs]
     out_names = [p.name for p in circuit.outputs]
 

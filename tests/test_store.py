@@ -10,7 +10,7 @@ import pytest
 
 from circuitnn.ir.primitives import STANDARD
 from circuitnn.nn import TrainSettings
-from circuitnn.store import ModelStore
+from circuitnn.store import ModelStore, default_store
 
 AND2, XOR2 = STANDARD["AND2"], STANDARD["XOR2"]
 
@@ -139,7 +139,7 @@ def test_clear_and_retrain(tmp_path):
 
 def test_default_root_env(monkeypatch, tmp_path):
     monkeypatch.setenv("CIRCUITNN_STORE", str(tmp_path / "s"))
-    assert ModelStore().root == tmp_path / "s"
+    assert default_store().root == tmp_path / "s"
     monkeypatch.delenv("CIRCUITNN_STORE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert ModelStore().root == tmp_path / "circuitnn"
+    assert default_store().root == tmp_path / "circuitnn"

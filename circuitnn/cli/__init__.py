@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import CircuitError, UsageError
-from ..run.vectors import MAX_EXHAUSTIVE_BITS, exhaustive, parse_int, random_vectors, read_csv
+from ..run.vectors import MAX_EXHAUSTIVE_BITS, parse_int, pick_vectors, read_csv
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -33,10 +33,10 @@ class _Parser(argparse.ArgumentParser):
 
 def _store(args):
     from ..nn import TrainSettings
-    from ..store import ModelStore
+    from ..store import ModelStore, default_store
 
     settings = TrainSettings(certify=not getattr(args, "uncertified", False))
-    return ModelStore(args.store or None, settings)
+    return ModelStore(args.store, settings) if args.store else default_store(settings=settings)
 
 
 def _guarantee(nets) -> tuple[float | None, str]:
@@ -67,12 +67,12 @@ def _load(args):
                         top=getattr(args, "top", None))
 
 
-def _simulator(args, circuit):
-    from ..run.session import Simulator
+def _session(args, circuit):
+    from ..run.session import Session
 
     progress = _progress(args)
-    sim = Simulator(circuit, _store(args), mode=getattr(args, "mode", "analog"),
-                    progress=progress)
+    sim = Session.from_store(circuit, _store(args), mode=getattr(args, "mode", "analog"),
+                             progress=progress)
     if progress is not None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     return sim
@@ -96,13 +96,7 @@ def _input_bits(args, circuit) -> np.ndarray:
         return encode(circuit, values)
     if args.vectors:
         return read_csv(args.vectors, circuit)
-    if args.random is not None:
-        return random_vectors(circuit, args.random, args.seed)
-    if circuit.n_input_bits > MAX_EXHAUSTIVE_BITS:
-        raise UsageError(f"{circuit.name!r} has {circuit.n_input_bits} input bits, too many "
-                         f"for a full truth table (at most {MAX_EXHAUSTIVE_BITS}); give "
-                         "--set NAME=VALUE, --vectors FILE.csv or --random N")
-    return exhaustive(circuit)
+    return pick_vectors(circuit, random=args.random, seed=args.seed)[0]
 
 
 def _columns(result):
@@ -160,7 +154,7 @@ def _write_json(result, out, mode: str, guarantee: str) -> None:
 def cmd_run(args) -> int:
     circuit = _load(args)
     bits = _input_bits(args, circuit)
-    sim = _simulator(args, circuit)
+    sim = _session(args, circuit)
     result = sim.run_bits(bits)
     delta, label = _guarantee(sim.nets)
     if delta is None:
@@ -173,12 +167,8 @@ def cmd_run(args) -> int:
 # ---------------------------------------------------------------- verify
 def cmd_verify(args) -> int:
     circuit = _load(args)
-    if args.random is None and circuit.n_input_bits <= MAX_EXHAUSTIVE_BITS:
-        bits, how = exhaustive(circuit), "exhaustive"
-    else:
-        n = args.random if args.random is not None else 10_000
-        bits, how = random_vectors(circuit, n, args.seed), f"random, seed {args.seed}"
-    sim = _simulator(args, circuit)
+    bits, how = pick_vectors(circuit, random=args.random, seed=args.seed, otherwise=10_000)
+    sim = _session(args, circuit)
     start = time.perf_counter()
     report = sim.verify(bits)
     seconds = time.perf_counter() - start
@@ -225,7 +215,7 @@ def _netlist_files(paths):
 def cmd_test(args) -> int:
     from ..compile import compile_design
     from ..read import read_design
-    from ..run.session import Simulator
+    from ..run.session import Session
 
     store = _store(args)
     total = failed = 0
@@ -236,7 +226,8 @@ def cmd_test(args) -> int:
             if not mod.tests or (mod.loc and mod.loc.file != str(path)):
                 continue
             circuit = compile_design(design, top=name)
-            sim = Simulator(circuit, store, mode=args.mode, progress=_progress(args))
+            sim = Session.from_store(circuit, store, mode=args.mode,
+                                     progress=_progress(args))
             in_names = {p.name for p in circuit.inputs}
             out_names = {p.name for p in circuit.outputs}
             for tv in mod.tests:
@@ -329,7 +320,7 @@ def cmd_bench(args) -> int:
     from ..run.bench import measure, peak_rss_mb
 
     circuit = _load(args)
-    sim = _simulator(args, circuit)
+    sim = _session(args, circuit)
     repeats = args.repeats if args.repeats is not None else (3 if args.vectors <= 100_000 else 1)
     row = measure(circuit, sim.nets, args.vectors, repeats=repeats, seed=args.seed,
                   mode=args.mode, neural=sim.engine)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._where import _user_loc
 from ..errors import Loc, NetlistError, UsageError
 from ..ir.primitives import family_fanins, resolve, suggest
 from ..ir.records import (
@@ -40,7 +41,6 @@ from ..ir.records import (
     Port,
 )
 from ..ir.truthtable import TruthTable
-from ._where import _user_loc
 from ._yaml import _Dumper, _Flow
 from .signals import Signal, _is_bus, _plural
 from .subcircuit import CompiledCircuit, Outputs, Subcircuit

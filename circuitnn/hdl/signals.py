@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .._where import _user_loc
 from ..errors import NetlistError, UsageError
 from ..ir.records import (
     Expr,
     format_expr,
 )
-from ._where import _user_loc
 
 if TYPE_CHECKING:
     from .builder import Builder

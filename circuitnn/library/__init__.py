@@ -31,9 +31,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from .._where import _user_loc
 from ..errors import UsageError
 from ..hdl import Builder, Signal, Subcircuit, cat
-from ..hdl._where import _user_loc
 
 __all__ = [
     "adder_subtractor",

@@ -1,23 +1,42 @@
-"""A compiled circuit with its trained nets: run, check, verify.
+"""A compiled circuit with its trained nets: the one object that evaluates.
 
-:class:`Simulator` is what the CLI and the Python API use: it fetches (or
-trains) a net for every primitive from the model store, runs the neural
-engine, and compares with the exact reference.
+:class:`Session` is what the command line and the Python API both use
+(``Builder.compile()`` and ``Subcircuit.compile()`` return one).  It holds a
+:class:`~circuitnn.compile.Circuit` and a trained net per primitive, and
+offers every way of evaluating them: call it with integers, :meth:`~Session.run`
+for analog values and confidences, :meth:`~Session.verify` against the exact
+reference, :meth:`~Session.truth_table`, and :meth:`~Session.probe` for the
+values of internal signals.
+
+The nets are passed in (``Session(circuit, nets)``) or fetched from a model
+store that is passed in (:meth:`Session.from_store`); nothing here reads the
+environment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from .._where import _user_loc
 from ..compile import Circuit
+from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
 from .neural import NeuralEngine
-from .vectors import decode, encode
+from .vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, pick_vectors
 
-__all__ = ["Simulator", "Result", "VerifyReport", "train_nets"]
+__all__ = ["Session", "Result", "VerifyReport", "train_nets", "check_mode"]
+
+MODES = ("analog", "digital")
+
+
+def check_mode(mode: str) -> None:
+    """A UsageError at the user's line unless ``mode`` is analog or digital."""
+    if mode not in MODES:
+        raise UsageError(f"mode {mode!r} is not known; use 'analog' or 'digital'", _user_loc())
 
 
 def train_nets(circuit: Circuit, store, retrain: bool = False,
@@ -26,6 +45,15 @@ def train_nets(circuit: Circuit, store, retrain: bool = False,
 
     The ones not stored yet train together (tables of one shape share one
     batched computation); ``progress`` receives a line about each step.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from circuitnn.read import load_circuit
+    >>> from circuitnn.store import ModelStore
+    >>> nets = train_nets(load_circuit("circuits/half_adder.yaml"), ModelStore(tempfile.mkdtemp()))
+    >>> sorted(nets)
+    ['AND2', 'XOR2']
     """
     names = list(circuit.primitives)
     nets = store.get_or_train_many([circuit.primitives[n] for n in names], progress=progress,
@@ -48,9 +76,11 @@ class Result:
         return np.abs(self.analog - 0.5)
 
     def input_values(self) -> dict[str, np.ndarray]:
+        """Integers per input port, one per vector."""
         return decode(self.circuit.inputs, self.inputs)
 
     def output_values(self) -> dict[str, np.ndarray]:
+        """Integers per output port (the thresholded bits), one per vector."""
         return decode(self.circuit.outputs, self.bits)
 
     def port_confidence(self) -> dict[str, np.ndarray]:
@@ -72,50 +102,287 @@ class VerifyReport:
     min_margin: float            # smallest |analog - 0.5| over all output bits
     result: Result
     exact_bits: np.ndarray
+    how: str = ""                # how the vectors were chosen, e.g. "exhaustive"
 
     @property
     def ok(self) -> bool:
         return len(self.mismatched_rows) == 0
 
 
-class Simulator:
-    """A circuit ready to evaluate through its trained nets.
+class Session:
+    """A compiled circuit with its trained nets: call it with integers.
 
     Parameters
     ----------
     circuit : Circuit
-    store : ModelStore
-        Where nets are loaded from, or trained into.
+        From :func:`~circuitnn.compile.compile_design` or
+        :func:`~circuitnn.read.load_circuit`.
+    nets : mapping
+        Primitive name -> trained :class:`~circuitnn.nn.GateNet`, one for
+        every primitive of ``circuit`` (see :meth:`from_store`).
     mode : {"analog", "digital"}
-    dtype : numpy dtype, float32 by default
+        ``analog`` passes each gate's sigmoid output on unthresholded;
+        ``digital`` thresholds every gate output at 0.5.
+    dtype : numpy dtype
+        Of the neural engine's values; float32 by default.
+    design : Design, optional
+        The records it was compiled from, for :meth:`to_yaml` to write the
+        hierarchy; without them :meth:`to_yaml` writes the flat circuit.
+    store : ModelStore, optional
+        Where the nets came from (kept for reference only).
+
+    Examples
+    --------
+    >>> from circuitnn.library import ripple_carry_adder
+    >>> adder = ripple_carry_adder(8).compile()
+    >>> adder(a=5, b=7, cin=0)
+    {'sum': 12, 'cout': 0}
+    >>> out = adder(a=np.array([200, 100]), b=100, cin=1)
+    >>> out["sum"].tolist(), out["cout"].tolist()
+    ([45, 201], [1, 0])
     """
 
-    def __init__(self, circuit: Circuit, store, mode: str = "analog", dtype=np.float32,
-                 progress=None, nets: dict | None = None):
+    def __init__(self, circuit: Circuit, nets: Mapping, mode: str = "analog",
+                 dtype=np.float32, design=None, store=None):
+        check_mode(mode)
+        missing = [p for p in circuit.primitives if p not in nets]
+        if missing:
+            raise UsageError(f"no trained net for primitive{'s' if len(missing) > 1 else ''} "
+                             f"{', '.join(missing)}", _user_loc())
         self.circuit = circuit
-        self.nets = nets if nets is not None else train_nets(circuit, store,
-                                                             progress=progress)
-        self.engine = NeuralEngine(circuit, self.nets, mode=mode, dtype=dtype)
-        self._exact: ExactEngine | None = None
+        self.nets = dict(nets)
+        self.mode = mode
+        self.dtype = np.dtype(dtype)
+        self.design = design
+        self.store = store
+
+    @classmethod
+    def from_store(cls, circuit: Circuit, store, mode: str = "analog", dtype=np.float32,
+                   design=None, retrain: bool = False,
+                   progress: Callable[[str], None] | None = None) -> Session:
+        """A session whose nets come from ``store`` (trained into it when missing).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from circuitnn.read import load_circuit
+        >>> from circuitnn.store import ModelStore
+        >>> ha = Session.from_store(load_circuit("circuits/half_adder.yaml"),
+        ...                         ModelStore(tempfile.mkdtemp()))
+        >>> ha(a=1, b=1)
+        {'sum': 0, 'carry': 1}
+        """
+        check_mode(mode)  # before any training
+        nets = train_nets(circuit, store, retrain=retrain, progress=progress)
+        return cls(circuit, nets, mode=mode, dtype=dtype, design=design, store=store)
+
+    # ........................................................... the circuit
+    @property
+    def name(self) -> str:
+        return self.circuit.name
 
     @property
+    def inputs(self) -> dict[str, int]:
+        """Input port widths by name, in port order."""
+        return {p.name: p.width for p in self.circuit.inputs}
+
+    @property
+    def outputs(self) -> dict[str, int]:
+        """Output port widths by name, in port order."""
+        return {p.name: p.width for p in self.circuit.outputs}
+
+    @property
+    def graph(self):
+        """The flat circuit as a networkx ``MultiDiGraph`` (see :class:`Circuit`)."""
+        return self.circuit.graph
+
+    def __repr__(self) -> str:
+        def side(ps):
+            return ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ps)
+
+        return (f"Session({self.name}: {side(self.circuit.inputs)} -> "
+                f"{side(self.circuit.outputs)}; {len(self.circuit.gates)} gates, {self.mode})")
+
+    # ........................................................... engines
+    @cached_property
+    def engine(self) -> NeuralEngine:
+        """The neural engine (every gate runs its trained net)."""
+        return NeuralEngine(self.circuit, self.nets, mode=self.mode, dtype=self.dtype)
+
+    @cached_property
     def exact(self) -> ExactEngine:
-        if self._exact is None:
-            self._exact = ExactEngine(self.circuit)
-        return self._exact
+        """The exact reference engine (truth tables, no nets)."""
+        return ExactEngine(self.circuit)
+
+    @cached_property
+    def _probing(self) -> NeuralEngine:
+        return NeuralEngine(self.circuit, self.nets, mode=self.mode, dtype=self.dtype,
+                            keep_all=True)
+
+    # ........................................................... running
+    def _encode(self, values: dict) -> tuple[np.ndarray, bool]:
+        """Input bits from integers per port (scalars broadcast), and whether
+        every value was a scalar."""
+        scalar = all(np.ndim(v) == 0 for v in values.values())
+        sizes = {len(v) for v in values.values() if np.ndim(v) > 0}
+        if len(sizes) > 1:
+            raise UsageError(f"inputs have different numbers of values: "
+                             f"{ {k: len(v) for k, v in values.items() if np.ndim(v)} }; "
+                             "give one value or the same number for every input",
+                             _user_loc())
+        n = sizes.pop() if sizes else 1
+        wide = {p.name for p in self.circuit.inputs if p.width > 64}
+        full = {}
+        for k, v in values.items():
+            if np.ndim(v) == 0:
+                v = [int(v)] * n
+            full[k] = np.asarray(v, dtype=object) if k in wide else v
+        try:
+            return encode(self.circuit, full), scalar
+        except CircuitError as e:
+            raise type(e)(e.message, _user_loc()) from None
 
     def run_bits(self, input_bits: np.ndarray) -> Result:
+        """Run on input bits ``(input bits, vectors)``: analog values and bits."""
+        input_bits = np.asarray(input_bits, dtype=np.uint8)
         analog = self.engine.run(input_bits)
         bits = (analog > 0.5).astype(np.uint8)
-        return Result(self.circuit, np.asarray(input_bits, dtype=np.uint8), analog, bits)
+        return Result(self.circuit, input_bits, analog, bits)
 
     def run(self, **values) -> Result:
-        """Run on integers (or arrays of them) per input port."""
-        return self.run_bits(encode(self.circuit, values))
+        """Run on integers per input port (scalars, or arrays of one length).
 
-    def verify(self, input_bits: np.ndarray) -> VerifyReport:
-        result = self.run_bits(input_bits)
-        exact = self.exact.run(input_bits)
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> res = half_adder().compile().run(a=[0, 1], b=1)
+        >>> res.output_values()["sum"].tolist(), bool((res.confidence > 0.3).all())
+        ([1, 0], True)
+        """
+        return self.run_bits(self._encode(values)[0])
+
+    def __call__(self, **values) -> dict:
+        """Evaluate on integers per input port.
+
+        Scalars give a dict of Python ints; arrays (all the same length,
+        scalars broadcast) give a dict of arrays: uint64 for outputs up to 64
+        bits, Python ints (object arrays) beyond.
+        """
+        bits, scalar = self._encode(values)
+        out = self.run_bits(bits).output_values()
+        return {k: int(v[0]) for k, v in out.items()} if scalar else out
+
+    def reference(self, **values) -> dict:
+        """Like calling the circuit, but through the exact truth-table engine.
+
+        Examples
+        --------
+        >>> from circuitnn.library import comparator
+        >>> comparator(4).compile().reference(a=3, b=9)
+        {'lt': 1, 'eq': 0, 'gt': 0}
+        """
+        bits, scalar = self._encode(values)
+        out = decode(self.circuit.outputs, self.exact.run(bits))
+        return {k: int(v[0]) for k, v in out.items()} if scalar else out
+
+    def probe(self, **values) -> dict[str, np.ndarray]:
+        """The value of every signal, internal ones included, by signal name.
+
+        Values are the neural engine's (analog unless the mode is digital),
+        an array per signal with one value per vector.
+
+        Examples
+        --------
+        >>> from circuitnn.library import full_adder
+        >>> fa = full_adder().compile()
+        >>> values = fa.probe(a=1, b=1, cin=0)
+        >>> sorted(values)[:3]
+        ['_half_adder0_carry', '_half_adder0_sum', '_half_adder1_carry']
+        >>> float(values["_half_adder0_carry"][0]) > 0.9
+        True
+        """
+        bits = self._encode(values)[0]
+        _, every = self._probing.run(bits, probe=True)
+        names = self.circuit.signal_names
+        return {names[s]: every[s] for s in range(2, self.circuit.n_signals)}
+
+    # ........................................................... tables
+    def truth_table(self) -> np.ndarray:
+        """Every input combination and its outputs, one row each, as integers.
+
+        Columns are the input ports then the output ports, in port order
+        (:attr:`inputs`, :attr:`outputs`); rows count up with the first
+        input's most significant bit varying slowest.  Limited to circuits of
+        at most 16 input bits; the dtype is uint64, or object beyond 64-bit
+        ports.
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> half_adder().compile().truth_table().tolist()
+        [[0, 0, 0, 0], [0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 1]]
+        """
+        bits = exhaustive(self.circuit, limit=MAX_EXHAUSTIVE_BITS)
+        res = self.run_bits(bits)
+        cols = list(decode(self.circuit.inputs, bits).values())
+        cols += list(res.output_values().values())
+        dtype = object if any(c.dtype == object for c in cols) else np.uint64
+        return np.stack([np.asarray(c, dtype=dtype) for c in cols], axis=1)
+
+    def truth_rows(self) -> list[dict[str, int]]:
+        """The truth table as one dict per row, inputs then outputs.
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> half_adder().compile().truth_rows()[3]
+        {'a': 1, 'b': 1, 'sum': 0, 'carry': 1}
+        """
+        names = list(self.inputs) + list(self.outputs)
+        return [dict(zip(names, map(int, row))) for row in self.truth_table()]
+
+    def verify(self, vectors: np.ndarray | None = None, n: int = 1000,
+               seed: int = 0) -> VerifyReport:
+        """Compare the neural engine with the exact reference.
+
+        Parameters
+        ----------
+        vectors : numpy.ndarray, optional
+            Input bits ``(input bits, vectors)``; by default chosen by
+            :func:`~circuitnn.run.vectors.pick_vectors`: every input
+            combination when there are at most 16 input bits, else ``n``
+            random vectors drawn with ``seed``.
+
+        Returns
+        -------
+        VerifyReport
+            ``.ok``, ``.mismatched_rows``, ``.min_margin``.
+
+        Examples
+        --------
+        >>> from circuitnn.library import kogge_stone_adder
+        >>> report = kogge_stone_adder(4).compile().verify()
+        >>> report.ok, report.rows, report.how
+        (True, 512, 'exhaustive')
+        """
+        if vectors is None:
+            vectors, how = pick_vectors(self.circuit, seed=seed, otherwise=n)
+        else:
+            how = "given"
+        vectors = np.asarray(vectors, dtype=np.uint8)
+        result = self.run_bits(vectors)
+        exact = self.exact.run(vectors)
         wrong = np.flatnonzero((result.bits != exact).any(axis=0))
         margin = float(result.confidence.min()) if result.analog.size else 0.5
-        return VerifyReport(input_bits.shape[1], wrong, margin, result, exact)
+        return VerifyReport(vectors.shape[1], wrong, margin, result, exact, how)
+
+    def to_yaml(self) -> str:
+        """The circuit as a YAML netlist: its hierarchy when compiled from
+        records (a builder, a netlist), else the flat circuit."""
+        from ..hdl._yaml import to_yaml
+
+        if self.design is None:
+            raise UsageError(f"{self.name!r} was compiled without its design records; "
+                             "compile it from a Builder or Subcircuit to export it",
+                             _user_loc())
+        return to_yaml(self.design)

@@ -24,6 +24,7 @@ __all__ = [
     "decode",
     "exhaustive",
     "random_vectors",
+    "pick_vectors",
     "read_csv",
     "parse_int",
 ]
@@ -154,6 +155,51 @@ def random_vectors(circuit: Circuit, n: int, seed: int | None = 0) -> np.ndarray
                          f"{'s' if bits > 1 else ''} at once")
     rng = np.random.default_rng(seed)
     return rng.integers(0, 2, size=(circuit.n_input_bits, n), dtype=np.uint8)
+
+
+def pick_vectors(circuit: Circuit, random: int | None = None, seed: int | None = 0,
+                 otherwise: int | None = None) -> tuple[np.ndarray, str]:
+    """The input vectors to run when the user named none, and how they were chosen.
+
+    ``random`` vectors when a count is given; else every input combination
+    when the circuit has at most :data:`MAX_EXHAUSTIVE_BITS` input bits; else
+    ``otherwise`` random vectors, or a :class:`~circuitnn.errors.UsageError`
+    when ``otherwise`` is None.  The one place that makes this choice, for
+    the command line and the API alike.
+
+    Returns
+    -------
+    bits : numpy.ndarray
+        ``(input bits, vectors)`` uint8.
+    how : str
+        ``"exhaustive"`` or ``"random, seed S"``.
+
+    Examples
+    --------
+    >>> from circuitnn.read import load_circuit
+    >>> ha = load_circuit("circuits/half_adder.yaml")
+    >>> bits, how = pick_vectors(ha)
+    >>> bits.shape, how
+    ((2, 4), 'exhaustive')
+    >>> pick_vectors(ha, random=10, seed=3)[1]
+    'random, seed 3'
+    >>> wide = load_circuit("circuits/ripple_carry_adder_32.yaml")
+    >>> pick_vectors(wide, otherwise=100)[0].shape
+    (65, 100)
+    >>> pick_vectors(wide)
+    Traceback (most recent call last):
+    ...
+    circuitnn.errors.UsageError: 'ripple_carry_adder_32' has 65 input bits, too many ...
+    """
+    n_bits = circuit.n_input_bits
+    if random is None and n_bits <= MAX_EXHAUSTIVE_BITS:
+        return exhaustive(circuit), "exhaustive"
+    if random is None and otherwise is None:
+        raise UsageError(f"{circuit.name!r} has {n_bits} input bits, too many for a full "
+                         f"truth table (at most {MAX_EXHAUSTIVE_BITS}); give --set "
+                         "NAME=VALUE, --vectors FILE.csv or --random N")
+    count = random if random is not None else otherwise
+    return random_vectors(circuit, count, seed), f"random, seed {seed}"
 
 
 def parse_int(text: str, what: str) -> int:

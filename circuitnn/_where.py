@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import Loc
+from .errors import Loc
 
 #: circuitnn's own folder: frames in it are never the user's line
-_PACKAGE = os.path.normcase(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+_PACKAGE = os.path.normcase(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _user_loc() -> Loc:
