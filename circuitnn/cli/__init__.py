@@ -1,6 +1,7 @@
 """The ``circuitnn`` command.
 
-Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.  Every user error
+Exit codes: 0 ok, 1 a check failed, 2 bad input or usage, 3 unknown (a proof
+ran out of time).  Every user error
 is one message on stderr, with no traceback (``--debug`` shows it).
 """
 
@@ -183,6 +184,10 @@ def cmd_verify(args) -> int:
     print(f"  time: {seconds:.3f}s")
     if report.ok:
         print("  OK")
+        if args.spec:
+            from .equiv import spec_link
+
+            return spec_link(args, circuit, sim)
         return EXIT_OK
     ins = report.result.input_values()
     got = report.result.output_values()
@@ -383,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="N random vectors (default: exhaustive up to "
                         f"{MAX_EXHAUSTIVE_BITS} input bits, else 10000)")
     v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--spec", metavar="B", help="also prove the circuit equivalent to the "
+                   "netlist B by SAT, and print the chain neural = boolean = B")
+    from .equiv import add_command, add_spec_options
+
+    add_spec_options(v.add_argument_group("with --spec"), seed=False)
     v.set_defaults(func=cmd_verify)
 
     t = sub.add_parser("test", parents=[common, mode],
@@ -416,6 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .convert import add_commands
 
     add_commands(sub, common, circ, mode)
+    add_command(sub, common)
     return p
 
 

@@ -1,0 +1,224 @@
+"""The miter: both circuits over shared input variables, each pair of
+corresponding outputs compared, and the counterexample when one differs.
+
+Both circuits are laid into one :class:`~circuitnn.prove.network.Network`
+(A first, then B), so structural hashing and sweeping merge the logic they
+have in common.  Each output pair is then settled in turn: equal literals
+are proved equal; a simulated pattern that tells them apart is a
+counterexample at once; otherwise the SAT solver decides ``x != y`` under
+assumptions.  :func:`embed` takes the literals of a circuit's inputs and
+returns those of every signal, so a sequential check can call it once per
+clock cycle, feeding one frame's register inputs to the next frame's
+register outputs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+from ..compile import Circuit
+from ..ir.truthtable import TruthTable, input_matrix
+from .network import FALSE, TRUE, Network
+from .ports import Matching
+from .solver import Solver, Timeout
+
+__all__ = ["Equivalence", "Counterexample", "embed", "prove"]
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """Input values on which A and B differ, with each side's outputs from the
+    exact reference engine.
+
+    ``inputs_a``/``inputs_b`` and ``outputs_a`` are integers per port of that
+    side.  ``outputs_b`` holds B's output bits arranged in A's output ports
+    (through the port pairing), so ``outputs_a[p] != outputs_b[p]`` names the
+    ports that differ.
+    """
+
+    inputs_a: dict[str, int]
+    inputs_b: dict[str, int]
+    outputs_a: dict[str, int]
+    outputs_b: dict[str, int]
+
+    @property
+    def differing(self) -> list[str]:
+        """A's output ports whose value differs from B's."""
+        return [p for p in self.outputs_a if self.outputs_a[p] != self.outputs_b[p]]
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    """The answer of :func:`~circuitnn.prove.equivalent`.
+
+    ``status`` is ``"equivalent"``, ``"different"`` (see ``counterexample``)
+    or ``"unknown"`` (the time ran out).  Truthy only when proved equivalent.
+    """
+
+    status: str
+    variables: int
+    clauses: int
+    seconds: float
+    counterexample: Counterexample | None = None
+    stats: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.status == "equivalent"
+
+    def __str__(self) -> str:
+        if self.status == "equivalent":
+            return (f"equivalent (proved by SAT: {self.variables:,} variables, "
+                    f"{self.clauses:,} clauses, {self.seconds:.2f} s)")
+        if self.status == "unknown":
+            return (f"unknown: no proof and no counterexample within {self.seconds:.2f} s "
+                    f"({self.variables:,} variables, {self.clauses:,} clauses)")
+        cex = self.counterexample
+        return (f"not equivalent: {', '.join(cex.differing)} differ"
+                f" for {_show(cex.inputs_a)}")
+
+
+def _show(values: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+@cache
+def _columns(tt: TruthTable) -> tuple[int, ...]:
+    """Each output column as a table integer with pin ``i`` as row bit ``i``
+    (a TruthTable's row has its first input as the most significant bit)."""
+    k = tt.n_inputs
+    rows = input_matrix(k).astype(np.int64) @ (1 << np.arange(k, dtype=np.int64))
+    cols = []
+    for j in range(tt.n_outputs):
+        bits = np.zeros(1 << k, dtype=np.uint8)
+        bits[rows] = tt.table[:, j]
+        cols.append(int.from_bytes(np.packbits(bits, bitorder="little").tobytes(), "little"))
+    return tuple(cols)
+
+
+def _cone(circuit: Circuit, signals) -> set[int]:
+    """The gates (indices) in the transitive fan-in of ``signals``."""
+    driver = {s: gi for gi, g in enumerate(circuit.gates) for s in g.outputs}
+    seen: set[int] = set()
+    stack = [driver[s] for s in signals if s in driver]
+    while stack:
+        gi = stack.pop()
+        if gi in seen:
+            continue
+        seen.add(gi)
+        stack.extend(driver[s] for s in circuit.gates[gi].inputs
+                     if s in driver and driver[s] not in seen)
+    return seen
+
+
+def embed(net: Network, circuit: Circuit, inputs: dict[int, int],
+          wanted) -> dict[int, int]:
+    """Lay ``circuit``'s gates (those that ``wanted`` signals depend on) into
+    ``net``; ``inputs`` gives the literal of each input signal.  Returns the
+    literal of every signal laid."""
+    lits = {0: FALSE, 1: TRUE, **inputs}
+    cone = _cone(circuit, wanted)
+    for level in circuit.levels:
+        for group in level:
+            tt = circuit.primitives[group.prim]
+            cols = _columns(tt)
+            for gi in group.gates.tolist():
+                if gi not in cone:
+                    continue
+                gate = circuit.gates[gi]
+                ins = [lits[s] for s in gate.inputs]
+                for col, s in zip(cols, gate.outputs):
+                    lits[s] = net.make(col, tt.n_inputs, ins)
+    return lits
+
+
+def _signal(circuit: Circuit, bit) -> int:
+    name, i = bit
+    return circuit.port(name).signals[i]
+
+
+def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = None,
+          sweep: bool = True, seed: int = 0) -> Equivalence:
+    """Decide whether ``a`` and ``b`` compute the same outputs for every input,
+    under ``matching``.  See :func:`circuitnn.prove.equivalent`."""
+    start = time.perf_counter()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    solver = Solver(deadline)
+    net = Network(solver, sweep=sweep, seed=seed, deadline=deadline)
+    in_a: dict[int, int] = {}
+    in_b: dict[int, int] = {}
+    for bit_a, bit_b in matching.inputs:
+        lit = net.input()
+        in_a[_signal(a, bit_a)] = lit
+        in_b[_signal(b, bit_b)] = lit
+    for (side, port, i), value in matching.consts.items():
+        circuit, lits = (a, in_a) if side == "A" else (b, in_b)
+        lits[circuit.port(port).signals[i]] = TRUE if value else FALSE
+    out_a = [_signal(a, x) for x, _ in matching.outputs]
+    out_b = [_signal(b, y) for _, y in matching.outputs]
+    status, cex = "unknown", None
+    try:
+        lits_a = embed(net, a, in_a, out_a)
+        lits_b = embed(net, b, in_b, out_b)
+        for sa, sb in zip(out_a, out_b):
+            x, y = lits_a[sa], lits_b[sb]
+            cex = net.pattern_inputs(x, y)
+            if cex is None and net.equal(x, y) is False:
+                cex = net.model_inputs()
+            if cex is not None:
+                break
+        status = "equivalent" if cex is None else "different"
+    except Timeout:
+        pass
+    finally:
+        solver.close()
+    seconds = time.perf_counter() - start
+    counterexample = None
+    if cex is not None:
+        counterexample = _replay(a, b, matching, in_a, in_b, cex)
+    stats = {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
+             "sat_calls": solver.calls, "patterns": net.n_patterns}
+    return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats)
+
+
+def _port_values(circuit: Circuit, lits: dict[int, int], cex: dict[int, int]) -> dict:
+    values = {}
+    for p in circuit.inputs:
+        v = 0
+        for i, s in enumerate(p.signals):
+            lit = lits[s]
+            bit = lit if lit <= TRUE else cex[lit >> 1] ^ (lit & 1)
+            v |= bit << i
+        values[p.name] = v
+    return values
+
+
+def _replay(a: Circuit, b: Circuit, matching: Matching, in_a, in_b, cex) -> Counterexample:
+    """Run the counterexample through both circuits on the exact engine."""
+    from ..run.exact import ExactEngine
+    from ..run.vectors import decode, encode
+
+    inputs_a, inputs_b = _port_values(a, in_a, cex), _port_values(b, in_b, cex)
+    bits_a = ExactEngine(a).run(encode(a, {k: [v] for k, v in inputs_a.items()}))[:, 0]
+    bits_b = ExactEngine(b).run(encode(b, {k: [v] for k, v in inputs_b.items()}))[:, 0]
+    row_b = _rows(b.outputs)
+    outputs_a = {k: int(v[0]) for k, v in decode(a.outputs, bits_a[:, None]).items()}
+    outputs_b = dict.fromkeys(outputs_a, 0)
+    for (pa, i), (pb, j) in matching.outputs:
+        outputs_b[pa] |= int(bits_b[row_b[pb] + j]) << i
+    result = Counterexample(inputs_a, inputs_b, outputs_a, outputs_b)
+    if not result.differing:
+        raise RuntimeError("internal error: the counterexample found by the prover gives "
+                           f"equal outputs on the exact engine ({_show(inputs_a)})")
+    return result
+
+
+def _rows(ports) -> dict[str, int]:
+    rows, r = {}, 0
+    for p in ports:
+        rows[p.name] = r
+        r += p.width
+    return rows
