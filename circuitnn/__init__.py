@@ -8,6 +8,7 @@ The data flow, one package each::
     nn/       truth tables -> certified GateNets (kept in store.py)
     run/      circuit + nets + vectors -> analog values -> bits -> integers
     write/    YAML, Verilog, DOT
+    prove/    two circuits -> equivalent by SAT, or a counterexample
     cli/      the ``circuitnn`` command
 
 The public API below is imported lazily: ``import circuitnn`` loads only
@@ -49,6 +50,7 @@ _API = {
     "cat": "circuitnn.hdl.builder",
     "GateNet": "circuitnn.nn",
     "TrainSettings": "circuitnn.nn",
+    "equivalent": "circuitnn.prove",
 }
 
 __all__ = ["__version__", *_API]
