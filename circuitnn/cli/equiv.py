@@ -38,9 +38,9 @@ def _prove(args, a, b, label_a: str, label_b: str):
 
 def _neural_outputs(args, circuit, values: dict[str, int]) -> tuple[dict[str, int], str]:
     """The circuit's outputs on one input through its trained nets."""
-    from . import _guarantee, _simulator
+    from . import _guarantee, _session
 
-    sim = _simulator(args, circuit)
+    sim = _session(args, circuit)
     res = sim.run(**{k: [v] for k, v in values.items()})
     return {k: int(v[0]) for k, v in res.output_values().items()}, _guarantee(sim.nets)[1]
 

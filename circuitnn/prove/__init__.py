@@ -26,7 +26,8 @@ __all__ = ["equivalent", "Equivalence", "Counterexample", "Matching", "match_por
 
 def as_circuit(obj) -> Circuit:
     """A compiled :class:`~circuitnn.compile.Circuit` from a Circuit, a
-    compiled or uncompiled builder/library circuit, a Builder, or a file path.
+    compiled :class:`~circuitnn.run.session.Session`, a
+    builder/library Subcircuit, a Builder, or a file path.
 
     Examples
     --------
@@ -36,11 +37,12 @@ def as_circuit(obj) -> Circuit:
     """
     from ..compile import compile_design
     from ..hdl.builder import Builder
-    from ..hdl.subcircuit import CompiledCircuit, Subcircuit
+    from ..hdl.subcircuit import Subcircuit
+    from ..run.session import Session
 
     if isinstance(obj, Circuit):
         return obj
-    if isinstance(obj, CompiledCircuit):
+    if isinstance(obj, Session):
         return obj.circuit
     if isinstance(obj, Builder):
         obj = obj.build()
@@ -51,7 +53,7 @@ def as_circuit(obj) -> Circuit:
 
         return load_circuit(obj)
     raise UsageError(f"cannot compare {type(obj).__name__!r} objects; give a Circuit, a "
-                     "Subcircuit (builder or library), a CompiledCircuit or a netlist path")
+                     "Subcircuit (builder or library), a Session or a netlist path")
 
 
 def equivalent(a, b, map=None, const=None, timeout: float | None = None,
@@ -62,7 +64,8 @@ def equivalent(a, b, map=None, const=None, timeout: float | None = None,
     Parameters
     ----------
     a, b
-        Circuits: compiled ``Circuit`` objects, library or builder circuits,
+        Circuits: compiled ``Circuit`` objects, library or builder circuits
+        (``Subcircuit``, ``Builder``, or a ``Session`` from ``.compile()``),
         or netlist paths.  B plays the specification.
     map : str, dict or list, optional
         Pairs of ports with different names, ``{"f": "sum"}`` or
