@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
-from .errors import Loc
+from .errors import CircuitError, Loc
 
 #: circuitnn's own folder: frames in it are never the user's line
 _PACKAGE = os.path.normcase(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -35,3 +36,11 @@ def _frame_loc(f) -> Loc:
         except ValueError:  # another drive on Windows
             pass
     return Loc(name, f.f_lineno)
+
+
+def _warn_at(problem: CircuitError, category: type[Warning]) -> None:
+    """Warn the Python user with ``problem``, shown at the line it names (the
+    user's line the builder recorded), not at a line inside circuitnn."""
+    loc = problem.loc or Loc()
+    warnings.warn_explicit(problem.message, category, loc.file or "<circuitnn>",
+                           loc.line or 0)

@@ -2,7 +2,8 @@
 
 Every mistake in user input (a netlist, a vector file, a command line, a truth
 table) raises a :class:`CircuitError`.  Anything else escaping to the CLI is a
-bug in circuitnn.
+bug in circuitnn; :class:`InternalError` says so out loud where an invariant
+of circuitnn's own records is found broken.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = [
     "ValidationError",
     "UsageError",
     "VectorError",
+    "InternalError",
 ]
 
 
@@ -79,3 +81,14 @@ class ValidationError(CircuitError):
         if len(lines) > 1:
             lines.append(f"{len(lines)} problems found")
         return "\n".join(lines)
+
+
+class InternalError(Exception):
+    """A broken invariant inside circuitnn: a bug, never a user mistake.
+
+    It is deliberately not a :class:`CircuitError`, so the CLI does not
+    present it as a problem with the input.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(f"internal error (a bug in circuitnn, please report it): {message}")

@@ -24,7 +24,7 @@ NETLISTS = {
     # ISCAS .bench
     "bench_bad_input.bench": "bench_bad_input.bench:4: gate 'y' has a bad input ''; list signal names separated by commas, e.g. y = AND(a, b)",
     "bench_dff.bench": "bench_dff.bench:4: not supported: sequential element DFF driving 'q'; circuitnn evaluates combinational logic only (cut the flip-flop: make its output an INPUT and its data input an OUTPUT)",
-    "bench_driven_twice.bench": "bench_driven_twice.bench:5: signal 'y' is driven twice (first on line 4); each signal has exactly one gate",
+    "bench_driven_twice.bench": "bench_driven_twice.bench:5: net 'y' has two drivers: gate 'y' (line 4) and gate 'y_2'; a net has exactly one driver",
     "bench_mux_arity.bench": "bench_mux_arity.bench:4: gate 'y': MUX takes 3 inputs (select, when-1, when-0), got 2",
     "bench_not_arity.bench": "bench_not_arity.bench:4: gate 'y': NOT takes 1 input, got 2 (a, b)",
     "bench_syntax.bench": "bench_syntax.bench:3: cannot read 'y := NOT(a)'; a .bench line is INPUT(name), OUTPUT(name) or name = TYPE(input, input, ...)",

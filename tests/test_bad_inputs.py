@@ -75,12 +75,41 @@ def test_message(name, monkeypatch):
         load_circuit(name)
 
 
-def test_unused_input_is_a_warning(monkeypatch):
+def test_unused_input_is_a_warning_returned_with_the_circuit(monkeypatch, recwarn):
+    # compiling has no side effect: the warning comes back in Circuit.warnings
     monkeypatch.chdir(BAD)
-    with pytest.warns(CircuitWarning, match=re.escape(
-            "unused_input.yaml:2: circuit 'unused_input': input 'c' is never used")):
-        circuit = load_circuit("unused_input.yaml")
+    circuit = load_circuit("unused_input.yaml")
+    assert [str(w) for w in circuit.warnings] == [
+        "unused_input.yaml:2: circuit 'unused_input': input 'c' is never used"]
     assert [p.name for p in circuit.inputs] == ["a", "b", "c"]
+    assert not recwarn.list
+
+
+def test_cli_prints_the_warnings_and_leaves_the_warnings_module_alone(monkeypatch, capsys,
+                                                                      tmp_path):
+    import warnings
+
+    monkeypatch.chdir(BAD)
+    hook, filters = warnings.showwarning, list(warnings.filters)
+    assert main(["info", "unused_input.yaml", "--store", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert err == ("warning: unused_input.yaml:2: circuit 'unused_input': input 'c' is never "
+                   "used\n")
+    assert warnings.showwarning is hook and warnings.filters == filters
+
+
+def test_python_api_warns_at_the_users_line():
+    from circuitnn.hdl import Builder
+
+    b = Builder("t")
+    x, _ = b.input("x"), b.input("unused")
+    line = sys._getframe().f_lineno - 1
+    b.output("y", ~x)
+    with pytest.warns(CircuitWarning, match=r"^circuit 't': input 'unused' is never used$"
+                      ) as record:
+        b.compile()
+    assert [(Path(w.filename).name, w.lineno) for w in record] == [("test_bad_inputs.py",
+                                                                     line)]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -1,7 +1,8 @@
 """The ``circuitnn`` command.
 
 Exit codes: 0 ok, 1 a check failed, 2 bad input or usage, 3 unknown (a proof
-ran out of time).  Every user error
+ran out of time), 70 a bug in circuitnn (an
+:class:`~circuitnn.errors.InternalError`).  Every user error
 is one message on stderr, with no traceback (``--debug`` shows it).
 """
 
@@ -18,10 +19,12 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..errors import CircuitError, UsageError
+from ..errors import CircuitError, InternalError, UsageError
 from ..run.vectors import MAX_EXHAUSTIVE_BITS, parse_int, pick_vectors, read_csv
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+#: a bug in circuitnn (sysexits' EX_SOFTWARE)
+EXIT_BUG = 70
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,8 +67,16 @@ def _progress(args):
 def _load(args):
     from ..read import load_circuit
 
-    return load_circuit(args.circuit, fmt=getattr(args, "from_", None),
-                        top=getattr(args, "top", None))
+    circuit = load_circuit(args.circuit, fmt=getattr(args, "from_", None),
+                           top=getattr(args, "top", None))
+    _print_warnings(circuit)
+    return circuit
+
+
+def _print_warnings(circuit) -> None:
+    """The netlist warnings compiling returned with the circuit."""
+    for w in circuit.warnings:
+        print(f"warning: {w}", file=sys.stderr)
 
 
 def _session(args, circuit):
@@ -231,6 +242,7 @@ def cmd_test(args) -> int:
             if not mod.tests or (mod.loc and mod.loc.file != str(path)):
                 continue
             circuit = compile_design(design, top=name)
+            _print_warnings(circuit)
             sim = Session.from_store(circuit, store, mode=args.mode,
                                      progress=_progress(args))
             in_names = {p.name for p in circuit.inputs}
@@ -437,14 +449,22 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.showwarning = _show_warning
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # library warnings (an unusable store entry...) as one line each,
+            # for this command only: catch_warnings puts the hook back after
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except CircuitError as e:
         if args.debug:
             raise
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except InternalError as e:
+        if args.debug:
+            raise
+        print(f"error: {e} (run with --debug for the traceback)", file=sys.stderr)
+        return EXIT_BUG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

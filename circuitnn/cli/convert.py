@@ -50,13 +50,9 @@ def convert(circuit, out: str | Path) -> None:
         render(circuit_to_dot(circuit), out)
 
 
-def _load(args):
-    from ..read import load_circuit
-
-    return load_circuit(args.circuit, fmt=args.from_, top=args.top)
-
-
 def cmd_convert(args) -> int:
+    from . import _load
+
     circuit = _load(args)
     convert(circuit, args.output)
     print(f"{args.output}: {WRITERS[Path(args.output).suffix.lower()]} of {circuit.name} "
@@ -66,6 +62,7 @@ def cmd_convert(args) -> int:
 
 def cmd_graph(args) -> int:
     from ..write.dot import circuit_to_dot, render
+    from . import _load
 
     circuit = _load(args)
     text = circuit_to_dot(circuit)

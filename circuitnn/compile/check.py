@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import CircuitError, Loc, NetlistError
-from ..ir.primitives import family_fanins, resolve, suggest
+from ..errors import CircuitError, Loc, NetlistError, ValidationError
+from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve, suggest
 from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module
 from ..ir.truthtable import TruthTable
 
@@ -42,9 +42,8 @@ class _Checker:
         return resolve(type_name, n_inputs)
 
     def known_types(self, exclude: str | None = None) -> list[str]:
-        fams = ["BUF", "NOT", "AND", "OR", "NAND", "NOR", "XOR", "XNOR", "MUX2", "MAJ3"]
         own = (set(self.design.modules) | set(self.design.primitives)) - {exclude}
-        return sorted(own) + fams
+        return sorted(own) + list(FAMILY_NAMES)
 
     # nets
     def nets_of(self, mod: Module) -> dict[str, _Net]:
@@ -59,10 +58,8 @@ class _Checker:
         seen: dict[str, Loc | None] = {}
         for p in mod.inputs + mod.outputs + mod.wires:
             if p.name in seen:
-                first = seen[p.name]
-                where = f" (first on line {first.line})" if first and first.line else ""
-                self.err(f"circuit {mod.name!r}: name {p.name!r} is declared twice{where}",
-                         p.loc)
+                self.err(f"circuit {mod.name!r}: name {p.name!r} is declared twice"
+                         f"{_first(seen[p.name], p.loc)}", p.loc)
                 continue
             seen[p.name] = p.loc
             nets[p.name] = _Net(p.width, True, p.loc)
@@ -158,20 +155,26 @@ class _Checker:
                 return
             for b in _bits_refs(expr):
                 lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
+                # one message per mistake, not per bit: bits grouped by what is wrong
+                wrong: dict[tuple, list[int]] = {}
                 for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
                     key = (b.net, i)
-                    label = _bitname(b.net, i, nets)
                     if b.net in inputs:
-                        self.err(f"{who} drives {label!r}, which is an input of circuit "
-                                 f"{mod.name!r}; inputs are driven from outside", loc)
+                        wrong.setdefault(("input",), []).append(i)
                     elif key in drivers:
-                        first = driver_locs[key]
-                        where = f" (line {first.line})" if first and first.line else ""
-                        self.err(f"net {label!r} has two drivers: {drivers[key]}{where} and "
-                                 f"{who}; a net has exactly one driver", loc)
+                        wrong.setdefault(("again", drivers[key], driver_locs[key]), []).append(i)
                     else:
                         drivers[key] = who
                         driver_locs[key] = loc
+                for why, idx in wrong.items():
+                    label = _bitsname(b.net, idx, nets)
+                    if why[0] == "input":
+                        self.err(f"{who} drives {label!r}, which is an input of circuit "
+                                 f"{mod.name!r}; inputs are driven from outside", loc)
+                    else:
+                        self.err(f"net {label!r} has two drivers: {why[1]}"
+                                 f"{_first(why[2], loc, '')} and {who}; a net has exactly "
+                                 "one driver", loc)
 
         def read(expr):
             for b in _bits_refs(expr):
@@ -182,10 +185,9 @@ class _Checker:
         inputs = {p.name for p in mod.inputs}
         for inst in mod.instances:
             if inst.name in names:
-                first = names[inst.name]
-                where = f" (first on line {first.line})" if first and first.line else ""
-                self.err(f"circuit {mod.name!r}: gate name {inst.name!r} is used twice{where}; "
-                         "instance names must be unique", inst.loc)
+                self.err(f"circuit {mod.name!r}: gate name {inst.name!r} is used twice"
+                         f"{_first(names[inst.name], inst.loc)}; instance names must be "
+                         "unique", inst.loc)
             names[inst.name] = inst.loc
             who = f"gate {inst.name!r}"
             if inst.type in self.design.modules:
@@ -252,11 +254,16 @@ class _Checker:
         for p in mod.outputs:
             for i in range(p.width):
                 readers.add((p.name, i))
+        undriven: dict[str, list[int]] = {}
         for (net, i) in sorted(readers):
-            if net in inputs or (net, i) in drivers or net not in nets:
+            if net not in inputs and (net, i) not in drivers and net in nets:
+                undriven.setdefault(net, []).append(i)
+        outputs = {p.name for p in mod.outputs}
+        for net in nets:  # in the order the nets were declared or first used
+            if net not in undriven:
                 continue
-            label = _bitname(net, i, nets)
-            if any(p.name == net for p in mod.outputs):
+            label = _bitsname(net, undriven[net], nets)
+            if net in outputs:
                 self.err(f"circuit {mod.name!r}: output {label!r} is never driven; connect "
                          "it to a gate output", mod.port(net).loc)
             else:
@@ -314,6 +321,31 @@ class _Checker:
                  f"{', '.join(known)}", inst.loc)
 
 
+def check_module(design: Design, name: str) -> None:
+    """Check the module ``name`` of ``design``, its subcircuits taken as
+    checked already (the Python builder checks each circuit it finishes).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem found, each at its location.
+    """
+    checker = _Checker(design)
+    checker.check(design.modules[name])
+    if checker.problems:
+        raise ValidationError(_dedupe(checker.problems))
+
+
+def _dedupe(problems):
+    seen, out = set(), []
+    for p in problems:
+        key = str(p)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
 def _bits_refs(expr: Expr):
     if isinstance(expr, Bits):
         yield expr
@@ -343,6 +375,24 @@ def _num(value: int) -> str:
 
 def _bitname(net: str, i: int, nets) -> str:
     return f"{net}[{i}]" if nets[net].width > 1 else net
+
+
+def _bitsname(net: str, idx: list[int], nets) -> str:
+    """``y``, ``y[3]`` or ``y[0, 1, 5]`` (the first 8 bits, then ``...``)."""
+    if nets[net].width == 1:
+        return net
+    shown = ", ".join(map(str, idx[:8])) + (", ..." if len(idx) > 8 else "")
+    return f"{net}[{shown}]"
+
+
+def _first(first: Loc | None, here: Loc | None, word: str = "first ") -> str:
+    """`` (first on line 4)``, or `` (first at lib.py:4)`` when that is
+    another file, or nothing when the first place is not known."""
+    if first is None or first.line is None:
+        return ""
+    if here is not None and here.file == first.file:
+        return f" ({word}{'on ' if word else ''}line {first.line})"
+    return f" ({word}at {first})"
 
 
 def _range_text(r: range) -> str:

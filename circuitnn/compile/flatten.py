@@ -3,20 +3,60 @@ resolved, every gate reading and writing numbered signals."""
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import Loc, NetlistError, ValidationError
+from ..errors import InternalError, Loc, NetlistError, ValidationError
 from ..ir.primitives import MAX_PRIMITIVE_INPUTS, suggest
 from ..ir.records import Concat, Const, Design, Expr, Module
 from ..ir.truthtable import TruthTable
-from .check import _Checker
-from .circuit import CONST0, CONST1, Circuit, CircuitWarning, Gate, PortMap
+from .check import _Checker, _dedupe
+from .circuit import CONST0, CONST1, Circuit, Gate, PortMap
 from .schedule import _levelise
 
 #: Hierarchy deeper than this is refused (it is almost surely recursion).
 MAX_DEPTH = 200
+
+
+# ------------------------------------------------------ what drives a var
+class ConstDriver(NamedTuple):
+    """The variable is the constant ``value`` (0 or 1)."""
+
+    value: int
+
+
+class InputDriver(NamedTuple):
+    """The variable is a bit of a primary input."""
+
+
+class GateDriver(NamedTuple):
+    """The variable is output pin ``pin`` of flat gate number ``gate``."""
+
+    gate: int
+    pin: int
+
+
+class AliasDriver(NamedTuple):
+    """The variable is variable ``source`` (an assignment, at ``loc``)."""
+
+    source: int
+    loc: Loc | None
+
+
+#: None: nothing drives the variable (the checker refuses that where it is read)
+Driver = ConstDriver | InputDriver | GateDriver | AliasDriver | None
+
+
+class FlatGate(NamedTuple):
+    """A gate of the flattened hierarchy, over variables (not yet signals)."""
+
+    name: str
+    prim: str
+    inputs: list[int]
+    outputs: list[int]
+    loc: Loc | None
 
 
 # -------------------------------------------------------------- flattening
@@ -25,8 +65,8 @@ class _Flattener:
         self.design = design
         self.checker = checker
         self.var_names: list[str] = ["0", "1"]
-        self.driver: list = [("const", 0), ("const", 1)]
-        self.gates: list[tuple[str, str, list[int], list[int], Loc | None]] = []
+        self.driver: list[Driver] = [ConstDriver(0), ConstDriver(1)]
+        self.gates: list[FlatGate] = []
         self.prims: dict[str, TruthTable] = {}
 
     def new_var(self, name: str) -> int:
@@ -84,14 +124,14 @@ class _Flattener:
                 key = f"{key}_{tt.digest[:8]}"
             self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
             gi = len(self.gates)
-            self.gates.append((f"{prefix}{inst.name}", key, ins, outs, inst.loc))
+            self.gates.append(FlatGate(f"{prefix}{inst.name}", key, ins, outs, inst.loc))
             for pin, v in enumerate(outs):
-                self.driver[v] = ("gate", gi, pin)
+                self.driver[v] = GateDriver(gi, pin)
         for a in mod.assigns:
             t = self.vars_of(a.target, netvars, 1)
             s = self.vars_of(a.source, netvars, len(t))
             for tv, sv in zip(t, s):
-                self.driver[tv] = ("alias", sv, a.loc)
+                self.driver[tv] = AliasDriver(sv, a.loc)
 
 
 def _module_order(design: Design) -> list[str]:
@@ -150,8 +190,7 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
             dym = f" (did you mean {hint!r}?)" if hint else ""
             raise NetlistError(f"no circuit named {top!r}{dym}; the file defines "
                                f"{', '.join(design.modules)}", Loc(design.source))
-        design = Design(top, design.modules, design.primitives, design.primitive_locs,
-                        design.source)
+        design = replace(design, top=top)
     mod_names = _module_order(design)
     checker = _Checker(design)
     for name in mod_names:
@@ -163,8 +202,6 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
                         design.primitive_locs.get(tt_name))
     if checker.problems:
         raise ValidationError(_dedupe(checker.problems))
-    for w in _dedupe(checker.warnings):
-        warnings.warn(str(w), CircuitWarning, stacklevel=2)
 
     top_mod = design.top_module
     fl = _Flattener(design, checker)
@@ -172,23 +209,14 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
     for p in top_mod.inputs:
         vs = [fl.new_var(f"{p.name}[{i}]" if p.bus else p.name) for i in range(p.width)]
         for v in vs:
-            fl.driver[v] = ("input",)
+            fl.driver[v] = InputDriver()
         portvars[p.name] = vs
     for p in top_mod.outputs:
         portvars[p.name] = [fl.new_var(f"{p.name}[{i}]" if p.bus else p.name)
                             for i in range(p.width)]
     fl.flatten(top_mod, "", portvars, 0)
-    return _assemble(design, top_mod, fl, portvars, tuple(_dedupe(checker.warnings)))
-
-
-def _dedupe(problems):
-    seen, out = set(), []
-    for p in problems:
-        key = str(p)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
+    warns = tuple(_dedupe([*design.warnings, *checker.warnings]))
+    return _assemble(design, top_mod, fl, portvars, warns)
 
 
 def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
@@ -200,31 +228,18 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
         for v in portvars[p.name]:
             signal_of[v] = len(names)
             names.append(fl.var_names[v])
-    for _, _, _, outs, _ in fl.gates:
-        for v in outs:
+    for g in fl.gates:
+        for v in g.outputs:
             signal_of[v] = len(names)
             names.append(fl.var_names[v])
 
     def resolve_var(v: int) -> int:
-        chain = []
-        while signal_of[v] < 0:
-            d = fl.driver[v]
-            if d is None or d[0] != "alias":
-                return -1
-            if v in chain:
-                loop = " -> ".join(fl.var_names[c] for c in chain[chain.index(v):] + [v])
-                raise ValidationError([NetlistError(
-                    f"combinational loop through assignments: {loop}", d[2])])
-            chain.append(v)
-            v = d[1]
-        for c in chain:
-            signal_of[c] = signal_of[v]
-        return int(signal_of[v])
+        return _resolve(v, signal_of, fl.driver, fl.var_names)
 
     gates = []
-    for name, prim, ins, outs, loc in fl.gates:
-        gates.append(Gate(name, prim, tuple(resolve_var(v) for v in ins),
-                          tuple(int(signal_of[v]) for v in outs), loc))
+    for g in fl.gates:
+        gates.append(Gate(g.name, g.prim, tuple(resolve_var(v) for v in g.inputs),
+                          tuple(int(signal_of[v]) for v in g.outputs), g.loc))
     inputs = tuple(PortMap(p.name, tuple(int(signal_of[v]) for v in portvars[p.name]), p.bus)
                    for p in top_mod.inputs)
     outputs = tuple(PortMap(p.name, tuple(resolve_var(v) for v in portvars[p.name]), p.bus)
@@ -232,3 +247,24 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
     levels = _levelise(gates, len(names), names)
     return Circuit(top_mod.name, inputs, outputs, tuple(gates), fl.prims, names, levels,
                    top_mod.tests, warns, design.source)
+
+
+def _resolve(v: int, signal_of: np.ndarray, driver: list[Driver], names: list[str]) -> int:
+    """The signal of variable ``v``, following assignments (and remembering
+    the answer along the way)."""
+    chain = []
+    while signal_of[v] < 0:
+        d = driver[v]
+        if not isinstance(d, AliasDriver):
+            # never a -1 here: numpy would read it as "the last signal"
+            raise InternalError(f"variable {names[v]!r} is read but has no signal (its "
+                                f"driver is {d!r}); the checker should have refused it")
+        if v in chain:
+            loop = " -> ".join(names[c] for c in chain[chain.index(v):] + [v])
+            raise ValidationError([NetlistError(
+                f"combinational loop through assignments: {loop}", d.loc)])
+        chain.append(v)
+        v = d.source
+    for c in chain:
+        signal_of[c] = signal_of[v]
+    return int(signal_of[v])

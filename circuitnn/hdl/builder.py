@@ -23,18 +23,21 @@ subclasses at the line of user code that made them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import replace
 
 import numpy as np
 
 from .._where import _user_loc
+from ..compile.check import check_module
 from ..errors import Loc, NetlistError, UsageError
-from ..ir.primitives import family_fanins, resolve, suggest
+from ..ir.build import RecordBuilder
+from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve, suggest
 from ..ir.records import (
     Assign,
     Bits,
     Concat,
     Const,
+    Design,
     Expr,
     Instance,
     Module,
@@ -49,16 +52,15 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # ------------------------------------------------------------------ builder
-@dataclass
-class _Net:
-    width: int
-    bus: bool
-    kind: str  # "input" | "output" | "wire"
-    loc: Loc
-
-
 class Builder:
     """A circuit under construction: ports, gates, subcircuit instances.
+
+    The builder records what the user wrote, at the user's line, in a
+    :class:`~circuitnn.ir.build.RecordBuilder`; :meth:`build` hands the
+    records to the one checker, which reports every problem (a net driven
+    twice, an input left unconnected...) at the line that made it.  Only
+    what a call must know to return its signals is checked on the spot:
+    names, widths of operands, the gate type.
 
     Parameters
     ----------
@@ -85,62 +87,44 @@ class Builder:
                              "and '_', not starting with a digit)", _user_loc())
         self.name = name
         self.loc = _user_loc()
-        self._nets: dict[str, _Net] = {}
-        self._order: dict[str, list[str]] = {"input": [], "output": [], "wire": []}
-        self._instances: list[Instance] = []
-        self._inst_names: dict[str, Loc] = {}
-        self._assigns: list[Assign] = []
-        self._driven: dict[tuple, Loc] = {}
-        self._read: dict[tuple, Loc] = {}
+        self._rb = RecordBuilder(name, self.loc)
+        self._ports: dict[str, Port] = {}
         self._modules: dict[str, Module] = {}
         self._primitives: dict[str, TruthTable] = {}
-        self._counters: dict[str, int] = {}
         self._auto: set[str] = set()
 
     def __repr__(self) -> str:
-        return (f"Builder({self.name}: {len(self._order['input'])} inputs, "
-                f"{len(self._order['output'])} outputs, {len(self._instances)} instances)")
+        return (f"Builder({self.name}: {len(self._rb.inputs)} inputs, "
+                f"{len(self._rb.outputs)} outputs, {len(self._rb.instances)} instances)")
 
     # ........................................................... names
-    def _fresh(self, stem: str, taken) -> str:
-        k = self._counters.get(stem, 0)
-        while f"{stem}{k}" in taken:
-            k += 1
-        self._counters[stem] = k + 1
-        return f"{stem}{k}"
-
     def _declare(self, name: str, width: int, bus: bool, kind: str, loc: Loc) -> Signal:
         if not isinstance(name, str) or not _IDENT.match(name):
             raise NetlistError(f"{kind} name {name!r} is not an identifier (letters, digits "
                                "and '_', not starting with a digit)", loc)
-        if name in self._nets:
-            first = self._nets[name]
+        if name in self._ports:
+            first = self._ports[name]
             raise NetlistError(f"circuit {self.name!r}: name {name!r} is already used by "
-                               f"the {first.kind} declared at {first.loc}; choose another",
-                               loc)
+                               f"the {first.direction} declared at {first.loc}; choose "
+                               "another", loc)
         if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
             raise NetlistError(f"{kind} {name!r} has width {width!r}; use a whole number "
                                "of 1 or more", loc)
-        width = int(width)
-        self._nets[name] = _Net(width, bus, kind, loc)
-        self._order[kind].append(name)
-        if kind == "input":
-            for i in range(width):
-                self._driven[(name, i)] = loc
-        return Signal(self, tuple((name, i) for i in range(width)))
+        self._ports[name] = self._rb.declare(name, kind, int(width), bus, loc)
+        return Signal(self, tuple((name, i) for i in range(int(width))))
 
     def _instance_name(self, name: str | None, stem: str, loc: Loc) -> str:
+        names = self._rb.instance_names
         if name is None:
-            return self._fresh(stem, self._inst_names)
+            return names.fresh(stem, loc)
         if not isinstance(name, str) or not _IDENT.match(name):
             raise NetlistError(f"instance name {name!r} is not an identifier", loc)
-        if name in self._inst_names:
+        if name in names:
             raise NetlistError(f"circuit {self.name!r}: instance name {name!r} is already "
-                               f"used (at {self._inst_names[name]}); instance names must "
+                               f"used (at {names.where(name)}); instance names must "
                                "be unique", loc)
-        return name
+        return names.add(name, loc)
 
-    # ........................................................... ports
     def input(self, name: str, width: int | None = None) -> Signal:
         """Declare an input: a single bit, or a bus of ``width`` bits.
 
@@ -201,7 +185,7 @@ class Builder:
         """
         loc = _user_loc()
         if name is None:
-            name = self._fresh("_w", self._nets)
+            name = self._rb.nets.fresh("_w")
         return self._declare(name, width, _is_bus(width), "wire", loc)
 
     def const(self, value: int, width: int = 1) -> Signal:
@@ -258,54 +242,32 @@ class Builder:
         return parts[0] if len(parts) == 1 else Concat(tuple(parts))
 
     def _bits_expr(self, net: str, lo: int, hi: int) -> Bits:
-        n = self._nets[net]
+        n = self._ports[net]
         if lo == 0 and hi == n.width - 1 and (n.bus or n.width == 1):
             return Bits(net)
         return Bits(net, lo, hi)
-
-    def _reads(self, sig: Signal, loc: Loc) -> None:
-        for bit in sig.bits:
-            if isinstance(bit, tuple):
-                self._read.setdefault(bit, loc)
 
     def _drive(self, target: Signal, value, loc: Loc) -> None:
         value = self._coerce(value, target.width, "value")
         if value.width != target.width:
             raise NetlistError(f"cannot drive {target!r} with {value!r}: widths differ; slice "
                                "one or extend it with cat()", loc)
-        for bit in target.bits:
-            self._check_drivable(bit, target, loc)
-        for bit in target.bits:
-            self._driven[bit] = loc
-        self._reads(value, loc)
-        # one assignment per contiguous run of target bits
+        # one assignment per contiguous run of target bits (a constant bit, which
+        # the checker refuses as a target, is a run of its own)
+        bits = target.bits
         start = 0
-        for i in range(1, len(target.bits) + 1):
-            if (i == len(target.bits) or target.bits[i][0] != target.bits[start][0]
-                    or target.bits[i][1] != target.bits[i - 1][1] + 1):
-                self._assigns.append(Assign(self._expr(target.bits[start:i]),
-                                            self._expr(value.bits[start:i]), loc))
+        for i in range(1, len(bits) + 1):
+            if (i == len(bits) or not isinstance(bits[i], tuple)
+                    or not isinstance(bits[i - 1], tuple) or bits[i][0] != bits[start][0]
+                    or bits[i][1] != bits[i - 1][1] + 1):
+                self._rb.assign(self._expr(bits[start:i]), self._expr(value.bits[start:i]),
+                                loc)
                 start = i
 
-    def _check_drivable(self, bit, target: Signal, loc: Loc) -> None:
-        if not isinstance(bit, tuple):
-            raise NetlistError(f"{target!r} contains the constant {bit}; only nets can be "
-                               "driven", loc)
-        net = self._nets[bit[0]]
-        label = f"{bit[0]}[{bit[1]}]" if net.width > 1 else bit[0]
-        if net.kind == "input":
-            raise NetlistError(f"cannot drive {label!r}: it is an input of circuit "
-                               f"{self.name!r}; inputs are driven from outside", loc)
-        if bit in self._driven:
-            raise NetlistError(f"net {label!r} is already driven (at {self._driven[bit]}); "
-                               "a net has exactly one driver", loc)
-
     def _new_net(self, stem: str, width: int, bus: bool, loc: Loc) -> Signal:
-        name = stem if stem not in self._nets else self._fresh(stem, self._nets)
+        name = stem if stem not in self._rb.nets else self._rb.nets.fresh(stem)
         sig = self._declare(name, width, bus, "wire", loc)
         self._auto.add(name)
-        for bit in sig.bits:
-            self._driven[bit] = loc
         return sig
 
     def _bitwise(self, prim: str, operands: tuple) -> Signal:
@@ -313,15 +275,10 @@ class Builder:
         width = operands[0].width
         name = self._instance_name(None, prim.rstrip("0123456789").lower(), loc)
         out = self._new_net(f"_{name}", width, _is_bus(width), loc)
-        for ops in operands:
-            self._reads(ops, loc)
         for i in range(width):
             gname = name if width == 1 else self._instance_name(None, f"{name}_", loc)
-            self._inst_names[gname] = loc
-            self._instances.append(Instance(
-                gname, prim, inputs=tuple(self._expr((op.bits[i],)) for op in operands),
-                outputs=(self._expr((out.bits[i],)),), loc=loc))
-        self._inst_names.setdefault(name, loc)
+            self._rb.gate(prim, tuple(self._expr((op.bits[i],)) for op in operands),
+                          (self._expr((out.bits[i],)),), loc, gname)
         return out
 
     def gate(self, type: str | TruthTable, *inputs: Signal | int, name: str | None = None
@@ -377,8 +334,7 @@ class Builder:
                     raise NetlistError(f"gate {type!r} with {_plural(n_in, 'input')}: "
                                        f"{type.upper()} takes {fanins.start} to "
                                        f"{fanins.stop - 1} inputs", loc)
-                known = ["BUF", "NOT", "AND", "OR", "NAND", "NOR", "XOR", "XNOR", "MUX2",
-                         "MAJ3", *self._primitives]
+                known = [*FAMILY_NAMES, *self._primitives]
                 hint = suggest(type, known)
                 dym = f" (did you mean {hint!r}?)" if hint else ""
                 raise NetlistError(f"unknown gate type {type!r}{dym}; known types are "
@@ -387,20 +343,12 @@ class Builder:
                                    "them", loc)
         else:
             raise UsageError(f"gate type {type!r} is not a name or a TruthTable", loc)
-        if n_in != tt.n_inputs:
-            raise NetlistError(f"gate {type_name!r} has {_plural(n_in, 'input')}; it takes "
-                               f"{tt.n_inputs} ({', '.join(tt.inputs)})", loc)
         if isinstance(type, TruthTable):
             self._primitives[tt.name] = tt
         stem = re.sub(r"\d+$", "", type_name).lower() or "g"
         iname = self._instance_name(name, stem, loc)
-        self._inst_names[iname] = loc
         out = self._new_net(f"_{iname}", tt.n_outputs, tt.n_outputs > 1, loc)
-        for s in sigs:
-            self._reads(s, loc)
-        self._instances.append(Instance(iname, type_name,
-                                        inputs=tuple(s.expr for s in sigs),
-                                        outputs=(out.expr,), loc=loc))
+        self._rb.gate(type_name, tuple(s.expr for s in sigs), (out.expr,), loc, iname)
         return out if tt.n_outputs == 1 else tuple(out)
 
     def instance(self, sub: Subcircuit, name: str | None = None, **connections: Signal | int
@@ -430,47 +378,21 @@ class Builder:
             raise NetlistError(f"circuit {self.name!r} cannot contain itself", loc)
         mod = sub.module
         ports = {p.name: p for p in mod.ports}
-        for pname in connections:
-            if pname not in ports:
-                hint = suggest(pname, ports)
-                dym = f" (did you mean {hint!r}?)" if hint else ""
-                raise NetlistError(f"circuit {sub.name!r} has no port {pname!r}{dym}; its "
-                                   f"ports are {', '.join(ports)}", loc)
-        missing = [p.name for p in mod.inputs if p.name not in connections]
-        if missing:
-            raise NetlistError(f"input{'s' if len(missing) > 1 else ''} "
-                               f"{', '.join(map(repr, missing))} of circuit {sub.name!r} "
-                               f"{'are' if len(missing) > 1 else 'is'} not connected", loc)
         conns: dict[str, Signal] = {}
         for pname, value in connections.items():
-            port = ports[pname]
-            sig = self._coerce(value, port.width, f"port {pname!r} of {sub.name!r}:")
-            if sig.width != port.width:
-                raise NetlistError(f"port {pname!r} of {sub.name!r} is "
-                                   f"{_plural(port.width)} wide, but {sig!r} is "
-                                   f"{_plural(sig.width)} wide", loc)
-            if port.direction == "output":
-                for bit in sig.bits:
-                    self._check_drivable(bit, sig, loc)
-            conns[pname] = sig
+            port = ports.get(pname)
+            conns[pname] = self._coerce(value, port.width if port else 1,
+                                        f"port {pname!r} of {sub.name!r}:")
         self._merge(sub, loc)
         iname = self._instance_name(name, sub.name, loc)
-        self._inst_names[iname] = loc
         outs = {}
         for port in mod.outputs:
-            if port.name in conns:
-                sig = conns[port.name]
-                for bit in sig.bits:
-                    self._driven[bit] = loc
-            else:
-                sig = self._new_net(f"_{iname}_{port.name}", port.width, port.bus, loc)
-            conns[port.name] = sig
-            outs[port.name] = sig
-        for port in mod.inputs:
-            self._reads(conns[port.name], loc)
-        self._instances.append(Instance(
-            iname, sub.name, ports=tuple((p.name, conns[p.name].expr) for p in mod.ports),
-            loc=loc))
+            if port.name not in conns:
+                conns[port.name] = self._new_net(f"_{iname}_{port.name}", port.width,
+                                                 port.bus, loc)
+            outs[port.name] = conns[port.name]
+        given = [(pname, None, sig.expr) for pname, sig in conns.items()]
+        self._rb.instance(sub.name, self._rb.bind(mod.ports, given, iname), loc, iname)
         return Outputs(outs)
 
     def _merge(self, sub: Subcircuit, loc: Loc) -> None:
@@ -497,8 +419,9 @@ class Builder:
         Raises
         ------
         ValidationError
-            Listing every output bit never driven and every net read but never
-            driven, each at the line that declared it.
+            Listing every problem the checker finds in this circuit (an output
+            never driven, a net driven twice, a port that is not connected...),
+            each at the line of user code that made it.
 
         Examples
         --------
@@ -508,53 +431,36 @@ class Builder:
         >>> b.build()
         Subcircuit(inv: a -> y)
         """
-        from ..errors import ValidationError
-
         loc = _user_loc()
-        if not self._order["output"]:
+        if not self._rb.outputs:
             raise NetlistError(f"circuit {self.name!r} has no outputs; declare them with "
                                "Builder.output()", loc)
-        problems = []
-        for name in self._order["output"] + self._order["wire"]:
-            net = self._nets[name]
-            undriven = [i for i in range(net.width) if (name, i) not in self._driven]
-            if net.kind == "wire":
-                undriven = [i for i in undriven if (name, i) in self._read]
-            if undriven:
-                bits = name if net.width == 1 else f"{name}{_bit_list(undriven)}"
-                what = "is never driven" if net.kind == "output" else "is read but never driven"
-                problems.append(NetlistError(f"circuit {self.name!r}: {net.kind} {bits} "
-                                             f"{what}; drive it with '<<='", net.loc))
-        if problems:
-            raise ValidationError(problems)
-
-        def ports(kind):
-            return tuple(Port(n, kind, self._nets[n].width, self._nets[n].bus,
-                              self._nets[n].loc) for n in self._order[kind])
-
+        recorded = self._rb.build()
         # An output or wire driven by a whole gate-output net takes that net's
         # place, so netlists read like hand-written ones (no extra wire).
         alias: dict[str, str] = {}
         assigns = []
-        for a in self._assigns:
+        for a in recorded.assigns:
             src, dst = a.source, a.target
             if (isinstance(src, Bits) and src.lo is None and src.net in self._auto
                     and src.net not in alias and isinstance(dst, Bits) and dst.lo is None
-                    and self._nets[src.net].width == self._nets[dst.net].width):
+                    and self._ports[src.net].width == self._ports[dst.net].width):
                 alias[src.net] = dst.net
             else:
                 assigns.append(a)
         sub = _renamer(alias)
-        wires = tuple(p for p in ports("wire") if p.name not in alias)
-        instances = tuple(
-            Instance(i.name, i.type, tuple(map(sub, i.inputs)), tuple(map(sub, i.outputs)),
-                     tuple((n, sub(e)) for n, e in i.ports), i.loc)
-            for i in self._instances)
-        assigns = tuple(Assign(sub(a.target), sub(a.source), a.loc) for a in assigns)
-        module = Module(self.name, ports("input"), ports("output"), wires, instances,
-                        assigns, (), self.loc)
+        module = replace(
+            recorded,
+            wires=tuple(p for p in recorded.wires if p.name not in alias),
+            instances=tuple(
+                Instance(i.name, i.type, tuple(map(sub, i.inputs)),
+                         tuple(map(sub, i.outputs)), tuple((n, sub(e)) for n, e in i.ports),
+                         i.loc)
+                for i in recorded.instances),
+            assigns=tuple(Assign(sub(a.target), sub(a.source), a.loc) for a in assigns))
         modules = dict(self._modules)
         modules[self.name] = module
+        check_module(Design(self.name, modules, dict(self._primitives)), self.name)
         return Subcircuit(module, modules, dict(self._primitives))
 
     def compile(self, store=None, mode: str = "analog") -> CompiledCircuit:
@@ -580,11 +486,6 @@ def _renamer(alias: dict[str, str]):
         return e
 
     return sub
-
-
-def _bit_list(idx: list[int]) -> str:
-    shown = ", ".join(map(str, idx[:8])) + (", ..." if len(idx) > 8 else "")
-    return f"[{shown}]"
 
 
 _Dumper.add_representer(

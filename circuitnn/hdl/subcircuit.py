@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from .._where import _user_loc
-from ..compile import compile_design
+from .._where import _user_loc, _warn_at
+from ..compile import CircuitWarning, compile_design
 from ..errors import UsageError
 from ..ir.records import Design, Module
 from ..run.session import Session, check_mode
@@ -149,8 +149,10 @@ class Subcircuit:
             from ..store import default_store
 
             store = default_store()
-        return Session.from_store(compile_design(self.design), store, mode=mode,
-                                  design=self.design)
+        circuit = compile_design(self.design)
+        for w in circuit.warnings:
+            _warn_at(w, CircuitWarning)
+        return Session.from_store(circuit, store, mode=mode, design=self.design)
 
     def to_yaml(self) -> str:
         """The circuit as a YAML netlist (see :func:`to_yaml`)."""

@@ -16,6 +16,7 @@ from .truthtable import TruthTable, input_matrix
 __all__ = [
     "STANDARD",
     "FAMILIES",
+    "FAMILY_NAMES",
     "MAX_PRIMITIVE_INPUTS",
     "standard",
     "resolve",
@@ -64,6 +65,13 @@ _PIN_NAMES = {"MUX2": ("s", "a", "b")}
 def _name(family: str, n: int) -> str:
     fanins = FAMILIES[family][0]
     return family if len(fanins) == 1 else f"{family}{n}"
+
+
+#: The standard type names a netlist writes: the family where the fan-in
+#: varies (``AND``), else its one gate (``MUX2``).
+FAMILY_NAMES: tuple[str, ...] = tuple(
+    family if len(fanins) > 1 else _name(family, fanins.start)
+    for family, (fanins, _) in FAMILIES.items())
 
 
 def _build() -> dict[str, TruthTable]:

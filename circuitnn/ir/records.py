@@ -149,6 +149,8 @@ class Design:
     primitives: dict[str, TruthTable] = field(default_factory=dict)
     primitive_locs: dict[str, Loc] = field(default_factory=dict)
     source: str | None = None
+    #: what the reader found legal but suspicious, returned with the result
+    warnings: tuple = field(default=(), compare=False)
 
     @property
     def top_module(self) -> Module:

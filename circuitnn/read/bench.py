@@ -71,7 +71,6 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
     inputs: list[tuple[str, Loc]] = []
     outputs: list[tuple[str, Loc]] = []
     gates: list[tuple[str, str, list[str], Loc]] = []
-    driven: dict[str, Loc] = {}
     for line_no, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -101,19 +100,10 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
                 f"gate {out!r} has a bad input {bad[0]!r}; list signal names separated by "
                 f"commas, e.g. {out} = {m.group(2)}(a, b)", loc))
             continue
-        if out in driven:
-            problems.append(NetlistError(
-                f"signal {out!r} is driven twice (first on line {driven[out].line}); each "
-                "signal has exactly one gate", loc))
-            continue
-        driven[out] = loc
         gates.append((out, kind, ins, loc))
 
-    input_names = {n for n, _ in inputs}
-    for out, _kind, _ins, loc in gates:
-        if out in input_names:
-            problems.append(NetlistError(
-                f"gate {out!r} drives an INPUT; an input is driven from outside", loc))
+    # a signal driven twice or an INPUT driven is recorded as written: the
+    # checker reports it as it does for every front end
     b = ModuleBuilder(name, file, Loc(file, 1))
     b.set_ports(inputs, outputs)
     lib = PrimitiveLibrary()
@@ -122,7 +112,6 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
             _emit(b, out, kind, ins, loc)
         except NetlistError as e:
             problems.append(e)
-    problems = b.problems + problems
     problems.sort(key=lambda p: (p.loc.line or 0) if p.loc else 0)
     raise_problems(problems)
     return make_design(name, {name: b.build()}, lib, file)

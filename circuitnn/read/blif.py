@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircuitError, Loc, NetlistError
-from ..ir.records import Bits, Concat, Design
+from ..ir.records import Design
 from .build import (
     ModuleBuilder,
     PrimitiveLibrary,
@@ -257,7 +257,6 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
                 _emit_subckt(b, child, conns, loc, f"u{i}_{child.name}")
             except CircuitError as e:
                 problems.append(e)
-        problems += b.problems
     raise_problems(problems)
     if top is None:
         top_name = models[0].name
@@ -289,37 +288,6 @@ def _emit_names(b: ModuleBuilder, lib: PrimitiveLibrary, node: _Names) -> None:
 
 def _emit_subckt(b: ModuleBuilder, child: ModuleBuilder, conns, loc: Loc,
                  hint: str) -> None:
-    bits: dict[str, dict[int | None, object]] = {}
-    for formal, actual in conns:
-        where = child.port_bits.get(formal)
-        if where is None:
-            ports = ", ".join(child.port_bits)
-            raise NetlistError(f".subckt {child.name}: the model has no port {formal!r}; "
-                               f"its ports are {ports}", loc)
-        port, i = where
-        if i in bits.setdefault(port, {}):
-            raise NetlistError(f".subckt {child.name}: port {formal!r} is connected twice",
-                               loc)
-        bits[port][i] = b.net(actual)
-    ports = []
-    for p in child.inputs + child.outputs:
-        got = bits.get(p.name, {})
-        if not got:
-            if p.direction == "input":
-                raise NetlistError(f".subckt {child.name}: input {p.name!r} is not "
-                                   "connected; connect every input", loc)
-            continue
-        parts = []
-        for i in (range(p.width) if p.bus else [None]):
-            if i in got:
-                parts.append(got[i])
-            elif p.direction == "input":
-                raise NetlistError(f".subckt {child.name}: input bit {p.name}[{i}] is not "
-                                   "connected; connect every input", loc)
-            else:
-                parts.append(b.fresh(f"{hint}.{p.name}"))
-        expr = parts[0] if len(parts) == 1 else Concat(tuple(parts))
-        if isinstance(expr, Bits) and p.bus and p.width == 1:
-            expr = Concat((expr,))
-        ports.append((p.name, expr))
-    b.subcircuit(child.name, ports, loc, hint)
+    given = [(*child.port_bits.get(formal, (formal, None)), b.net(actual))
+             for formal, actual in conns]
+    b.subcircuit(child.name, b.bind(child.inputs + child.outputs, given, hint), loc, hint)

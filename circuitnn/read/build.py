@@ -45,8 +45,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
+from ..ir.build import Names, RecordBuilder
 from ..ir.primitives import MAX_PRIMITIVE_INPUTS, STANDARD
-from ..ir.records import Assign, Bits, Const, Design, Expr, Instance, Module, Port
+from ..ir.records import Bits, Const, Design, Expr, Instance, Module, Port
 from ..ir.truthtable import TruthTable, input_matrix
 
 __all__ = [
@@ -118,28 +119,6 @@ def raise_problems(problems: list[CircuitError]) -> None:
         raise ValidationError(problems)
 
 
-class _Taken(set):
-    """A set of names that remembers, per base name, where :func:`_uniq` should
-    continue counting (so that n clashes cost n steps, not n**2/2)."""
-
-    def __init__(self, *args):
-        super().__init__(*args)
-        self.counters: dict[str, int] = {}
-
-
-def _uniq(name: str, taken: set[str]) -> str:
-    if name not in taken:
-        taken.add(name)
-        return name
-    counters = getattr(taken, "counters", {})
-    i = counters.get(name, 2)
-    while f"{name}_{i}" in taken:
-        i += 1
-    counters[name] = i + 1
-    taken.add(f"{name}_{i}")
-    return f"{name}_{i}"
-
-
 # ------------------------------------------------------------- primitives
 @dataclass
 class PrimitiveLibrary:
@@ -201,66 +180,54 @@ class PrimitiveLibrary:
 
 
 # ---------------------------------------------------------------- modules
-class ModuleBuilder:
-    """Collects one module's ports, gates and assignments.
+class ModuleBuilder(RecordBuilder):
+    """The :class:`~circuitnn.ir.build.RecordBuilder` of an imported module:
+    nets and ports named by their original (imported) names.
 
-    Nets are named by their original (imported) names; :meth:`net` gives the
-    expression for one, a port bit or an internal net.
+    :meth:`net` gives the expression for one original name, a port bit or an
+    internal net.
     """
 
     def __init__(self, name: str, file: str | None, loc: Loc | None = None):
-        self.name = name
+        super().__init__(name, loc)
         self.file = file
-        self.loc = loc
-        self.inputs: list[Port] = []
-        self.outputs: list[Port] = []
-        self.instances: list[Instance] = []
-        self.assigns: list[Assign] = []
-        self.problems: list[CircuitError] = []
-        self._nets: dict[str, Expr] = {}
-        self._net_names: set[str] = _Taken()
-        self._inst_names: set[str] = _Taken()
-        self._fresh = 0
         #: original port-bit name -> (port name, bit index or None)
         self.port_bits: dict[str, tuple[str, int | None]] = {}
+        self._orig: dict[str, Expr] = {}
         self._out_claims: dict[str, Expr] = {}
 
     # ports
     def set_ports(self, inputs: list[tuple[str, Loc]], outputs: list[tuple[str, Loc]]):
         """Declare the ports from original bit names in file order."""
-        taken: set[str] = set()
+        taken = Names()
         in_ports = self._group(inputs, "input", taken)
         in_names = {orig for orig, _ in inputs}
         out_ports = self._group(outputs, "output", taken)
         for port, bits in in_ports:
-            self.inputs.append(port)
+            self.declare(port.name, "input", port.width, port.bus, port.loc)
             for i, orig in enumerate(bits):
                 ref = Bits(port.name, i, i) if port.bus else Bits(port.name)
-                self._nets[orig] = ref
+                self._orig[orig] = ref
                 self.port_bits[orig] = (port.name, i if port.bus else None)
         for port, bits in out_ports:
-            self.outputs.append(port)
+            self.declare(port.name, "output", port.width, port.bus, port.loc)
             for i, orig in enumerate(bits):
                 ref = Bits(port.name, i, i) if port.bus else Bits(port.name)
                 self.port_bits.setdefault(orig, (port.name, i if port.bus else None))
                 if orig in in_names or orig in self._out_claims:
                     # a pass-through, or a signal that is two outputs: copy it
-                    self.assigns.append(Assign(ref, self._out_claims.get(orig)
-                                               or self._nets[orig], port.loc))
+                    self.assign(ref, self._out_claims.get(orig) or self._orig[orig], port.loc)
                 else:
                     self._out_claims[orig] = ref
-                    self._nets[orig] = ref
-        self._net_names = _Taken(taken)
+                    self._orig[orig] = ref
 
-    def _group(self, bits: list[tuple[str, Loc]], direction: str, taken: set[str]):
+    def _group(self, bits: list[tuple[str, Loc]], direction: str, taken: Names):
         seen: dict[str, Loc] = {}
+        again: list[tuple[str, Loc]] = []
         buses: dict[str, dict[int, str]] = {}
         for orig, loc in bits:
             if orig in seen:
-                first = seen[orig]
-                self.problems.append(NetlistError(
-                    f"{direction} {orig!r} is declared twice (first on line {first.line}); "
-                    f"declare each {direction} once", loc))
+                again.append((orig, loc))  # declared twice: recorded for the checker
                 continue
             seen[orig] = loc
             m = _BUSBIT.match(orig)
@@ -272,15 +239,16 @@ class ModuleBuilder:
         good = {base for base, idx in buses.items()
                 if sorted(idx) == list(range(len(idx)))
                 and _IDENT.match(identifier(base)) and base not in seen}
-        ports, done = [], set()
+        ports, done = [], {}
         for orig, loc in seen.items():
             m = _BUSBIT.match(orig)
             if m and m.group(1) in good:
                 base = m.group(1)
                 if base in done:
+                    done[orig] = done[base]
                     continue
-                done.add(base)
                 name = self._port_name(identifier(base), direction, taken)
+                done[base] = done[orig] = name
                 idx = buses[base]
                 ports.append((Port(name, direction, len(idx), True, loc),
                               [idx[i] for i in range(len(idx))]))
@@ -288,58 +256,47 @@ class ModuleBuilder:
                 base = orig
                 if m:
                     base = f"{m.group(1)}_{m.group(2)}"
-                name = self._port_name(identifier(base), direction, taken)
+                name = done[orig] = self._port_name(identifier(base), direction, taken)
                 ports.append((Port(name, direction, 1, False, loc), [orig]))
+        for orig, loc in again:
+            ports.append((Port(done[orig], direction, 1, False, loc), []))
         return ports
 
     @staticmethod
-    def _port_name(name: str, direction: str, taken: set[str]) -> str:
+    def _port_name(name: str, direction: str, taken: Names) -> str:
         if direction == "output" and name in taken:
             name = f"{name}_out"
-        return _uniq(name, taken)
+        return taken.unique(name)
 
     # nets
     def net(self, orig: str) -> Expr:
         """The expression of the net originally called ``orig``."""
-        ref = self._nets.get(orig)
+        ref = self._orig.get(orig)
         if ref is None:
             name = orig
             if re.search(r"[\s\[\]]", name):
                 name = re.sub(r"\[(\d+)\]$", r"_\1", name)
                 name = re.sub(r"[\s\[\]]", "_", name)
-            ref = Bits(_uniq(name, self._net_names))
-            self._nets[orig] = ref
+            ref = Bits(self.nets.unique(name))
+            self._orig[orig] = ref
         return ref
 
-    def fresh(self, hint: str) -> Bits:
-        """A new internal net."""
-        self._fresh += 1
-        return Bits(_uniq(f"{hint}.t{self._fresh}", self._net_names))
-
     def instance_name(self, hint: str) -> str:
-        return _uniq(identifier(hint), self._inst_names)
+        return self.instance_names.unique(identifier(hint))
 
-    # contents
-    def gate(self, type_: str, inputs, output: Expr, loc: Loc | None, hint: str) -> None:
-        self.instances.append(Instance(self.instance_name(hint), type_, tuple(inputs),
-                                       (output,), loc=loc))
+    # contents, named after the imported names
+    def gate(self, type_: str, inputs, output, loc: Loc | None = None,  # type: ignore[override]
+             name: str = "g") -> Instance:
+        return super().gate(type_, tuple(inputs), (output,), loc, self.instance_name(name))
 
     def subcircuit(self, type_: str, ports, loc: Loc | None, hint: str) -> None:
-        self.instances.append(Instance(self.instance_name(hint), type_, ports=tuple(ports),
-                                       loc=loc))
-
-    def assign(self, target: Expr, source: Expr, loc: Loc | None) -> None:
-        self.assigns.append(Assign(target, source, loc))
-
-    def build(self) -> Module:
-        return Module(self.name, tuple(self.inputs), tuple(self.outputs), (),
-                      tuple(self.instances), tuple(self.assigns), (), self.loc)
+        self.instance(type_, ports, loc, self.instance_name(hint))
 
 
 def make_design(top: str, modules: dict[str, Module], lib: PrimitiveLibrary,
-                source: str | None) -> Design:
+                source: str | None, warnings: tuple[CircuitError, ...] = ()) -> Design:
     """The design of an importer, with the primitives it defined."""
-    return Design(top, modules, dict(lib.primitives), dict(lib.locs), source)
+    return Design(top, modules, dict(lib.primitives), dict(lib.locs), source, warnings)
 
 
 # --------------------------------------------------------------- functions
@@ -468,7 +425,7 @@ class FlatNames:
 
     def __init__(self, circuit, zero: str = "0", one: str = "1",
                  port=lambda name: name, reserved=frozenset()):
-        taken = {p.name for p in circuit.inputs + circuit.outputs} | set(reserved)
+        taken = Names([*(p.name for p in circuit.inputs + circuit.outputs), *reserved])
         self.text: dict[int, str] = {0: zero, 1: one}
         for p in circuit.inputs:
             for i, s in enumerate(p.signals):
@@ -486,10 +443,10 @@ class FlatNames:
         for g in circuit.gates:
             for s in g.outputs:
                 if s not in self.text:
-                    name = _uniq(identifier(circuit.signal_names[s]), taken)
+                    name = taken.unique(identifier(circuit.signal_names[s]))
                     self.text[s] = name
                     self.wires.append(name)
         self.gate_names: list[str] = []
-        gtaken: set[str] = set()
+        gtaken = Names()
         for g in circuit.gates:
-            self.gate_names.append(_uniq(identifier(g.name), gtaken))
+            self.gate_names.append(gtaken.unique(identifier(g.name)))

@@ -16,16 +16,9 @@ from typing import Any
 import yaml
 
 from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
+from ..ir.build import RecordBuilder
 from ..ir.primitives import suggest
-from ..ir.records import (
-    Assign,
-    Bits,
-    Design,
-    Instance,
-    Module,
-    Port,
-    TestVector,
-)
+from ..ir.records import Bits, Design, Instance, Module
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
 
@@ -338,10 +331,10 @@ class _Reader:
         return list(raw)
 
     # ..................................................................
-    def read_ports(self, raw, direction: str, line: int, cname: str) -> list[Port]:
+    def read_ports(self, raw, direction: str, line: int, cname: str,
+                   rb: RecordBuilder) -> None:
         if raw is None:
-            return []
-        ports = []
+            return
         items: list[tuple[Any, Any, int]] = []
         if isinstance(raw, _LDict):
             items = [(k, v, raw.key_lines[k]) for k, v in raw.items()]
@@ -378,25 +371,21 @@ class _Reader:
                 self.problem(f"{direction} {name!r} of circuit {cname!r} has width "
                              f"{width!r}; use a whole number from 1 to {MAX_WIDTH}", pline)
                 continue
-            ports.append(Port(name, direction, width, width > 1,
-                              self.loc(pline)))
-        return ports
+            rb.declare(name, direction, width, width > 1, self.loc(pline))
 
     def read_circuit(self, name: str, spec: _LDict, line: int, top_level=False) -> Module:
         if not top_level:
             self.check_keys(spec, _CIRCUIT_KEYS, f"circuit {name!r}")
         kl = spec.key_lines
-        inputs = self.read_ports(spec.get("inputs"), "input", kl.get("inputs", line), name)
-        outputs = self.read_ports(spec.get("outputs"), "output", kl.get("outputs", line), name)
-        wires = self.read_ports(spec.get("wires"), "wire", kl.get("wires", line), name)
-        instances = []
+        rb = RecordBuilder(name, self.loc(line))
+        for key, direction in (("inputs", "input"), ("outputs", "output"), ("wires", "wire")):
+            self.read_ports(spec.get(key), direction, kl.get(key, line), name, rb)
         raw_gates = spec.get("gates")
         if raw_gates is not None and not isinstance(raw_gates, _LList):
             self.problem(f"'gates' of circuit {name!r} must be a list", kl["gates"])
         elif raw_gates is not None:
             for g, gline in zip(raw_gates, raw_gates.item_lines):
-                instances.extend(self.read_gate(g, gline, name))
-        assigns = []
+                self.read_gate(g, gline, name, rb)
         raw_assign = spec.get("assign")
         if raw_assign is not None:
             if not isinstance(raw_assign, _LDict):
@@ -406,23 +395,21 @@ class _Reader:
                 for target, source in raw_assign.items():
                     aline = raw_assign.key_lines[target]
                     try:
-                        assigns.append(Assign(parse_expr(target, self.loc(aline), "target"),
-                                              parse_expr(source, self.loc(aline), "source"),
-                                              self.loc(aline)))
+                        rb.assign(parse_expr(target, self.loc(aline), "target"),
+                                  parse_expr(source, self.loc(aline), "source"),
+                                  self.loc(aline))
                     except NetlistError as e:
                         self.problems.append(e)
-        tests = self.read_tests(spec.get("tests"), kl.get("tests", line), name)
-        return Module(name, tuple(inputs), tuple(outputs), tuple(wires), tuple(instances),
-                      tuple(assigns), tuple(tests), self.loc(line))
+        self.read_tests(spec.get("tests"), kl.get("tests", line), name, rb)
+        return rb.build()
 
-    def read_tests(self, raw, line: int, cname: str) -> list[TestVector]:
+    def read_tests(self, raw, line: int, cname: str, rb: RecordBuilder) -> None:
         if raw is None:
-            return []
+            return
         if not isinstance(raw, _LList):
             self.problem(f"'tests' of circuit {cname!r} must be a list of mappings "
                          "port: value", line)
-            return []
-        out = []
+            return
         for item, tline in zip(raw, raw.item_lines):
             if not isinstance(item, _LDict):
                 self.problem(f"test {item!r} must be a mapping port: value", tline)
@@ -441,48 +428,51 @@ class _Reader:
                                  "(decimal, 0b... or 0x...)", item.key_lines[port])
                     continue
                 values.append((str(port), value))
-            out.append(TestVector(tuple(values), self.loc(tline)))
-        return out
+            rb.test(values, self.loc(tline))
 
-    def read_gate(self, g, line: int, cname: str) -> list[Instance]:
+    def read_gate(self, g, line: int, cname: str, rb: RecordBuilder) -> None:
         if not isinstance(g, _LDict):
             self.problem(f"gate {g!r} in circuit {cname!r} must be a mapping with 'name', "
                          "'type' and connections", line)
-            return []
+            return
         self.check_keys(g, _GATE_KEYS, "gate")
         name, gtype = g.get("name"), g.get("type")
         if not isinstance(name, str) or not _IDENT.match(name):
             self.problem(f"gate in circuit {cname!r} needs a 'name' that is an identifier "
                          f"(got {name!r})", line)
-            return []
+            return
         if not isinstance(gtype, str) or not gtype:
             self.problem(f"gate {name!r} needs a 'type' (a primitive such as AND, or a "
                          "circuit name)", line)
-            return []
+            return
         has_pos = "in" in g or "out" in g
         if has_pos and "ports" in g:
             self.problem(f"gate {name!r} has both 'in'/'out' and 'ports'; primitives "
                          "connect by position ('in', 'out'), circuits by port name "
                          "('ports')", line)
-            return []
+            return
         repeat = g.get("repeat")
         if repeat is None and "chain" in g:
             self.problem(f"gate {name!r}: 'chain' needs 'repeat'", line)
-            return []
+            return
         if repeat is not None:
             if isinstance(repeat, bool) or not isinstance(repeat, int) or not (
                 1 <= repeat <= MAX_REPEAT
             ):
                 self.problem(f"gate {name!r}: 'repeat' is {repeat!r}; use a whole number "
                              f"from 1 to {MAX_REPEAT}", g.key_lines["repeat"])
-                return []
+                return
         try:
-            if repeat is None:
-                return [self._instance(name, gtype, g, line, None)]
-            return self._repeat(name, gtype, g, line, repeat)
+            copies = ([self._instance(name, gtype, g, line, None)] if repeat is None
+                      else self._repeat(name, gtype, g, line, repeat))
         except NetlistError as e:
             self.problems.append(e)
-            return []
+            return
+        for inst in copies:
+            if "ports" in g:
+                rb.instance(inst.type, inst.ports, inst.loc, inst.name)
+            else:
+                rb.gate(inst.type, inst.inputs, inst.outputs, inst.loc, inst.name)
 
     def _instance(self, name, gtype, g, line, i) -> Instance:
         loc = self.loc(line)

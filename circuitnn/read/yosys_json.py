@@ -13,7 +13,8 @@ write_json t.json"``.
   another output's bit is connected by an assignment.
 * Constant bits ``"0"`` and ``"1"`` are constants.  ``"x"`` (undefined) is
   read as 0, which is one of the values Verilog allows (as Yosys's
-  ``setundef -zero``), with a warning; ``"z"`` (high impedance) is refused.
+  ``setundef -zero``), with a warning (in ``Design.warnings``); ``"z"`` (high
+  impedance) is refused.
 * Cells ``$_BUF_ $_NOT_ $_AND_ $_NAND_ $_OR_ $_NOR_ $_XOR_ $_XNOR_ $_MUX_``
   use the standard gates; ``$_ANDNOT_ $_ORNOT_ $_NMUX_ $_AOI3_ $_OAI3_
   $_AOI4_ $_OAI4_`` become primitives of those names (pins in the order A, B,
@@ -32,7 +33,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -171,15 +171,15 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
         b.set_ports(ins, outs)
         builders[name] = b
     lib = PrimitiveLibrary()
+    warns: list[CircuitError] = []
     for name, m in raw.items():
         try:
-            _build(builders[name], m, name, builders, lib, file, lines)
+            _build(builders[name], m, name, builders, lib, file, lines, warns)
         except CircuitError as e:
             problems.append(e)
-        problems += builders[name].problems
     raise_problems(problems)
     modules = {b.name: b.build() for b in builders.values()}
-    return make_design(builders[top_name].name, modules, lib, file)
+    return make_design(builders[top_name].name, modules, lib, file, tuple(warns))
 
 
 def _check_shape(modules: dict, file: str, lines: _Lines) -> None:
@@ -268,7 +268,7 @@ def _pick_top(raw: dict, top: str | None, file: str, lines: _Lines) -> str:
 
 
 def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: PrimitiveLibrary,
-           file: str, lines: _Lines) -> None:
+           file: str, lines: _Lines, warns: list[CircuitError]) -> None:
     undefined = []
     port_bit_names: dict[str, str] = {}
     netnames = {}
@@ -357,22 +357,19 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
             emit_function(b, lib, ins, column, out, loc, cname)
         elif ctype in builders:
             child = builders[ctype]
-            ports = []
-            for p in child.inputs + child.outputs:
-                orig = _orig_port(child, p.name)
-                bits = conns.get(orig)
-                if bits is None:
-                    continue
-                if len(bits) != p.width:
-                    raise NetlistError(f"{who}: port {orig!r} connects {len(bits)} bits; it "
-                                       f"is {p.width} wide", loc)
-                if p.direction == "output":
-                    parts = [_out_expr(bit_expr, bit, who, loc) for bit in bits]
-                else:
-                    parts = [bit_expr(bit, loc) for bit in bits]
-                expr = parts[0] if len(parts) == 1 and not p.bus else Concat(tuple(parts))
-                ports.append((p.name, expr))
-            b.subcircuit(child.name, ports, loc, cname)
+            ports = {p.name: p for p in child.inputs + child.outputs}
+            given = []
+            for orig, bits in conns.items():
+                port = (child.port_bits.get(orig) or child.port_bits.get(f"{orig}[0]")
+                        or (orig, None))[0]
+                p = ports.get(port)
+                parts = [_out_expr(bit_expr, bit, who, loc)
+                         if p is not None and p.direction == "output" else bit_expr(bit, loc)
+                         for bit in bits]
+                bus = p.bus if p is not None else len(parts) > 1
+                given.append((port, None, Concat(tuple(parts)) if bus or not parts else parts[0]))
+            b.subcircuit(child.name, b.bind(child.inputs + child.outputs, given, cname),
+                         loc, cname)
         elif _SEQ.match(ctype):
             raise NetlistError(f"{who}: sequential element not supported; circuitnn "
                                "evaluates combinational logic only", loc)
@@ -383,15 +380,8 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
             raise NetlistError(f"{who}: no module {ctype!r} in the file (a black box?); "
                                "give its definition or flatten the design", loc)
     if undefined:
-        warnings.warn(f"{undefined[0]}: module {mod_name!r}: {len(undefined)} undefined "
-                      "('x') bits read as 0", stacklevel=3)
-
-
-def _orig_port(child: ModuleBuilder, port: str) -> str:
-    for orig, (pname, i) in child.port_bits.items():
-        if pname == port:
-            return re.sub(r"\[\d+\]$", "", orig) if i is not None else orig
-    return port
+        warns.append(NetlistError(f"module {mod_name!r}: {len(undefined)} undefined ('x') "
+                                  "bits read as 0", undefined[0]))
 
 
 def _out_expr(bit_expr, bit, who: str, loc: Loc) -> Bits:
