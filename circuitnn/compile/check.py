@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
-from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve, suggest
+from ..ir.primitives import FAMILY_NAMES, did_you_mean, family_fanins, resolve
 from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module
 from ..ir.truthtable import TruthTable
 
@@ -218,12 +218,8 @@ class _Checker:
         n_in, n_out = sum(in_w), sum(out_w)
         tt = self.primitive(inst.type, n_in)
         if tt is None:
-            fanins = family_fanins(inst.type)
-            if fanins is not None:
-                self.err(f"{who} has {n_in} input{'s' if n_in != 1 else ''}; "
-                         f"{inst.type.upper()} takes {_range_text(fanins)}", inst.loc)
-            else:
-                self.unknown_type(inst, mod_name)
+            self.err(type_problem(who, inst.type, n_in, self.known_types(exclude=mod_name)),
+                     inst.loc)
             return
         if n_in != tt.n_inputs:
             self.err(f"{who} ({tt.name or inst.type}) has {n_in} input"
@@ -286,8 +282,7 @@ class _Checker:
         for port_name, expr in inst.ports:
             port = child.port(port_name)
             if port is None:
-                hint = suggest(port_name, [p.name for p in child.ports])
-                dym = f" (did you mean {hint!r}?)" if hint else ""
+                dym = did_you_mean(port_name, [p.name for p in child.ports])
                 self.err(f"{who}: circuit {inst.type!r} has no port {port_name!r}{dym}; its "
                          f"ports are {', '.join(p.name for p in child.ports)}", inst.loc)
                 continue
@@ -314,11 +309,28 @@ class _Checker:
                      f"{'are' if len(missing) > 1 else 'is'} not connected", inst.loc)
 
     def unknown_type(self, inst: Instance, mod_name: str) -> None:
-        known = self.known_types(exclude=mod_name)
-        hint = suggest(inst.type, known)
-        dym = f" (did you mean {hint!r}?)" if hint else ""
-        self.err(f"gate {inst.name!r} has unknown type {inst.type!r}{dym}; known types are "
-                 f"{', '.join(known)}", inst.loc)
+        self.err(type_problem(f"gate {inst.name!r}", inst.type, None,
+                              self.known_types(exclude=mod_name)), inst.loc)
+
+
+def type_problem(who: str, type_name: str, n_inputs: int | None, known: list[str]) -> str:
+    """Why no primitive of type ``type_name`` takes ``n_inputs`` inputs (a
+    family's fan-in out of range, or an unknown name); the checker's and the
+    Python builder's one wording.
+
+    Examples
+    --------
+    >>> type_problem("gate 'g'", "XOR", 5, ["XOR"])
+    "gate 'g' has 5 inputs; XOR takes 2 to 4 inputs"
+    >>> type_problem("gate 'g'", "XNR", 2, ["XOR", "XNOR"])
+    "gate 'g' has unknown type 'XNR' (did you mean 'XNOR'?); known types are XOR, XNOR"
+    """
+    fanins = family_fanins(type_name)
+    if fanins is not None and n_inputs is not None:
+        return (f"{who} has {n_inputs} input{'s' if n_inputs != 1 else ''}; "
+                f"{type_name.upper()} takes {_range_text(fanins)}")
+    return (f"{who} has unknown type {type_name!r}{did_you_mean(type_name, known)}; known "
+            f"types are {', '.join(known)}")
 
 
 def check_module(design: Design, name: str) -> None:
@@ -371,10 +383,6 @@ def _num(value: int) -> str:
         return str(value)
     h = f"{value:x}"
     return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"
-
-
-def _bitname(net: str, i: int, nets) -> str:
-    return f"{net}[{i}]" if nets[net].width > 1 else net
 
 
 def _bitsname(net: str, idx: list[int], nets) -> str:

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import InternalError, Loc, NetlistError, ValidationError
-from ..ir.primitives import MAX_PRIMITIVE_INPUTS, suggest
+from ..ir.primitives import MAX_PRIMITIVE_INPUTS, did_you_mean
 from ..ir.records import Concat, Const, Design, Expr, Module
 from ..ir.truthtable import TruthTable
 from .check import _Checker, _dedupe
@@ -186,8 +186,7 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
     """
     if top is not None:
         if top not in design.modules:
-            hint = suggest(top, design.modules)
-            dym = f" (did you mean {hint!r}?)" if hint else ""
+            dym = did_you_mean(top, design.modules)
             raise NetlistError(f"no circuit named {top!r}{dym}; the file defines "
                                f"{', '.join(design.modules)}", Loc(design.source))
         design = replace(design, top=top)

@@ -28,10 +28,10 @@ from dataclasses import replace
 import numpy as np
 
 from .._where import _user_loc
-from ..compile.check import check_module
+from ..compile.check import check_module, type_problem
 from ..errors import Loc, NetlistError, UsageError
 from ..ir.build import RecordBuilder
-from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve, suggest
+from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve
 from ..ir.records import (
     Assign,
     Bits,
@@ -329,18 +329,14 @@ class Builder:
             tt = self._primitives.get(type) or resolve(type, n_in)
             type_name = type
             if tt is None:
-                fanins = family_fanins(type)
-                if fanins is not None:
-                    raise NetlistError(f"gate {type!r} with {_plural(n_in, 'input')}: "
-                                       f"{type.upper()} takes {fanins.start} to "
-                                       f"{fanins.stop - 1} inputs", loc)
-                known = [*FAMILY_NAMES, *self._primitives]
-                hint = suggest(type, known)
-                dym = f" (did you mean {hint!r}?)" if hint else ""
-                raise NetlistError(f"unknown gate type {type!r}{dym}; known types are "
-                                   f"{', '.join(known)} (with a fan-in such as AND3), or "
-                                   "pass a TruthTable; instantiate circuits by calling "
-                                   "them", loc)
+                # the one thing checked on the spot: the output signal's width
+                # comes from the type
+                who = "gate" if name is None else f"gate {name!r}"
+                hint = ("" if family_fanins(type) else " (with a fan-in such as AND3), or "
+                        "pass a TruthTable; instantiate circuits by calling them")
+                raise NetlistError(type_problem(who, type, n_in, [*FAMILY_NAMES,
+                                                                  *self._primitives]) + hint,
+                                   loc)
         else:
             raise UsageError(f"gate type {type!r} is not a name or a TruthTable", loc)
         if isinstance(type, TruthTable):

@@ -21,6 +21,7 @@ __all__ = [
     "standard",
     "resolve",
     "suggest",
+    "did_you_mean",
 ]
 
 #: The widest truth table that is trained as one net.
@@ -132,3 +133,15 @@ def suggest(name: str, known) -> str | None:
     upper = {k.upper(): k for k in known}
     match = difflib.get_close_matches(name.upper(), list(upper), n=1, cutoff=0.6)
     return upper[match[0]] if match else None
+
+
+def did_you_mean(name: str, known) -> str:
+    """`` (did you mean 'X'?)`` for the closest known name, or nothing.
+
+    Examples
+    --------
+    >>> did_you_mean("XNR", ["XOR", "XNOR"]), did_you_mean("zzz", ["a"])
+    (" (did you mean 'XNOR'?)", '')
+    """
+    hint = suggest(name, known)
+    return f" (did you mean {hint!r}?)" if hint else ""

@@ -1,9 +1,12 @@
 """Front ends: netlist text -> :class:`~circuitnn.ir.records.Design` records.
 
 One reader per format, all chosen from one static table by the file's
-extension (or named with ``fmt``).  Every reader builds its records through
-:mod:`circuitnn.read.build`; one compiler (:mod:`circuitnn.compile`) serves
-them all.  A reader module is imported only when a file of its format is read.
+extension (or named with ``fmt``).  Every reader, like the Python builder
+(:mod:`circuitnn.hdl`), records what the file says through the one record
+builder (:mod:`circuitnn.ir.build`; the importers through
+:mod:`circuitnn.read.build` on top of it) and judges none of it: one checker
+and compiler (:mod:`circuitnn.compile`) serve them all.  A reader module is
+imported only when a file of its format is read.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""What the netlist importers share: port naming, net naming, and turning
-arbitrary boolean functions (BLIF covers, Yosys LUTs) into deduplicated
-truth-table primitives.
+"""What the netlist importers share: port naming, net naming (on top of the
+one record builder, :mod:`circuitnn.ir.build`), and turning arbitrary
+boolean functions (BLIF covers, Yosys LUTs) into deduplicated truth-table
+primitives.
 
 Port naming
 -----------
@@ -16,7 +17,9 @@ the CLI's CSV headers use them.  Imported names are mapped as follows:
   ``<name>_out``, connected to the input by an assignment;
 * a name that is still taken gets ``_2``, ``_3``... appended.
 
-Messages from the importers name the original signal.  Internal nets keep
+Messages from the importers name the original signal; the checker's
+messages (two drivers, a port declared twice...) name the mapped one, as the
+records do.  Internal nets keep
 their original names unless they contain white space or ``[ ]`` or clash with
 a port; then they are renamed the same way.
 

@@ -17,7 +17,7 @@ import yaml
 
 from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
 from ..ir.build import RecordBuilder
-from ..ir.primitives import suggest
+from ..ir.primitives import did_you_mean
 from ..ir.records import Bits, Design, Instance, Module
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
@@ -173,8 +173,7 @@ class _Reader:
     def check_keys(self, d: _LDict, allowed, what: str) -> None:
         for key in d:
             if key not in allowed:
-                hint = suggest(str(key), allowed)
-                dym = f" (did you mean {hint!r}?)" if hint else ""
+                dym = did_you_mean(str(key), allowed)
                 self.problem(
                     f"{what} has unknown key {key!r}{dym}; known keys are "
                     f"{', '.join(allowed)}",
@@ -699,8 +698,7 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = ()) 
         raise NetlistError(f"'top' is {top!r}; it names one circuit",
                            Loc(file, data.key_lines.get("top", 1)))
     if top not in modules:
-        hint = suggest(str(top), modules)
-        dym = f" (did you mean {hint!r}?)" if hint else ""
+        dym = did_you_mean(str(top), modules)
         raise NetlistError(f"top circuit {top!r} is not defined{dym}",
                            Loc(file, data.key_lines.get("top", 1)))
     return Design(top, modules, primitives, prim_locs, file)
