@@ -9,18 +9,15 @@ is one message on stderr, with no traceback (``--debug`` shows it).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-
 from .. import __version__
 from ..errors import CircuitError, InternalError, UsageError
-from ..run.vectors import MAX_EXHAUSTIVE_BITS, parse_int, pick_vectors, read_csv
+from ..run.vectors import MAX_EXHAUSTIVE_BITS, pick_vectors
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 #: a bug in circuitnn (sysexits' EX_SOFTWARE)
@@ -88,92 +85,6 @@ def _session(args, circuit):
     if progress is not None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     return sim
-
-
-# ------------------------------------------------------------------- run
-def _input_bits(args, circuit) -> np.ndarray:
-    from ..run.vectors import encode
-
-    chosen = [o for o in ("set", "vectors", "random") if getattr(args, o)]
-    if len(chosen) > 1:
-        raise UsageError(f"give one of --set, --vectors and --random, not "
-                         f"{' and '.join('--' + c for c in chosen)}")
-    if args.set:
-        values = {}
-        for item in args.set:
-            name, sep, value = item.partition("=")
-            if not sep:
-                raise UsageError(f"--set {item!r}: write NAME=VALUE, e.g. --set a=5")
-            values[name.strip()] = [parse_int(value, f"--set {name.strip()}")]
-        return encode(circuit, values)
-    if args.vectors:
-        return read_csv(args.vectors, circuit)
-    return pick_vectors(circuit, random=args.random, seed=args.seed)[0]
-
-
-def _columns(result):
-    ins = result.input_values()
-    outs = result.output_values()
-    return ins, outs
-
-
-def _write_table(result, out) -> None:
-    ins, outs = _columns(result)
-    names = list(ins) + list(outs)
-    cols = [[str(int(v)) for v in ins[n]] for n in ins] + [
-        [str(int(v)) for v in outs[n]] for n in outs]
-    widths = [max(len(n), *(len(c) for c in col)) if col else len(n)
-              for n, col in zip(names, cols)]
-    n_in = len(ins)
-
-    def line(cells):
-        left = "  ".join(c.rjust(w) for c, w in zip(cells[:n_in], widths[:n_in]))
-        right = "  ".join(c.rjust(w) for c, w in zip(cells[n_in:], widths[n_in:]))
-        return f"{left} | {right}".rstrip() if n_in else right
-
-    print(line(names), file=out)
-    left = sum(widths[:n_in]) + 2 * max(n_in - 1, 0)
-    right = sum(widths[n_in:]) + 2 * max(len(widths) - n_in - 1, 0)
-    print(f"{'-' * left}-+-{'-' * right}" if n_in else "-" * right, file=out)
-    for row in zip(*cols):
-        print(line(list(row)), file=out)
-
-
-def _write_csv(result, out) -> None:
-    ins, outs = _columns(result)
-    names = list(ins) + list(outs)
-    print(",".join(names), file=out)
-    cols = [ins[n] for n in ins] + [outs[n] for n in outs]
-    for row in zip(*cols):
-        print(",".join(str(int(v)) for v in row), file=out)
-
-
-def _write_json(result, out, mode: str, guarantee: str) -> None:
-    ins, outs = _columns(result)
-    conf = result.port_confidence()
-    rows = []
-    for i in range(result.inputs.shape[1]):
-        rows.append({
-            "inputs": {n: int(v[i]) for n, v in ins.items()},
-            "outputs": {n: int(v[i]) for n, v in outs.items()},
-            "confidence": {n: round(float(c[i]), 6) for n, c in conf.items()},
-        })
-    json.dump({"circuit": result.circuit.name, "engine": f"neural ({mode})",
-               "nets": guarantee, "rows": rows}, out, indent=1)
-    print(file=out)
-
-
-def cmd_run(args) -> int:
-    circuit = _load(args)
-    bits = _input_bits(args, circuit)
-    sim = _session(args, circuit)
-    result = sim.run_bits(bits)
-    delta, label = _guarantee(sim.nets)
-    if delta is None:
-        print(f"warning: {label}", file=sys.stderr)
-    {"table": _write_table, "csv": _write_csv}.get(
-        args.format, lambda r, o: _write_json(r, o, args.mode, label))(result, sys.stdout)
-    return EXIT_OK
 
 
 # ---------------------------------------------------------------- verify
@@ -382,17 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    r = sub.add_parser("run", parents=[common, circ, mode],
-                       help="evaluate a circuit through its trained nets")
-    r.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="one input value (repeatable); decimal, 0b... or 0x...")
-    r.add_argument("--vectors", metavar="FILE.csv",
-                   help="input vectors: a header of input names, a row per vector; - is "
-                        "stdin")
-    r.add_argument("--random", type=int, metavar="N", help="N random input vectors")
-    r.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
-    r.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    r.set_defaults(func=cmd_run)
+    from .run import add_command as add_run
+
+    add_run(sub, common, circ, mode)
 
     v = sub.add_parser("verify", parents=[common, circ, mode],
                        help="compare the neural engine with the exact reference")

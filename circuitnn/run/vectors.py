@@ -82,9 +82,14 @@ def column_to_bits(column: np.ndarray, width: int) -> np.ndarray:
     """
     col = np.ascontiguousarray(column, dtype="<u8")
     n = col.shape[0]
-    raw = col.reshape(n, -1).view(np.uint8)
-    bits = np.unpackbits(raw, axis=1, bitorder="little")[:, :width]
-    return np.ascontiguousarray(bits.T)
+    if width <= 8 and col.ndim == 1:
+        low = col.astype(np.uint8)
+        out = np.empty((width, n), dtype=np.uint8)
+        for i in range(width):
+            np.bitwise_and(low >> np.uint8(i), 1, out=out[i])
+        return out
+    raw = col.reshape(n, -1).view(np.uint8)[:, :-(-width // 8)]
+    return np.unpackbits(np.ascontiguousarray(raw.T), axis=0, bitorder="little")[:width]
 
 
 def bits_to_column(bits: np.ndarray) -> np.ndarray:
@@ -98,11 +103,24 @@ def bits_to_column(bits: np.ndarray) -> np.ndarray:
     """
     bits = np.asarray(bits, dtype=np.uint8)
     width, n = bits.shape
-    words = n_words(max(width, 1))
-    padded = np.zeros((n, words * 64), dtype=np.uint8)
-    padded[:, :width] = bits.T
-    col = np.packbits(padded, axis=1, bitorder="little").view("<u8").astype(_U64, copy=False)
-    return col[:, 0].copy() if width <= 64 else col
+    if width <= 64:
+        col = np.zeros(n, dtype=_U64)
+        for j in range(0, width, 8):
+            byte = _byte(bits, j)
+            col |= byte.astype(_U64) << _U64(j) if j else byte
+        return col
+    raw = np.zeros((n, n_words(width) * 8), dtype=np.uint8)
+    for j in range(0, width, 8):
+        raw[:, j // 8] = _byte(bits, j)
+    return raw.view("<u8").astype(_U64, copy=False)
+
+
+def _byte(bits: np.ndarray, j: int) -> np.ndarray:
+    """Bits ``j`` to ``j + 7`` of each vector as one byte."""
+    byte = bits[j].copy()
+    for i in range(1, min(8, len(bits) - j)):
+        byte |= bits[j + i] << np.uint8(i)
+    return byte
 
 
 def column_to_ints(column: np.ndarray) -> np.ndarray:

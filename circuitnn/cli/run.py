@@ -1,0 +1,151 @@
+"""The ``run`` command: evaluate a circuit through its trained nets.
+
+Vectors come from ``--set``, a vector file (CSV or ``.npz``), ``--random N``
+or the full truth table; they are made, evaluated and written chunk by
+chunk, so memory stays bounded however many there are.  ``--format`` (or
+``--output FILE``'s extension) picks an aligned table, CSV, JSON, JSON lines
+or ``.npz``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import UsageError
+
+__all__ = ["add_command", "cmd_run", "chunk_size"]
+
+#: Bytes a chunk of vectors may take while it is evaluated and written.
+CHUNK_BYTES = 32 << 20
+
+
+def chunk_size(circuit) -> int:
+    """Vectors evaluated and written at a time for ``circuit``.
+
+    Examples
+    --------
+    >>> from circuitnn.library import half_adder
+    >>> chunk_size(half_adder().compile().circuit)
+    65536
+    """
+    per_vector = 16 * (circuit.n_input_bits + sum(p.width for p in circuit.outputs)) + 64
+    return max(1024, min(1 << 16, CHUNK_BYTES // per_vector))
+
+
+def _vectors(args, circuit):
+    from ..run.vectors import ColumnVectors, choose_vectors, parse_int, read_vectors
+
+    chosen = [o for o in ("set", "vectors", "random") if getattr(args, o)]
+    if len(chosen) > 1:
+        raise UsageError(f"give one of --set, --vectors and --random, not "
+                         f"{' and '.join('--' + c for c in chosen)}")
+    if args.set:
+        values = {}
+        for item in args.set:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise UsageError(f"--set {item!r}: write NAME=VALUE, e.g. --set a=5")
+            values[name.strip()] = [parse_int(value, f"--set {name.strip()}")]
+        return ColumnVectors(circuit, values)
+    if args.vectors:
+        return read_vectors(args.vectors, circuit)
+    if args.random is not None:
+        from ..run.vectors import check_random_count
+
+        check_random_count(circuit, args.random)
+    return choose_vectors(circuit, random=args.random, seed=args.seed)[0]
+
+
+def _output_path(args) -> Path | None:
+    """The output file, refused when it exists (unless --force) or is an input."""
+    if not args.output:
+        return None
+    path = Path(args.output)
+    inputs = [args.circuit] + ([args.vectors] if args.vectors and args.vectors != "-" else [])
+    for given in inputs:
+        if path.exists() and Path(given).exists() and os.path.samefile(path, given):
+            raise UsageError(f"--output {args.output} is an input of this run ({given}); "
+                             "write the results to another file")
+    if path.is_dir():
+        raise UsageError(f"--output {args.output} is a directory; give a file name")
+    if path.exists() and not args.force:
+        raise UsageError(f"--output {args.output} exists; give --force to replace it")
+    if not path.parent.is_dir():
+        raise UsageError(f"--output {args.output}: the directory {path.parent} does not exist")
+    return path
+
+
+def cmd_run(args) -> int:
+    from ..run.output import format_of, make_writer
+    from . import EXIT_OK, _guarantee, _load, _session
+
+    path = _output_path(args)
+    fmt = format_of(str(path), args.format) if path else (args.format or "table")
+    if fmt == "npz" and path is None:
+        raise UsageError("npz output is binary; give --output FILE.npz")
+    circuit = _load(args)
+    vectors = _vectors(args, circuit)
+    sim = _session(args, circuit)
+    delta, label = _guarantee(sim.nets)
+    if delta is None:
+        print(f"warning: {label}", file=sys.stderr)
+    engine = f"neural ({args.mode})"
+    if path is None:
+        _write_all(make_writer(fmt, sys.stdout, circuit, engine, label), sim, vectors)
+    elif fmt == "npz":
+        _write_all(make_writer(fmt, path, circuit, engine, label), sim, vectors)
+    else:
+        _write_file(path, fmt, circuit, engine, label, sim, vectors)
+    return EXIT_OK
+
+
+def _write_all(writer, sim, vectors) -> None:
+    size = chunk_size(sim.circuit)
+    writer.begin(vectors.n)
+    try:
+        for lo in range(0, vectors.n, size):
+            hi = min(vectors.n, lo + size)
+            writer.write(sim.run_bits(vectors.bits(lo, hi)))
+    except BaseException:
+        abort = getattr(writer, "abort", None)
+        if abort is not None:
+            abort()
+        raise
+    writer.end()
+
+
+def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, sim, vectors) -> None:
+    """A text format into ``path``, through a temporary file that replaces it
+    only when complete."""
+    from ..run.output import make_writer
+
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(part, "wb") as f:
+            _write_all(make_writer(fmt, f, circuit, engine, label), sim, vectors)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def add_command(sub, common, circ, mode) -> None:
+    """Add ``run`` to the CLI's subparsers."""
+    r = sub.add_parser("run", parents=[common, circ, mode],
+                       help="evaluate a circuit through its trained nets")
+    r.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="one input value (repeatable); decimal, 0b... or 0x...")
+    r.add_argument("--vectors", metavar="FILE",
+                   help="input vectors: a CSV file (a header of input names, a row per "
+                        "vector; - is stdin) or a .npz file (one array per input)")
+    r.add_argument("--random", type=int, metavar="N", help="N random input vectors")
+    r.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
+    r.add_argument("--format", choices=("table", "csv", "json", "jsonl"),
+                   help="table (default), csv, json (one document) or jsonl (one object "
+                        "per line); with --output, the extension decides")
+    r.add_argument("--output", "-o", metavar="FILE",
+                   help="write to FILE (.csv, .json, .jsonl or .npz) instead of standard "
+                        "output")
+    r.add_argument("--force", action="store_true", help="replace an existing --output file")
+    r.set_defaults(func=cmd_run)

@@ -1,0 +1,462 @@
+"""Writers of run results: an aligned table, CSV, JSON, JSON lines and ``.npz``.
+
+A writer takes a run chunk by chunk (:meth:`Writer.write` once per chunk of
+vectors), so memory stays bounded however many vectors there are, and writes
+what it is given at once.  The text formats are assembled column-wise: each
+number column becomes a matrix of digit bytes with a mask of the ones that
+are part of the number, the literal text between columns is broadcast, and
+one boolean selection turns the whole chunk into the output bytes.  Ports
+wider than 64 bits go through Python integers.
+
+The JSON formats give, per vector, the inputs, the outputs and each output
+port's ``confidence``: the smallest ``|analog - 0.5|`` over the port's bits,
+so 0.5 is certain and 0 is on the threshold.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import UsageError
+from .vectors import bits_to_column, column_to_ints, n_words
+
+__all__ = ["Writer", "TableWriter", "CsvWriter", "JsonWriter", "JsonLinesWriter",
+           "NpzWriter", "FORMATS", "format_of", "make_writer"]
+
+#: The output formats, by name.
+FORMATS = ("table", "csv", "json", "jsonl", "npz")
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".npz": "npz",
+               ".txt": "table"}
+_U64 = np.uint64
+#: A mask of all true, sliced to shape for numbers of one digit.
+_ALL = np.broadcast_to(np.True_, (1 << 40, 64))
+
+
+def format_of(path: str, given: str | None = None) -> str:
+    """The output format for ``path``: from its extension, or ``given``.
+
+    Examples
+    --------
+    >>> format_of("out.npz"), format_of("out.txt", "csv")
+    ('npz', 'csv')
+    """
+    ext = Path(path).suffix.lower()
+    by_ext = _EXTENSIONS.get(ext)
+    if given is not None and by_ext is not None and given != by_ext and ext != ".txt":
+        raise UsageError(f"--output {path} has the extension {ext}, but --format is "
+                         f"{given}; give one of them, or make them agree")
+    if given is not None:
+        return given
+    if by_ext is None:
+        raise UsageError(f"--output {path}: cannot tell the format from the extension "
+                         f"{ext or '(none)'!r}; use .csv, .json, .jsonl or .npz (or give "
+                         "--format)")
+    return by_ext
+
+
+# ----------------------------------------------------------- byte columns
+def _digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal digits of a uint64 column: ``(N, D)`` ASCII bytes, right-aligned,
+    and the mask of the bytes that belong to each number."""
+    n = len(col)
+    top = int(col.max()) if n else 0
+    width = len(str(top))
+    if width == 1:
+        return (col.astype(np.uint8) + np.uint8(ord("0")))[:, None], _ALL[:n, :1]
+    # 32-bit division is several times faster where the values allow it
+    q = col.astype(np.uint32) if top < 1 << 32 else col.copy()
+    ten = q.dtype.type(10)
+    text = np.empty((n, width), dtype=np.uint8)
+    ndig = np.ones(n, dtype=np.int8)
+    for j in range(width - 1, -1, -1):
+        text[:, j] = q % ten
+        q //= ten
+        if j:
+            ndig += q != 0
+    text += ord("0")
+    mask = np.arange(width, dtype=np.int8)[None, :] >= (width - ndig)[:, None]
+    return text, mask
+
+
+def _wide_digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Decimal digits of a column of words, through Python integers."""
+    ints = column_to_ints(col)
+    text = np.array([str(v).encode() for v in ints], dtype=bytes)
+    width = max(text.dtype.itemsize, 1)
+    raw = np.char.rjust(text, width).view(np.uint8).reshape(len(ints), width)
+    return raw, raw != ord(" ")
+
+
+def _number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _digits(col) if col.ndim == 1 else _wide_digits(col)
+
+
+def _confidence(conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A confidence rounded to 6 decimals as JSON text (``0.5``, ``0.499987``)."""
+    q = np.rint(np.asarray(conf, dtype=np.float64) * 1e6).astype(np.int64)
+    n = len(q)
+    text = np.empty((n, 8), dtype=np.uint8)
+    text[:, 0] = ord("0") + q // 1_000_000
+    text[:, 1] = ord(".")
+    frac = q % 1_000_000
+    for j in range(7, 1, -1):
+        text[:, j] = ord("0") + frac % 10
+        frac //= 10
+    # trailing zeros dropped, one kept after the point
+    frac = q % 1_000_000
+    keep = np.full(n, 6)
+    for k in range(1, 6):
+        keep[(frac % 10**k) == 0] = 6 - k
+    keep[frac == 0] = 1
+    mask = np.arange(8)[None, :] < (2 + keep)[:, None]
+    return text, mask
+
+
+def _pad_left(text: np.ndarray, mask: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Right-aligned numbers padded with spaces to ``width`` columns."""
+    n, w = text.shape
+    out = np.full((n, max(width, w)), ord(" "), dtype=np.uint8)
+    out[:, out.shape[1] - w:] = np.where(mask, text, ord(" "))
+    return out, _ALL[:n, :out.shape[1]]
+
+
+def _join(pieces: list, n: int) -> bytes:
+    """Rows of ``n`` vectors from pieces: bytes (the same on every row) or
+    ``(text, mask)`` columns; the bytes of all rows, in order."""
+    texts, masks = [], []
+    fixed = True
+    for piece in pieces:
+        if isinstance(piece, bytes):
+            if not piece:
+                continue
+            lit = np.frombuffer(piece, dtype=np.uint8)
+            texts.append(np.broadcast_to(lit, (n, len(lit))))
+            masks.append(_ALL[:n, :len(lit)])
+        else:
+            texts.append(piece[0])
+            masks.append(piece[1])
+            fixed = fixed and not any(piece[1].strides)  # a slice of _ALL
+    if n == 0 or not texts:
+        return b""
+    text = np.concatenate(texts, axis=1)
+    if fixed:  # every field has one width: no selection needed
+        return text.tobytes()
+    return text[np.concatenate(masks, axis=1)].tobytes()
+
+
+# ---------------------------------------------------------------- writers
+class Writer:
+    """Writes a run chunk by chunk: :meth:`begin`, then :meth:`write` per
+    chunk of results, then :meth:`end`.
+
+    Parameters
+    ----------
+    out : binary or text stream
+    circuit : Circuit
+    engine : str
+        What produced the outputs, for formats that say so.
+    nets : str
+        The nets' guarantee, for formats that say so.
+    """
+
+    def __init__(self, out, circuit, engine: str = "", nets: str = ""):
+        self.circuit = circuit
+        self.engine = engine
+        self.nets = nets
+        self._out = out
+        self._binary = None
+        self.rows = 0
+
+    def _emit(self, data: bytes) -> None:
+        if self._binary is None:
+            # text streams with a byte buffer (stdout) take bytes directly
+            buffer = getattr(self._out, "buffer", None)
+            if buffer is not None:
+                self._out.flush()
+                self._binary = buffer
+            else:
+                self._binary = False if isinstance(self._out, io.TextIOBase) else self._out
+        if self._binary is False:
+            self._out.write(data.decode("utf-8"))
+        else:
+            self._binary.write(data)
+
+    def begin(self, n: int) -> None:
+        """Start a run of ``n`` vectors."""
+        self.n = n
+
+    def write(self, result) -> None:
+        """Write one chunk: a :class:`~circuitnn.run.session.Result`."""
+        ins = _columns(self.circuit.inputs, result.inputs)
+        outs = _columns(self.circuit.outputs, result.bits)
+        self._write(ins, outs, result)
+        self.rows += result.inputs.shape[1]
+
+    def _write(self, ins: dict, outs: dict, result) -> None:
+        raise NotImplementedError
+
+    def end(self) -> None:
+        """Finish the output."""
+        flush = getattr(self._binary or self._out, "flush", None)
+        if flush is not None:
+            flush()
+
+
+def _columns(ports, bits: np.ndarray) -> dict[str, np.ndarray]:
+    out, row = {}, 0
+    for p in ports:
+        out[p.name] = bits_to_column(bits[row:row + p.width])
+        row += p.width
+    return out
+
+
+def _port_confidence(circuit, analog: np.ndarray) -> dict[str, np.ndarray]:
+    out, row = {}, 0
+    for p in circuit.outputs:
+        part = analog[row:row + p.width]
+        out[p.name] = np.abs(part - 0.5).min(axis=0) if p.width else np.full(
+            analog.shape[1], 0.5)
+        row += p.width
+    return out
+
+
+class CsvWriter(Writer):
+    """CSV: a header of port names, then one row per vector, inputs then outputs.
+
+    Examples
+    --------
+    >>> import io
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> out = io.StringIO()
+    >>> w = CsvWriter(out, ha.circuit)
+    >>> w.begin(2); w.write(ha.run(a=[0, 1], b=[1, 1])); w.end()
+    >>> print(out.getvalue(), end="")
+    a,b,sum,carry
+    0,1,1,0
+    1,1,0,1
+    """
+
+    def begin(self, n: int) -> None:
+        super().begin(n)
+        names = [p.name for p in self.circuit.inputs + self.circuit.outputs]
+        self._emit((",".join(names) + "\n").encode())
+
+    def _write(self, ins, outs, result) -> None:
+        cols = list(ins.values()) + list(outs.values())
+        n = result.inputs.shape[1]
+        pieces: list = []
+        for i, col in enumerate(cols):
+            pieces.append(_number(col))
+            pieces.append(b"," if i < len(cols) - 1 else b"\n")
+        self._emit(_join(pieces, n))
+
+
+class TableWriter(Writer):
+    """An aligned table: inputs, ``|``, outputs.  A column is as wide as its
+    name or the largest value its port can hold, so chunks line up.
+
+    Examples
+    --------
+    >>> import io
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> out = io.StringIO()
+    >>> w = TableWriter(out, ha.circuit)
+    >>> w.begin(1); w.write(ha.run(a=[1], b=[1])); w.end()
+    >>> print(out.getvalue(), end="")
+    a  b | sum  carry
+    -----+-----------
+    1  1 |   0      1
+    """
+
+    def begin(self, n: int) -> None:
+        super().begin(n)
+        ports = self.circuit.inputs + self.circuit.outputs
+        self._widths = [max(len(p.name), len(str((1 << p.width) - 1)) if p.width <= 64
+                            else _wide_width(p.width)) for p in ports]
+        n_in = len(self.circuit.inputs)
+        w_in, w_out = self._widths[:n_in], self._widths[n_in:]
+        names = [p.name for p in ports]
+        left = "  ".join(nm.rjust(w) for nm, w in zip(names[:n_in], w_in))
+        right = "  ".join(nm.rjust(w) for nm, w in zip(names[n_in:], w_out))
+        head = f"{left} | {right}".rstrip() if n_in else right
+        lw = sum(w_in) + 2 * max(n_in - 1, 0)
+        rw = sum(w_out) + 2 * max(len(w_out) - 1, 0)
+        rule = f"{'-' * lw}-+-{'-' * rw}" if n_in else "-" * rw
+        self._emit(f"{head}\n{rule}\n".encode())
+
+    def _write(self, ins, outs, result) -> None:
+        n_in = len(ins)
+        cols = list(ins.values()) + list(outs.values())
+        n = result.inputs.shape[1]
+        pieces: list = []
+        for i, (col, width) in enumerate(zip(cols, self._widths)):
+            if i:
+                pieces.append(b" | " if i == n_in else b"  ")
+            pieces.append(_pad_left(*_number(col), width))
+        if not outs and n_in:
+            pieces.append(b" |")
+        pieces.append(b"\n")
+        self._emit(_join(pieces, n))
+
+
+def _wide_width(width: int) -> int:
+    return len(str((1 << width) - 1)) if width <= 4000 else width // 3 + 1
+
+
+class JsonLinesWriter(Writer):
+    """JSON lines: one object per vector, ``{"inputs": {...}, "outputs":
+    {...}, "confidence": {...}}``, where a port's confidence is the smallest
+    ``|analog - 0.5|`` over its bits (0.5 is certain).
+
+    Examples
+    --------
+    >>> import io
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> out = io.StringIO()
+    >>> w = JsonLinesWriter(out, ha.circuit)
+    >>> w.begin(1); w.write(ha.run(a=[1], b=[1])); w.end()
+    >>> row = json.loads(out.getvalue())
+    >>> row["inputs"], row["outputs"], row["confidence"]["carry"] > 0.4
+    ({'a': 1, 'b': 1}, {'sum': 0, 'carry': 1}, True)
+    """
+
+    _row_prefix = b""
+    _row_suffix = b"\n"
+
+    def _rows(self, ins, outs, result) -> bytes:
+        n = result.inputs.shape[1]
+        conf = _port_confidence(self.circuit, result.analog)
+        pieces: list = [self._row_prefix + b'{"inputs":{']
+        for group, cols, fmt in (("inputs", ins, _number), ("outputs", outs, _number),
+                                 ("confidence", conf, _confidence)):
+            if group != "inputs":
+                pieces.append(f'}},"{group}":{{'.encode())
+            for i, (name, col) in enumerate(cols.items()):
+                pieces.append((("," if i else "") + json.dumps(name) + ":").encode())
+                pieces.append(fmt(col))
+        pieces.append(b"}}" + self._row_suffix)
+        return _join(pieces, n)
+
+    def _write(self, ins, outs, result) -> None:
+        self._emit(self._rows(ins, outs, result))
+
+
+class JsonWriter(JsonLinesWriter):
+    """One JSON document: ``{"circuit", "engine", "nets", "rows": [...]}``
+    with a row object per vector (as :class:`JsonLinesWriter`), one per line.
+
+    Examples
+    --------
+    >>> import io
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> out = io.StringIO()
+    >>> w = JsonWriter(out, ha.circuit, engine="neural (analog)")
+    >>> w.begin(2); w.write(ha.run(a=[0, 1], b=[1, 1])); w.end()
+    >>> doc = json.loads(out.getvalue())
+    >>> doc["engine"], [r["outputs"]["sum"] for r in doc["rows"]]
+    ('neural (analog)', [1, 0])
+    """
+
+    _row_prefix = b",\n"
+    _row_suffix = b""
+
+    def begin(self, n: int) -> None:
+        super().begin(n)
+        head = {"circuit": self.circuit.name, "engine": self.engine, "nets": self.nets}
+        self._emit(json.dumps(head, separators=(",", ":"))[:-1].encode() + b',"rows":[')
+
+    def _write(self, ins, outs, result) -> None:
+        rows = self._rows(ins, outs, result)
+        self._emit(rows[1:] if self.rows == 0 else rows)
+
+    def end(self) -> None:
+        self._emit(b"\n]}\n")
+        super().end()
+
+
+class NpzWriter(Writer):
+    """A ``.npz`` file with one array per port, inputs and outputs: uint64
+    ``(N,)`` for ports up to 64 bits, ``(N, ceil(w/64))`` uint64 words (least
+    significant first) for wider ones.  Each array is filled chunk by chunk
+    in a memory-mapped file beside the output; the archive replaces the
+    output file only when complete.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> path = os.path.join(tempfile.mkdtemp(), "out.npz")
+    >>> w = NpzWriter(path, ha.circuit)
+    >>> w.begin(2); w.write(ha.run(a=[0, 1], b=[1, 1])); w.end()
+    >>> np.load(path)["carry"].tolist()
+    [0, 1]
+    """
+
+    def __init__(self, path, circuit, engine: str = "", nets: str = ""):
+        super().__init__(None, circuit, engine, nets)
+        self.path = Path(path)
+
+    def begin(self, n: int) -> None:
+        super().begin(n)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent
+                                          if str(self.path.parent) else "."))
+        self._arrays = {}
+        for p in self.circuit.inputs + self.circuit.outputs:
+            shape = (n,) if p.width <= 64 else (n, n_words(p.width))
+            self._arrays[p.name] = np.lib.format.open_memmap(
+                self._tmp / f"{len(self._arrays)}.npy", mode="w+", dtype=_U64, shape=shape)
+
+    def _write(self, ins, outs, result) -> None:
+        lo = self.rows
+        hi = lo + result.inputs.shape[1]
+        for name, col in {**ins, **outs}.items():
+            self._arrays[name][lo:hi] = col
+
+    def end(self) -> None:
+        try:
+            part = self._tmp / "out.npz"
+            with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
+                for i, (name, arr) in enumerate(self._arrays.items()):
+                    arr.flush()
+                    z.write(self._tmp / f"{i}.npy", f"{name}.npy")
+            self._arrays.clear()
+            os.replace(part, self.path)
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        """Remove the partial arrays (after an error or an interruption)."""
+        self._arrays = {}
+        shutil.rmtree(getattr(self, "_tmp", ""), ignore_errors=True)
+
+
+_WRITERS = {"table": TableWriter, "csv": CsvWriter, "json": JsonWriter,
+            "jsonl": JsonLinesWriter}
+
+
+def make_writer(fmt: str, out, circuit, engine: str = "", nets: str = "") -> Writer:
+    """A writer of format ``fmt`` (one of :data:`FORMATS`) onto ``out``: a
+    stream, or for ``npz`` a path.
+
+    Examples
+    --------
+    >>> from circuitnn.library import half_adder
+    >>> type(make_writer("jsonl", io.StringIO(), half_adder().compile().circuit)).__name__
+    'JsonLinesWriter'
+    """
+    if fmt == "npz":
+        return NpzWriter(out, circuit, engine, nets)
+    return _WRITERS[fmt](out, circuit, engine, nets)
