@@ -2,13 +2,16 @@
 
 ``circuitnn convert IN OUT`` reads any netlist format and writes the one
 OUT's extension names: ``.yaml`` (flat YAML netlist), ``.v`` (structural
-Verilog), ``.dot``/``.svg``/``.png`` (a drawing).  ``circuitnn graph CIRCUIT
+Verilog), ``.dot``/``.svg``/``.png`` (a drawing), or ``.onnx``: the circuit
+compiled with its trained nets into one ONNX model (``--mode``, ``--dtype``;
+the nets come from the model store, trained if missing).  ``circuitnn graph CIRCUIT
 -o FILE`` draws a circuit (DOT on standard output without ``-o``).
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from ..errors import UsageError
@@ -18,11 +21,17 @@ __all__ = ["WRITERS", "add_commands", "convert"]
 #: output extension -> what it writes
 WRITERS = {".yaml": "YAML netlist", ".yml": "YAML netlist", ".v": "structural Verilog",
            ".dot": "graphviz DOT", ".gv": "graphviz DOT", ".svg": "SVG drawing",
-           ".png": "PNG drawing", ".pdf": "PDF drawing"}
+           ".png": "PNG drawing", ".pdf": "PDF drawing",
+           ".onnx": "ONNX model"}
 
 
-def convert(circuit, out: str | Path) -> None:
+def convert(circuit, out: str | Path, nets: dict | None = None, mode: str = "analog",
+            dtype: str = "float32") -> None:
     """Write a compiled circuit in the format of ``out``'s extension.
+
+    ``.onnx`` compiles the circuit with ``nets`` (primitive -> trained net;
+    by default from the default model store) in ``mode`` and ``dtype``; see
+    :func:`circuitnn.write.onnx.to_onnx`.
 
     Examples
     --------
@@ -42,7 +51,17 @@ def convert(circuit, out: str | Path) -> None:
     if ext not in WRITERS:
         raise UsageError(f"cannot tell the output format from {ext or '(no extension)'!r}; "
                          f"use one of {', '.join(WRITERS)}")
-    if ext in (".yaml", ".yml"):
+    if ext == ".onnx":
+        from ..write.onnx import require_onnx, to_onnx
+
+        require_onnx()
+        if nets is None:
+            from ..run.session import train_nets
+            from ..store import ModelStore
+
+            nets = train_nets(circuit, ModelStore())
+        to_onnx(circuit, nets, out, mode=mode, dtype=dtype)
+    elif ext in (".yaml", ".yml"):
         out.write_text(circuit_to_yaml(circuit), encoding="utf-8")
     elif ext == ".v":
         out.write_text(circuit_to_verilog(circuit), encoding="utf-8")
@@ -50,10 +69,40 @@ def convert(circuit, out: str | Path) -> None:
         render(circuit_to_dot(circuit), out)
 
 
+def _convert_onnx(args, circuit) -> int:
+    from ..run.session import train_nets
+    from ..write.onnx import require_onnx
+    from . import _progress, _store
+
+    require_onnx()  # before training: a missing extra should not cost a training run
+    progress = _progress(args)
+    nets = train_nets(circuit, _store(args), progress=progress)
+    if progress is not None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    convert(circuit, args.output, nets=nets, mode=args.mode, dtype=args.dtype)
+    took = time.perf_counter() - start
+    import onnx
+
+    model = onnx.load(args.output)
+    meta = {p.key: p.value for p in model.metadata_props}
+    if not meta["certified_delta"]:
+        print(f"warning: {meta['guarantee']}", file=sys.stderr)
+    size = Path(args.output).stat().st_size
+    print(f"{args.output}: ONNX model of {circuit.name} ({len(circuit.gates):,} gates, depth "
+          f"{circuit.depth}) as {len(model.graph.node):,} nodes, {size / 1024:,.0f} KiB; "
+          f"{args.mode}, {args.dtype}, opset {model.opset_import[0].version}; "
+          + (f"certified at delta={meta['certified_delta']}" if meta["certified_delta"]
+             else "not certified") + f" ({took:.2f}s)")
+    return 0
+
+
 def cmd_convert(args) -> int:
     from . import _load
 
     circuit = _load(args)
+    if Path(args.output).suffix.lower() == ".onnx":
+        return _convert_onnx(args, circuit)
     convert(circuit, args.output)
     print(f"{args.output}: {WRITERS[Path(args.output).suffix.lower()]} of {circuit.name} "
           f"({len(circuit.gates):,} gates)")
@@ -74,13 +123,16 @@ def cmd_graph(args) -> int:
 
 
 def add_commands(sub, common, circ, mode) -> None:
-    """Add ``convert`` and ``graph`` to the CLI's subcommands (``mode`` is
-    unused: neither command evaluates the circuit)."""
-    c = sub.add_parser("convert", parents=[common, circ],
+    """Add ``convert`` and ``graph`` to the CLI's subcommands (``--mode``
+    and ``--dtype`` apply to ``.onnx`` output only)."""
+    c = sub.add_parser("convert", parents=[common, circ, mode],
                        help="write a netlist in another format (.yaml, .v, .dot, .svg, "
-                            ".png)")
+                            ".png), or compile it with its trained nets to .onnx")
     c.add_argument("output", metavar="OUT", help="output file; its extension picks the "
-                   "format")
+                   "format (.onnx: the neural circuit as an ONNX model, needs "
+                   "pip install 'circuitnn[onnx]')")
+    c.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                   help=".onnx only: the model's tensor type (default float32)")
     c.set_defaults(func=cmd_convert)
     g = sub.add_parser("graph", parents=[common, circ],
                        help="draw a circuit with graphviz (.dot, .svg, .png)")

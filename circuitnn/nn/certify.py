@@ -53,3 +53,85 @@ def _perceptron_can_certify(k: int, delta: float) -> bool:
     Training reaches the bound only with huge weights, so ask for ``2*k*delta <= 1``.
     """
     return 2 * k * delta <= 1
+
+
+#: Largest absolute error assumed of a runtime's float32 / float64 sigmoid.
+#: onnxruntime's float32 kernel (a rational approximation) measures 1.8e-7 on
+#: a dense grid over [-40, 40] and its float64 one 2.2e-16; the assumed values
+#: leave headroom, and ``tests/test_onnx.py`` measures the runtime against them.
+SIGMOID_ERROR = {"float32": 1e-6, "float64": 1e-14}
+
+
+def runtime_error_bound(net: GateNet, dtype: str = "float32",
+                        sigmoid_error: float | None = None, eta: float = 1e-4) -> float:
+    """A bound on ``|computed - exact|`` for one evaluation of ``net`` in ``dtype``.
+
+    The inputs are taken as they are (within ``[-eta, 1 + eta]``); the bound
+    covers rounding the weights to ``dtype``, every product and sum of each
+    affine layer (``gamma_(k+1) = (k+1) u / (1 - (k+1) u)`` times the sum of
+    magnitudes, for any summation order, fused or not), a sigmoid that is off
+    by at most ``sigmoid_error``, and the errors of earlier layers carried
+    through ``|W|`` and the sigmoid's slope of at most 1/4.
+
+    Examples
+    --------
+    >>> from circuitnn.nn import notebook_nets
+    >>> bound = runtime_error_bound(notebook_nets()["AND"])
+    >>> 1e-7 < bound < 1e-5
+    True
+    """
+    u = float(np.finfo(dtype).eps) / 2
+    if sigmoid_error is None:
+        sigmoid_error = SIGMOID_ERROR[str(np.dtype(dtype))]
+    err = 0.0
+    scale = 1.0 + eta  # largest input magnitude: logic levels, sigmoid outputs, their errors
+    for W, b in zip(net.weights, net.biases):
+        k = W.shape[0] + 1  # k products and the bias
+        gamma = k * u / (1 - k * u)
+        absW = np.abs(W)
+        total = absW.sum(axis=0) * scale + np.abs(b)
+        ds = absW.sum(axis=0) * err + (gamma + u) * total
+        err = float(np.max(ds)) / 4 + sigmoid_error
+        scale = 1.0 + err
+    return err
+
+
+def runtime_certificate(net: GateNet, tt: TruthTable, delta: float, dtype: str = "float32",
+                        eta: float = 1e-4,
+                        sigmoid_error: float | None = None) -> dict:
+    """Whether ``net``'s certificate survives a runtime's arithmetic in ``dtype``.
+
+    The certificate proves outputs within ``delta`` for inputs within
+    ``delta`` of their levels, in exact arithmetic, for inputs in ``[0, 1]``.
+    A runtime computes each gate with a small error ``e``
+    (:func:`runtime_error_bound`) and its sigmoid may step a hair outside
+    ``[0, 1]`` (onnxruntime's float32 one returns 1.0000001).  So the margin
+    is recomputed over boxes widened by ``eta`` on both sides,
+    ``[-eta, delta + eta]`` and ``[1 - delta - eta, 1 + eta]``; the
+    certificate holds at runtime when ``margin + e <= delta`` and ``e <= eta``:
+    then by induction over the gates every computed signal stays in its
+    widened box and within ``delta`` of its exact level.
+
+    Returns
+    -------
+    dict
+        ``margin`` (over the widened boxes), ``error`` (the bound ``e``),
+        ``eta``, ``slack`` (``delta - margin - error``) and ``ok``.
+
+    Examples
+    --------
+    >>> from circuitnn.ir.primitives import STANDARD
+    >>> from circuitnn.nn import train
+    >>> cert = runtime_certificate(train(STANDARD["XOR2"]), STANDARD["XOR2"], 0.1)
+    >>> cert["ok"], cert["error"] < 1e-4 < cert["slack"]
+    (True, True)
+    """
+    X = tt.input_matrix().astype(float)
+    lo, hi = box(X, delta)
+    lo, hi = net.bound(lo - eta, hi + eta)
+    y = tt.table.astype(float)
+    margin = float(np.max(np.maximum(np.abs(lo - y), np.abs(hi - y)), initial=0.0))
+    error = runtime_error_bound(net, dtype, sigmoid_error, eta)
+    slack = delta - margin - error
+    return {"margin": margin, "error": error, "eta": eta, "slack": slack,
+            "ok": bool(slack >= 0 and error <= eta)}
