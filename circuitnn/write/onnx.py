@@ -57,8 +57,9 @@ def require_onnx():
 
 
 def source_files(circuit) -> list[Path]:
-    """The files a circuit was read from: its top file and every file one of
-    its gates was written in (imports), as far as they still exist.
+    """The netlist files a circuit was read from: its top file and every file
+    one of its gates was written in (imports), as far as they still exist.
+    A circuit built in Python has none.
 
     Examples
     --------
@@ -68,7 +69,9 @@ def source_files(circuit) -> list[Path]:
     """
     names = {circuit.source} if circuit.source else set()
     names.update(g.loc.file for g in circuit.gates if g.loc is not None and g.loc.file)
-    files = {Path(n).resolve() for n in names if n}
+    from ..read import EXTENSIONS
+
+    files = {Path(n).resolve() for n in names if n and Path(n).suffix.lower() in EXTENSIONS}
     return sorted((f for f in files if f.is_file()), key=lambda f: (f.name, str(f)))
 
 
