@@ -353,3 +353,13 @@ def test_docs_script_runs_without_circuitnn(store, tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout == printed
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_every_standard_net_keeps_its_certificate_in_runtime_arithmetic(store, dtype):
+    from circuitnn.ir.primitives import STANDARD
+
+    nets = store.get_or_train_many(list(STANDARD.values()))
+    for (name, tt), net in zip(STANDARD.items(), nets):
+        cert = runtime_certificate(net, tt, net.delta, dtype)
+        assert cert["ok"] and cert["slack"] > 0.01, (name, cert)
