@@ -363,3 +363,20 @@ def test_every_standard_net_keeps_its_certificate_in_runtime_arithmetic(store, d
     for (name, tt), net in zip(STANDARD.items(), nets):
         cert = runtime_certificate(net, tt, net.delta, dtype)
         assert cert["ok"] and cert["slack"] > 0.01, (name, cert)
+
+
+def test_session_to_onnx_uses_the_sessions_mode_and_dtype(store, tmp_path):
+    from circuitnn.library import ripple_carry_adder
+
+    adder = ripple_carry_adder(16).compile(store=store, mode="digital")
+    model = adder.to_onnx(tmp_path / "add16.onnx")
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["mode"].startswith("digital") and meta["dtype"] == "float32"
+    rng = np.random.default_rng(1)
+    bits = rng.integers(0, 2, size=(33, 500), dtype=np.uint8)
+    out = _run_onnx(tmp_path / "add16.onnx", adder.circuit, bits)
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    got = _ports(adder.circuit.outputs, out.astype(np.uint8))
+    assert got == _adder(_ports(adder.circuit.inputs, bits), None, 16)
+    f64 = adder.to_onnx(tmp_path / "add16_64.onnx", mode="analog", dtype="float64")
+    assert f64.graph.output[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE

@@ -57,9 +57,9 @@ def convert(circuit, out: str | Path, nets: dict | None = None, mode: str = "ana
         require_onnx()
         if nets is None:
             from ..run.session import train_nets
-            from ..store import ModelStore
+            from ..store import default_store
 
-            nets = train_nets(circuit, ModelStore())
+            nets = train_nets(circuit, default_store())
         to_onnx(circuit, nets, out, mode=mode, dtype=dtype)
     elif ext in (".yaml", ".yml"):
         out.write_text(circuit_to_yaml(circuit), encoding="utf-8")

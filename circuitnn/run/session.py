@@ -306,6 +306,31 @@ class Session:
         names = self.circuit.signal_names
         return {names[s]: every[s] for s in range(2, self.circuit.n_signals)}
 
+    # ........................................................... export
+    def to_onnx(self, path, mode: str | None = None, dtype=None):
+        """Write this circuit and its nets as one ONNX model at ``path``.
+
+        ``mode`` and ``dtype`` default to the session's own.  Inputs and
+        outputs are the ports, ``[batch, width]`` with bit 0 first; the
+        outputs are analog.  Needs ``pip install 'circuitnn[onnx]'``; see
+        :func:`circuitnn.write.onnx.to_onnx` and docs/onnx.md.  Returns the
+        ``onnx.ModelProto``.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from circuitnn.library import ripple_carry_adder
+        >>> out = Path(tempfile.mkdtemp()) / "adder8.onnx"
+        >>> model = ripple_carry_adder(8).compile().to_onnx(out)
+        >>> [i.name for i in model.graph.input], out.exists()
+        (['a', 'b', 'cin'], True)
+        """
+        from ..write.onnx import to_onnx
+
+        return to_onnx(self.circuit, self.nets, path, mode=mode or self.mode,
+                       dtype=str(np.dtype(dtype if dtype is not None else self.dtype)))
+
     # ........................................................... tables
     def truth_table(self) -> np.ndarray:
         """Every input combination and its outputs, one row each, as integers.

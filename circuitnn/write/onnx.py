@@ -136,10 +136,11 @@ def metadata(circuit, nets: dict, mode: str = "analog", dtype: str = "float32",
 
     Examples
     --------
-    >>> from circuitnn import load_circuit, ModelStore
+    >>> from circuitnn import load_circuit
+    >>> from circuitnn.store import default_store
     >>> from circuitnn.run.session import train_nets
     >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> meta = metadata(c, train_nets(c, ModelStore()))
+    >>> meta = metadata(c, train_nets(c, default_store()))
     >>> json.loads(meta["inputs"])
     [{'name': 'a', 'width': 1}, {'name': 'b', 'width': 1}]
     >>> print(meta["guarantee"])  # doctest: +ELLIPSIS
@@ -258,10 +259,11 @@ def build_model(circuit, nets: dict, mode: str = "analog", dtype: str = "float32
 
     Examples
     --------
-    >>> from circuitnn import load_circuit, ModelStore
+    >>> from circuitnn import load_circuit
+    >>> from circuitnn.store import default_store
     >>> from circuitnn.run.session import train_nets
     >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> model = build_model(c, train_nets(c, ModelStore()))
+    >>> model = build_model(c, train_nets(c, default_store()))
     >>> [i.name for i in model.graph.input], [o.name for o in model.graph.output]
     (['a', 'b'], ['sum', 'carry'])
     >>> len(model.graph.node)
@@ -406,11 +408,12 @@ def to_onnx(circuit, nets: dict, path: str | os.PathLike, mode: str = "analog",
     --------
     >>> import tempfile
     >>> import onnxruntime as ort
-    >>> from circuitnn import load_circuit, ModelStore
+    >>> from circuitnn import load_circuit
+    >>> from circuitnn.store import default_store
     >>> from circuitnn.run.session import train_nets
     >>> c = load_circuit("circuits/full_adder.yaml")
     >>> out = Path(tempfile.mkdtemp()) / "full_adder.onnx"
-    >>> _ = to_onnx(c, train_nets(c, ModelStore()), out)
+    >>> _ = to_onnx(c, train_nets(c, default_store()), out)
     >>> sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     >>> ones = np.ones((1, 1), np.float32)
     >>> s, cout = sess.run(["sum", "cout"], {"a": ones, "b": ones, "cin": ones})
