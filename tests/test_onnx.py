@@ -333,6 +333,17 @@ def test_interrupted_write_leaves_no_file(store, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_bench_has_an_onnxruntime_row(store, capsys):
+    code = main(["bench", str(ROOT / "circuits" / "ripple_carry_adder_8.yaml"), "--vectors",
+                 "2000", "--repeats", "1", "--store", str(store.root)])
+    out = capsys.readouterr().out
+    assert code == 0
+    neural = re.search(r"neural \(analog, float32\)\s+(\d+\.\d+)\s+([\d,]+)", out)
+    onnxrt = re.search(r"onnxruntime \(analog, float32\)\s+(\d+\.\d+)\s+([\d,]+)", out)
+    assert neural and onnxrt
+    assert float(onnxrt.group(1)) > 0 and int(onnxrt.group(2).replace(",", "")) > 0
+
+
 # -------------------------------------------------------------------- docs
 def test_docs_script_runs_without_circuitnn(store, tmp_path):
     """docs/onnx.md: convert a 32-bit adder, then its script (which imports

@@ -245,7 +245,7 @@ def cmd_models(args) -> int:
 
 # ----------------------------------------------------------------- bench
 def cmd_bench(args) -> int:
-    from ..run.bench import measure, peak_rss_mb
+    from ..run.bench import measure, measure_onnx, peak_rss_mb
 
     circuit = _load(args)
     sim = _session(args, circuit)
@@ -259,6 +259,12 @@ def cmd_bench(args) -> int:
           f"{row.neural_rate:>14,.0f}")
     print(f"  {'exact reference (bit-packed)':<34} {row.exact_s:>10.4f} "
           f"{row.exact_rate:>14,.0f}")
+    onnx_s = measure_onnx(circuit, sim.nets, args.vectors, repeats, args.seed, args.mode)
+    if onnx_s is None:
+        print(f"  {'onnxruntime':<34} not installed: pip install 'circuitnn[onnx]'")
+    else:
+        print(f"  {'onnxruntime (' + args.mode + ', float32)':<34} {onnx_s:>10.4f} "
+              f"{len(circuit.gates) * args.vectors / onnx_s:>14,.0f}")
     print(f"  neural/exact time ratio: {row.ratio:.1f}x")
     print(f"  peak RSS: {peak_rss_mb():.0f} MiB")
     return EXIT_OK

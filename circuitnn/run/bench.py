@@ -18,7 +18,7 @@ from .exact import ExactEngine
 from .neural import NeuralEngine
 from .vectors import random_vectors
 
-__all__ = ["BenchRow", "measure", "peak_rss_mb"]
+__all__ = ["BenchRow", "measure", "measure_onnx", "peak_rss_mb"]
 
 
 def peak_rss_mb() -> float:
@@ -71,3 +71,20 @@ def measure(circuit: Circuit, nets: dict, vectors: int, repeats: int = 3, seed: 
     n_s = _median_time(lambda: neural.run(bits), repeats)
     e_s = _median_time(lambda: exact.run(bits), repeats)
     return BenchRow(vectors, len(circuit.gates), n_s, e_s)
+
+
+def measure_onnx(circuit: Circuit, nets: dict, vectors: int, repeats: int = 3, seed: int = 0,
+                 mode: str = "analog") -> float | None:
+    """Median seconds of onnxruntime running the exported model (float32) on
+    the same random vectors as :func:`measure`, fed as float32 arrays made
+    beforehand; None without the ``onnx`` extra."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        return None
+    from ..write.onnx import build_model, feed, run_session
+
+    model = build_model(circuit, nets, mode=mode)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    inputs = feed(circuit, random_vectors(circuit, vectors, seed))
+    return _median_time(lambda: run_session(sess, circuit, inputs), repeats)

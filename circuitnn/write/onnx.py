@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import UsageError
 
 __all__ = ["OPSET", "STATE_INPUT", "STATE_OUTPUT", "build_model", "metadata", "to_onnx",
-           "require_onnx", "source_files"]
+           "require_onnx", "source_files", "feed", "run_session"]
 
 #: The ONNX operator set the graph is written for (onnxruntime >= 1.14 runs it).
 OPSET = 17
@@ -437,3 +437,51 @@ def to_onnx(circuit, nets: dict, path: str | os.PathLike, mode: str = "analog",
         Path(tmp).unlink(missing_ok=True)
         raise
     return model
+
+
+def feed(circuit, bits: np.ndarray, dtype: str = "float32") -> dict[str, np.ndarray]:
+    """The model's inputs for input bits ``(input bits, vectors)``: one
+    ``[vectors, width]`` array per input port, bit 0 first.
+
+    Examples
+    --------
+    >>> from circuitnn import load_circuit
+    >>> c = load_circuit("circuits/full_adder.yaml")
+    >>> {k: v.tolist() for k, v in feed(c, np.array([[1, 0], [1, 1], [0, 1]])).items()}
+    {'a': [[1.0], [0.0]], 'b': [[1.0], [1.0]], 'cin': [[0.0], [1.0]]}
+    """
+    out, row = {}, 0
+    for p in circuit.inputs:
+        out[p.name] = np.ascontiguousarray(np.asarray(bits[row:row + p.width]).T, dtype=dtype)
+        row += p.width
+    return out
+
+
+def run_session(session, circuit, inputs: dict[str, np.ndarray],
+                chunk: int = 65_536) -> np.ndarray:
+    """Run an onnxruntime session on ``inputs`` (see :func:`feed`) in chunks
+    of ``chunk`` vectors: analog outputs ``(output bits, vectors)``, in the
+    neural engine's layout.  Chunks bound the runtime's memory, as the
+    neural engine's memory budget does.
+
+    Examples
+    --------
+    >>> import onnxruntime as ort
+    >>> from circuitnn import load_circuit
+    >>> from circuitnn.store import default_store
+    >>> from circuitnn.run.session import train_nets
+    >>> c = load_circuit("circuits/half_adder.yaml")
+    >>> model = build_model(c, train_nets(c, default_store()))
+    >>> sess = ort.InferenceSession(model.SerializeToString(),
+    ...                             providers=["CPUExecutionProvider"])
+    >>> out = run_session(sess, c, feed(c, np.array([[0, 1, 1], [1, 0, 1]])), chunk=2)
+    >>> (out > 0.5).astype(int).tolist()
+    [[1, 1, 0], [0, 0, 1]]
+    """
+    n = len(next(iter(inputs.values())))
+    names = [p.name for p in circuit.outputs]
+    parts = []
+    for lo in range(0, n, chunk):
+        got = session.run(names, {k: v[lo:lo + chunk] for k, v in inputs.items()})
+        parts.append(np.concatenate([o.T for o in got]))
+    return np.concatenate(parts, axis=1)
