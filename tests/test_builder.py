@@ -14,12 +14,12 @@ from circuitnn import library as lib
 from circuitnn.compile import compile_design
 from circuitnn.errors import CircuitError, NetlistError, UsageError, ValidationError, VectorError
 from circuitnn.hdl import Builder, CompiledCircuit, Signal, Subcircuit, cat
-from circuitnn.hdl._yaml import to_yaml
 from circuitnn.ir.records import Bits, Const, Instance
 from circuitnn.ir.truthtable import TruthTable
 from circuitnn.read.yaml import load_yaml, loads_yaml
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.vectors import exhaustive, random_vectors
+from circuitnn.write.yaml import to_yaml
 
 CIRCUITS = Path(__file__).resolve().parent.parent / "circuits"
 

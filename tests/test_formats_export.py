@@ -105,3 +105,16 @@ def test_bus_csv_contract_with_the_cli(commands, tmp_path, capsys):
     assert code == 0
     assert out[0] == "a,b,cin,s,cout"
     assert out[1:] == [f"{a},{b},{c},{(a + b + c) % 4},{(a + b + c) // 4}" for a, b, c in rows]
+
+
+def test_yaml_quotes_names_yaml_would_read_as_other_types():
+    from circuitnn.hdl import Builder
+
+    b = Builder("null")
+    on, no = b.input("on"), b.input("no", 2)
+    b.output("off", on ^ no[1])
+    sub = b.build()
+    assert loads_yaml(sub.to_yaml()).modules == sub.modules
+    flat = compile_design(sub.design)
+    back = compile_design(loads_yaml(circuit_to_yaml(flat)))
+    assert back.signal_names == flat.signal_names

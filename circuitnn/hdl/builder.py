@@ -44,7 +44,6 @@ from ..ir.records import (
     Port,
 )
 from ..ir.truthtable import TruthTable
-from ._yaml import _Dumper, _Flow
 from .signals import Signal, _is_bus, _plural
 from .subcircuit import CompiledCircuit, Outputs, Subcircuit
 
@@ -482,8 +481,3 @@ def _renamer(alias: dict[str, str]):
         return e
 
     return sub
-
-
-_Dumper.add_representer(
-    _Flow, lambda d, data: d.represent_mapping("tag:yaml.org,2002:map", data.items(),
-                                               flow_style=True))

@@ -12,7 +12,7 @@ from ..compile import CircuitWarning, compile_design
 from ..errors import UsageError
 from ..ir.records import Design, Module
 from ..run.session import Session, check_mode
-from ._yaml import to_yaml
+from ..write.yaml import to_yaml
 from .signals import Signal
 
 
@@ -155,7 +155,7 @@ class Subcircuit:
         return Session.from_store(circuit, store, mode=mode, design=self.design)
 
     def to_yaml(self) -> str:
-        """The circuit as a YAML netlist (see :func:`to_yaml`)."""
+        """The circuit as a YAML netlist (see :func:`~circuitnn.write.yaml.to_yaml`)."""
         return to_yaml(self.design)
 
 

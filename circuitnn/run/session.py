@@ -402,12 +402,18 @@ class Session:
         return VerifyReport(vectors.shape[1], wrong, margin, result, exact, how)
 
     def to_yaml(self) -> str:
-        """The circuit as a YAML netlist: its hierarchy when compiled from
-        records (a builder, a netlist), else the flat circuit."""
-        from ..hdl._yaml import to_yaml
+        """The circuit as a YAML netlist: its hierarchy when the session has
+        the design records, else the flat circuit.
 
-        if self.design is None:
-            raise UsageError(f"{self.name!r} was compiled without its design records; "
-                             "compile it from a Builder or Subcircuit to export it",
-                             _user_loc())
-        return to_yaml(self.design)
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> ha = half_adder().compile()
+        >>> ha.to_yaml() == Session(ha.circuit, ha.nets, design=ha.design).to_yaml()
+        True
+        >>> print(Session(ha.circuit, ha.nets).to_yaml().splitlines()[2])
+        name: half_adder
+        """
+        from ..write.yaml import circuit_to_yaml, to_yaml
+
+        return circuit_to_yaml(self.circuit) if self.design is None else to_yaml(self.design)
