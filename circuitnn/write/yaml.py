@@ -190,8 +190,8 @@ def circuit_to_yaml(circuit: Circuit) -> str:
     ... gates: [{name: x, type: XOR, in: [a, b], out: s}]
     ... '''))
     >>> print(circuit_to_yaml(c))
-    # Written by circuitnn from a circuit; flat netlist.
-    # 1 gates, depth 1.
+    # Written by circuitnn from <string>; flat netlist.
+    # 1 gate, depth 1.
     name: ha
     inputs: [a, b]
     outputs: [s]
@@ -200,5 +200,6 @@ def circuit_to_yaml(circuit: Circuit) -> str:
     <BLANKLINE>
     """
     comment = (f"Written by circuitnn from {circuit.source or 'a circuit'}; flat netlist.\n"
-               f"{len(circuit.gates)} gates, depth {circuit.depth}.")
+               f"{len(circuit.gates)} gate{'s' if len(circuit.gates) != 1 else ''}, "
+               f"depth {circuit.depth}.")
     return to_yaml(flat_design(circuit), comment)
