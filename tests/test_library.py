@@ -292,12 +292,17 @@ def test_doctests(store):
     import doctest
 
     import circuitnn.hdl.builder
-    import circuitnn.library
+    import circuitnn.library.adders
+    import circuitnn.library.arithmetic
+    import circuitnn.library.muxes
+    import circuitnn.library.parity
 
     old = os.environ.get("CIRCUITNN_STORE")
     os.environ["CIRCUITNN_STORE"] = str(store.root)
     try:
-        for mod in (circuitnn.hdl.builder, circuitnn.library):
+        for mod in (circuitnn.hdl.builder, circuitnn.library.adders,
+                    circuitnn.library.arithmetic, circuitnn.library.muxes,
+                    circuitnn.library.parity):
             res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                                   extraglobs={"np": np})
             assert res.failed == 0, f"{mod.__name__}: {res.failed} doctest(s) failed"

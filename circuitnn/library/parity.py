@@ -1,0 +1,25 @@
+"""Parity: the XOR of a bus, as a tree of XOR2 gates."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ..hdl import Builder, Subcircuit
+from ._util import _tree, _width
+
+
+@cache
+def parity(n: int) -> Subcircuit:
+    """Odd parity: ``p`` is the XOR of the ``n`` bits of ``a`` (a tree of XOR2).
+
+    Examples
+    --------
+    >>> par = parity(8).compile()
+    >>> par(a=0b1011), par(a=0b1001)
+    ({'p': 1}, {'p': 0})
+    """
+    n = _width(n)
+    b = Builder(f"parity_{n}")
+    x = b.input("a", n)
+    b.output("p", _tree(b, list(x), "XOR"))
+    return b.build()
