@@ -295,14 +295,14 @@ def test_doctests(store):
     import circuitnn.library.adders
     import circuitnn.library.arithmetic
     import circuitnn.library.muxes
-    import circuitnn.library.parity
+    import circuitnn.library.logic
 
     old = os.environ.get("CIRCUITNN_STORE")
     os.environ["CIRCUITNN_STORE"] = str(store.root)
     try:
         for mod in (circuitnn.hdl.builder, circuitnn.library.adders,
                     circuitnn.library.arithmetic, circuitnn.library.muxes,
-                    circuitnn.library.parity):
+                    circuitnn.library.logic):
             res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
                                   extraglobs={"np": np})
             assert res.failed == 0, f"{mod.__name__}: {res.failed} doctest(s) failed"

@@ -44,7 +44,7 @@ from .arithmetic import (
     subtractor,
 )
 from .muxes import decoder, multiplexer
-from .parity import parity
+from .logic import parity
 
 __all__ = [
     "adder_subtractor",

@@ -1,4 +1,4 @@
-"""Parity: the XOR of a bus, as a tree of XOR2 gates."""
+"""Logic reductions: parity, the XOR of a bus as a tree of XOR2 gates."""
 
 from __future__ import annotations
 
