@@ -294,8 +294,8 @@ def test_doctests(store):
     import circuitnn.hdl.builder
     import circuitnn.library.adders
     import circuitnn.library.arithmetic
-    import circuitnn.library.muxes
     import circuitnn.library.logic
+    import circuitnn.library.muxes
 
     old = os.environ.get("CIRCUITNN_STORE")
     os.environ["CIRCUITNN_STORE"] = str(store.root)

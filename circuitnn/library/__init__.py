@@ -43,8 +43,8 @@ from .arithmetic import (
     incrementer,
     subtractor,
 )
-from .muxes import decoder, multiplexer
 from .logic import parity
+from .muxes import decoder, multiplexer
 
 __all__ = [
     "adder_subtractor",
