@@ -45,6 +45,71 @@ def test_backward_matches_finite_differences(sizes):
         np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
 
 
+# ------------------------------------------- the production gradient, _ibp_grads
+# Training (nn/train.py) runs its own forward and backward pass, _ibp_grads:
+# layers fed ``z - 0.5`` (centred) and the worst case over a box of half-width
+# r around each row.  These tests tie it to the notebook's GateNet.backward and
+# to finite differences of a loss computed here from GateNet.bound.
+def _plain(Ws, bs):
+    """The GateNet equal to centred layers: ``(z - 0.5) @ W + b == z @ W + (b - 0.5 sum W)``."""
+    return GateNet([W.copy() for W in Ws], [b - 0.5 * W.sum(axis=0) for W, b in zip(Ws, bs)])
+
+
+def _rows(k, m, rng):
+    X = np.array([[(r >> (k - 1 - i)) & 1 for i in range(k)] for r in range(2 ** k)], float)
+    return X, rng.integers(0, 2, (2 ** k, m)).astype(float)
+
+
+@pytest.mark.parametrize("sizes", [[2, 1], [3, 4, 2]])
+def test_training_gradient_is_the_notebook_backward_at_zero_radius(sizes):
+    from circuitnn.nn.train import _ibp_grads
+
+    rng = np.random.default_rng(3)
+    Ws = [rng.normal(0, 2, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [rng.normal(0, 1, b) for b in sizes[1:]]
+    X, Y = _rows(sizes[0], sizes[-1], rng)
+    grads, yhat = _ibp_grads(X - 0.5, Y, 1 - 2 * Y, np.ones_like(Y), Ws, bs, 0.0)
+    net = _plain(Ws, bs)
+    ref = net.backward(X, Y)
+    n = len(Ws)
+    np.testing.assert_allclose(yhat, net.forward(X), rtol=0, atol=1e-12)
+    for i in range(n):
+        # the chain rule through b_plain = b - 0.5 * sum(W): dL/dW = dW_plain - 0.5 db_plain
+        np.testing.assert_allclose(grads[i], ref[i] - 0.5 * ref[n + i][None, :], atol=1e-12)
+        np.testing.assert_allclose(grads[n + i], ref[n + i], atol=1e-12)
+
+
+@pytest.mark.parametrize("sizes", [[2, 1], [3, 4, 2]])
+def test_training_gradient_matches_finite_differences_of_the_box_loss(sizes):
+    from circuitnn.nn.train import _ibp_grads
+
+    rng = np.random.default_rng(4)
+    Ws = [rng.normal(0, 2, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [rng.normal(0, 1, b) for b in sizes[1:]]
+    X, Y = _rows(sizes[0], sizes[-1], rng)
+    rho, r = rng.uniform(0.5, 2, Y.shape), 0.05
+    centre = X + r * (1 - 2 * X)  # each row's box [centre - r, centre + r] inside the cube
+
+    def loss():
+        lo, hi = _plain(Ws, bs).bound(centre - r, centre + r)
+        worst = np.where(Y == 1, lo, hi)
+        return 0.5 * float(np.sum(rho * (Y - worst) ** 2))
+
+    grads, _ = _ibp_grads(centre - 0.5, Y, 1 - 2 * Y, rho, Ws, bs, r)
+    eps = 1e-6
+    for p, g in zip(Ws + bs, grads):
+        num = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            up = loss()
+            p[idx] = old - eps
+            down = loss()
+            p[idx] = old
+            num[idx] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
+
+
 @pytest.mark.parametrize("sizes", [[2, 1], [3, 4, 2], [5, 6, 3, 1]])
 def test_bound_is_sound_against_dense_sampling(sizes):
     rng = np.random.default_rng(2)

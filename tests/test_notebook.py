@@ -135,3 +135,11 @@ def test_half_adder_training_losses(nets):
 def test_trained_truth_tables(nets, key, y, epochs):
     trained = _gd(nets[key], y, epochs)
     assert (trained.forward(X).round() == y).all()
+
+
+def test_notebook_nets_leave_the_global_random_state_alone():
+    np.random.seed(7)
+    expected = np.random.rand(3)
+    np.random.seed(7)
+    notebook_nets()
+    assert np.array_equal(np.random.rand(3), expected)

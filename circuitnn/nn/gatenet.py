@@ -119,9 +119,10 @@ class GateNet:
     def backward(self, X, y) -> tuple[np.ndarray, ...]:
         """Gradients of :meth:`loss`: ``(dW1, dW2, ..., db1, db2, ...)``.
 
-        Hand-written backprop, as in the notebook: ``delta`` at the output is
-        ``(yhat - y) * sigmoid'(s)``, and each layer passes ``delta @ W.T``
-        back, times its own ``sigmoid'(s)``.
+        Hand-written backprop, as in the notebook: the error ``err`` (the
+        notebook's ``delta``; renamed, since ``delta`` is the certificate's
+        margin everywhere else) at the output is ``(yhat - y) * sigmoid'(s)``,
+        and each layer passes ``err @ W.T`` back, times its own ``sigmoid'(s)``.
 
         Examples
         --------
@@ -134,12 +135,12 @@ class GateNet:
         y = np.asarray(y, dtype=float).reshape(len(X), self.n_outputs)
         s, z = self._layers(X)
         dW, db = [], []
-        delta = (z[-1] - y) * sigmoid_prime(s[-1])
+        err = (z[-1] - y) * sigmoid_prime(s[-1])
         for i in range(len(self.weights) - 1, -1, -1):
-            dW.append(z[i].T @ delta)
-            db.append(delta.sum(axis=0))
+            dW.append(z[i].T @ err)
+            db.append(err.sum(axis=0))
             if i:
-                delta = (delta @ self.weights[i].T) * sigmoid_prime(s[i - 1])
+                err = (err @ self.weights[i].T) * sigmoid_prime(s[i - 1])
         return (*dW[::-1], *db[::-1])
 
     def bound(self, lo, hi) -> tuple[np.ndarray, np.ndarray]:

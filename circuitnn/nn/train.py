@@ -481,11 +481,11 @@ def _ibp_grads(X, Y, sgn, rho, Ws, bs, r):
         if r:
             s += sgn * (r * np.abs(W1).sum(axis=0))
         yhat = _sig(s)
-        delta = rho * (yhat - Y) * yhat * (1 - yhat)
-        dW1 = X.T @ delta
+        err = rho * (yhat - Y) * yhat * (1 - yhat)
+        dW1 = X.T @ err
         if r:
-            dW1 += r * np.sign(W1) * (delta * sgn).sum(axis=0)
-        return [dW1, delta.sum(axis=0)], yhat
+            dW1 += r * np.sign(W1) * (err * sgn).sum(axis=0)
+        return [dW1, err.sum(axis=0)], yhat
     (W1, W2), (b1, b2) = Ws, bs
     s1 = X @ W1 + b1
     half = _DT(0.5)
@@ -500,18 +500,18 @@ def _ibp_grads(X, Y, sgn, rho, Ws, bs, r):
         mid = z - half
         s2 = mid @ W2 + b2
     yhat = _sig(s2)
-    delta2 = rho * (yhat - Y) * yhat * (1 - yhat)
-    dW2 = mid.T @ delta2
-    back = delta2 @ W2.T
+    err2 = rho * (yhat - Y) * yhat * (1 - yhat)
+    dW2 = mid.T @ err2
+    back = err2 @ W2.T
     if r:
-        delta2r = delta2 * sgn
-        dW2 += np.sign(W2) * (rad.T @ delta2r)
-        back_r = delta2r @ aW2.T
+        err2r = err2 * sgn
+        dW2 += np.sign(W2) * (rad.T @ err2r)
+        back_r = err2r @ aW2.T
         d_lo = (back - back_r) * half * z_lo * (1 - z_lo)
         d_hi = (back + back_r) * half * z_hi * (1 - z_hi)
-        delta1 = d_lo + d_hi
-        dW1 = X.T @ delta1 + r * np.sign(W1) * (d_hi - d_lo).sum(axis=0)
+        err1 = d_lo + d_hi
+        dW1 = X.T @ err1 + r * np.sign(W1) * (d_hi - d_lo).sum(axis=0)
     else:
-        delta1 = back * z * (1 - z)
-        dW1 = X.T @ delta1
-    return [dW1, dW2, delta1.sum(axis=0), delta2.sum(axis=0)], yhat
+        err1 = back * z * (1 - z)
+        dW1 = X.T @ err1
+    return [dW1, dW2, err1.sum(axis=0), err2.sum(axis=0)], yhat
