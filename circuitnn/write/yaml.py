@@ -182,21 +182,21 @@ def circuit_to_yaml(circuit: Circuit) -> str:
 
     Examples
     --------
-    >>> from circuitnn import loads_yaml, compile_design
-    >>> c = compile_design(loads_yaml('''
-    ... name: ha
-    ... inputs: [a, b]
-    ... outputs: [s]
-    ... gates: [{name: x, type: XOR, in: [a, b], out: s}]
-    ... '''))
-    >>> print(circuit_to_yaml(c))
-    # Written by circuitnn from <string>; flat netlist.
-    # 1 gate, depth 1.
-    name: ha
+    >>> from circuitnn.read import load_circuit
+    >>> print(circuit_to_yaml(load_circuit("circuits/half_adder.yaml")))
+    # Written by circuitnn from circuits/half_adder.yaml; flat netlist.
+    # 2 gates, depth 1.
+    name: half_adder
     inputs: [a, b]
-    outputs: [s]
+    outputs: [sum, carry]
     gates:
-      - {name: x, type: XOR2, in: [a, b], out: s}
+      - {name: x1, type: XOR2, in: [a, b], out: sum}
+      - {name: a1, type: AND2, in: [a, b], out: carry}
+    tests:
+      - {a: 0, b: 0, sum: 0, carry: 0}
+      - {a: 0, b: 1, sum: 1, carry: 0}
+      - {a: 1, b: 0, sum: 1, carry: 0}
+      - {a: 1, b: 1, sum: 0, carry: 1}
     <BLANKLINE>
     """
     comment = (f"Written by circuitnn from {circuit.source or 'a circuit'}; flat netlist.\n"
