@@ -143,3 +143,9 @@ def test_default_root_env(monkeypatch, tmp_path):
     monkeypatch.delenv("CIRCUITNN_STORE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_store().root == tmp_path / "circuitnn"
+
+
+def test_a_store_needs_its_root(monkeypatch, tmp_path):
+    monkeypatch.setenv("CIRCUITNN_STORE", str(tmp_path))
+    with pytest.raises(TypeError):
+        ModelStore()  # the environment is read by default_store() only
