@@ -8,7 +8,7 @@ from circuitnn.errors import UsageError
 from circuitnn.read import load_circuit
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.session import Session, train_nets
-from circuitnn.run.vectors import exhaustive, pick_vectors
+from circuitnn.run.vectors import encode, exhaustive, pick_vectors
 
 
 def test_session_from_nets_equals_session_from_store(store):
@@ -38,8 +38,8 @@ def test_probe_gives_every_internal_signal_close_to_the_exact_value(store):
     values = fa.probe(a=a.ravel(), b=b.ravel(), cin=1)
     circuit = fa.circuit
     exact_engine = ExactEngine(circuit, keep_all=True)
-    _, every = exact_engine.run(fa._encode({"a": a.ravel(), "b": b.ravel(), "cin": 1})[0],
-                                probe=True)
+    bits = encode(circuit, {"a": a.ravel(), "b": b.ravel(), "cin": [1] * a.size})
+    _, every = exact_engine.run(bits, probe=True)
     assert len(values) == circuit.n_signals - 2
     for s, name in enumerate(circuit.signal_names[2:], 2):
         assert np.abs(values[name] - every[s]).max() < 0.1, name
