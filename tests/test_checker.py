@@ -220,3 +220,24 @@ def test_the_cli_calls_an_internal_error_a_bug(monkeypatch, capsys, tmp_path):
     assert capsys.readouterr().err == (
         "error: internal error (a bug in circuitnn, please report it): broken on purpose "
         "(run with --debug for the traceback)\n")
+
+
+def test_an_output_tied_to_a_constant_is_judged_by_the_checker(reported):
+    import json
+
+    from circuitnn.read.yosys_json import reads_yosys_json
+
+    cells = {"g": {"type": "$_AND_", "connections": {"A": [2], "B": [3], "Y": ["1"]}},
+             "h": {"type": "$_OR_", "connections": {"A": [2], "B": [3], "Y": [4]}}}
+    ports = {"a": {"direction": "input", "bits": [2, 3]},
+             "y": {"direction": "output", "bits": [4]}}
+    text = json.dumps({"modules": {"c": {"ports": ports, "cells": cells}}}, indent=1)
+    yaml_text = ("name: c\ninputs: [a, b]\noutputs: [y]\ngates:\n"
+                 "  - {name: g, type: AND, in: [a, b], out: 1}\n"
+                 "  - {name: h, type: OR, in: [a, b], out: y}\n")
+    want = "gate 'g' drives the constant 1; outputs must go to nets"
+    for design in (reads_yosys_json(text, "t.json"), loads_yaml(yaml_text, "t.yaml")):
+        with pytest.raises(ValidationError) as info:
+            compile_design(design)
+        assert [p.message for p in info.value.problems] == [want]
+    assert reported == [want, want]
