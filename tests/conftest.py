@@ -10,3 +10,19 @@ def store(tmp_path_factory):
     root = tmp_path_factory.getbasetemp() / "circuitnn-store"
     root.mkdir(exist_ok=True)
     return ModelStore(root)
+
+
+@pytest.fixture(params=["libyaml", "python"])
+def yaml_loader(request, monkeypatch):
+    """Run a test under each YAML loader: libyaml's event stream, and PyYAML's
+    pure-Python loader (the fallback)."""
+    import os
+
+    from circuitnn.read import yaml_loader as loader
+
+    if request.param == "libyaml" and not loader.LIBYAML_AVAILABLE:
+        if os.environ.get("CI") == "true":
+            pytest.fail("PyYAML was built without libyaml")
+        pytest.skip("PyYAML was built without libyaml")
+    monkeypatch.setattr(loader, "LIBYAML", request.param == "libyaml")
+    return request.param

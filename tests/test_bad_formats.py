@@ -156,18 +156,18 @@ def _refused(tmp_path, name: str, text: str | bytes) -> str:
 @pytest.mark.parametrize("text", ["[" * 10_000 + "]" * 10_000,
                                   "{a: " * 10_000 + "1" + "}" * 10_000,
                                   "".join("  " * k + "- \n" for k in range(1000))])
-def test_yaml_nesting(tmp_path, text):
+def test_yaml_nesting(tmp_path, text, yaml_loader):
     msg = _refused(tmp_path, "deep.yaml", text)
     assert re.fullmatch(r":\d+: YAML nesting is deeper than 100 levels; a netlist needs a few",
                         msg)
 
 
-def test_yaml_control_character(tmp_path):
+def test_yaml_control_character(tmp_path, yaml_loader):
     assert _refused(tmp_path, "c.yaml", "inputs: [a]\noutputs: [\x07y]\n") == (
         ":2: character U+0007 is not allowed in YAML (a control character); remove it")
 
 
-def test_yaml_top_must_be_a_name(tmp_path):
+def test_yaml_top_must_be_a_name(tmp_path, yaml_loader):
     assert _refused(tmp_path, "t.yaml", "circuits: {m: {inputs: [a], outputs: [y], "
                     "assign: {y: a}}}\ntop: [m]\n") == ":2: 'top' is ['m']; it names one circuit"
 
@@ -179,7 +179,7 @@ def test_huge_bit_index_is_refused_quickly(tmp_path, ref):
                         r"most 1048576 bits \(0 to 1048575\)", msg)
 
 
-def test_huge_numbers(tmp_path):
+def test_huge_numbers(tmp_path, yaml_loader):
     assert _refused(tmp_path, "w.yaml", "inputs: {a: 1000000000}\noutputs: [y]\n") == (
         ":1: input 'a' of circuit 'w' has width 1000000000; use a whole number from 1 to 1048576")
     assert _refused(tmp_path, "d.yaml", "inputs: [a]\noutputs: [y]\nassign: {y: " + "9" * 5000
@@ -242,7 +242,7 @@ def test_csv_hostile_rows(tmp_path, monkeypatch):
     assert read_csv(str(f), circuit).tolist() == [[1], [1], [1]]
 
 
-def test_long_white_space_inside_a_name(tmp_path):
+def test_long_white_space_inside_a_name(tmp_path, yaml_loader):
     """parse_expr's pattern used to backtrack quadratically: 'i' + 200,000
     spaces + '0' took five minutes (now linear: a fraction of a second)."""
     msg = _refused(tmp_path, "s.yaml", "inputs: [i0]\noutputs: [y]\nassign: {y: 'i"

@@ -69,7 +69,7 @@ def test_every_bad_file_is_pinned():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_message(name, monkeypatch):
+def test_message(name, monkeypatch, yaml_loader):
     monkeypatch.chdir(BAD)
     with pytest.raises(CircuitError, match=f"^{re.escape(EXPECTED[name])}$"):
         load_circuit(name)

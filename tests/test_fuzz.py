@@ -51,7 +51,7 @@ def test_mutated_netlists_are_accepted_or_refused_cleanly(fmt, tmp_path):
     run()
 
 
-def test_deep_and_hostile_yaml(tmp_path):
+def test_deep_and_hostile_yaml(tmp_path, yaml_loader):
     @settings(CI, max_examples=40)
     @given(deep_yaml())
     def run(case):

@@ -13,28 +13,25 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
 from ..ir.build import RecordBuilder
 from ..ir.primitives import did_you_mean
 from ..ir.records import Bits, Design, Instance, Module
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
+from .yaml_loader import ALIAS_BUDGET
+from .yaml_loader import LDict as _LDict
+from .yaml_loader import LList as _LList
+from .yaml_loader import parse_yaml as _parse_yaml
 
 __all__ = ["load_yaml", "loads_yaml", "ALIAS_BUDGET", "MAX_REPEAT", "MAX_IMPORT_DEPTH"]
 
-#: YAML aliases allowed in one file; more is refused (alias bombs).
-ALIAS_BUDGET = 64
 #: The largest ``repeat`` count of one gate entry.
 MAX_REPEAT = 1_000_000
 #: Imports nested deeper than this are refused.
 MAX_IMPORT_DEPTH = 64
 #: The largest bus width.
 MAX_WIDTH = 1 << 20
-#: YAML collections nested deeper than this are refused (before PyYAML's
-#: scanner, quadratic in the nesting depth, or Python's stack gives out).
-MAX_NESTING = 100
 
 _FILE_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
               "tests", "primitives", "circuits", "imports", "top")
@@ -43,116 +40,6 @@ _CIRCUIT_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "
 _GATE_KEYS = ("name", "type", "in", "out", "ports", "repeat", "chain", "description")
 _PRIM_KEYS = ("inputs", "outputs", "rows", "expr", "description")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-# --------------------------------------------------------------------- YAML
-class _LDict(dict):
-    """A mapping that remembers the line of itself and of each key."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _LList(list):
-    """A sequence that remembers the line of itself and of each item."""
-
-    line: int = 0
-    item_lines: list
-
-
-class _Loader(yaml.SafeLoader):
-    def __init__(self, stream, file: str):
-        super().__init__(stream)
-        self.file = file
-        self.aliases = 0
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            self.aliases += 1
-            if self.aliases > ALIAS_BUDGET:
-                event = self.peek_event()
-                raise NetlistError(
-                    f"more than {ALIAS_BUDGET} YAML aliases; alias expansion is limited "
-                    "to keep hostile files small (write the netlist out, or use 'repeat')",
-                    Loc(self.file, event.start_mark.line + 1),
-                )
-        return super().compose_node(parent, index)
-
-    def _too_deep(self) -> None:
-        raise NetlistError(f"YAML nesting is deeper than {MAX_NESTING} levels; a netlist "
-                           "needs a few", Loc(self.file, self.get_mark().line + 1))
-
-    def fetch_flow_collection_start(self, TokenClass):
-        if self.flow_level >= MAX_NESTING:
-            self._too_deep()
-        super().fetch_flow_collection_start(TokenClass)
-
-    def add_indent(self, column):
-        if len(self.indents) >= MAX_NESTING:
-            self._too_deep()
-        return super().add_indent(column)
-
-    def construct_mapping(self, node, deep=False):
-        self.flatten_mapping(node)
-        out = _LDict()
-        out.line = node.start_mark.line + 1
-        out.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            try:
-                hash(key)
-            except TypeError:
-                raise NetlistError(f"mapping key {key!r} is not a plain value",
-                                   Loc(self.file, line)) from None
-            if key in out:
-                raise NetlistError(
-                    f"key {key!r} appears twice in one mapping (first on line "
-                    f"{out.key_lines[key]}); each key may appear once",
-                    Loc(self.file, line),
-                )
-            out[key] = self.construct_object(value_node, deep=True)
-            out.key_lines[key] = line
-        return out
-
-    def construct_sequence(self, node, deep=False):
-        out = _LList(self.construct_object(child, deep=True) for child in node.value)
-        out.line = node.start_mark.line + 1
-        out.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return out
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_sequence)
-
-
-def _parse_yaml(text: str, file: str) -> Any:
-    try:
-        loader = _Loader(text, file)
-    except yaml.reader.ReaderError as e:
-        # PyYAML checks the whole text for control characters up front
-        ch = e.character if isinstance(e.character, str) else chr(e.character or 0)
-        line = text[:e.position].count("\n") + 1
-        raise NetlistError(f"character U+{ord(ch):04X} is not allowed in YAML (a control "
-                           "character); remove it", Loc(file, line)) from None
-    try:
-        return loader.get_single_data()
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = e.problem or e.context or "invalid YAML"
-        raise NetlistError(f"YAML syntax error: {what}", Loc(file, line)) from None
-    except yaml.YAMLError as e:
-        raise NetlistError(f"YAML error: {e}", Loc(file)) from None
-    except RecursionError:
-        raise NetlistError("YAML nesting is too deep", Loc(file)) from None
-    except ValueError as e:  # PyYAML's int() of a number of more than 4300 digits
-        if "digits" not in str(e):
-            raise
-        raise NetlistError("a number has more than 4300 decimal digits; write wide "
-                           "constants in hex (0x...)", Loc(file)) from None
-    finally:
-        loader.dispose()
 
 
 # ------------------------------------------------------------------- reader
