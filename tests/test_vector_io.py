@@ -271,3 +271,24 @@ def test_output_file_rules(cli_args, tmp_path):
     assert code == 2 and "cannot tell the format from the extension '.xyz'" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv", "r.txt"]
 
+
+
+def test_a_small_run_imports_no_heavy_dependency(store):
+    """The half adder's run never loads a JIT, networkx, dask or onnx."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys, io, contextlib\n"
+              "from circuitnn.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()):\n"
+              f"    assert main(['run', 'circuits/half_adder.yaml', '--store', {str(store.root)!r}]) == 0\n"
+              "heavy = ('numba', 'llvmlite', 'networkx', 'dask', 'distributed', 'onnx',\n"
+              "         'onnxruntime', 'pysat', 'scipy', 'pandas')\n"
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n")
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(root)}, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "[]\n"

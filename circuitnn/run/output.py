@@ -18,9 +18,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -410,6 +407,8 @@ class NpzWriter(Writer):
         self.path = Path(path)
 
     def begin(self, n: int) -> None:
+        import tempfile
+
         super().begin(n)
         self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.", dir=self.path.parent
                                           if str(self.path.parent) else "."))
@@ -426,6 +425,8 @@ class NpzWriter(Writer):
             self._arrays[name][lo:hi] = col
 
     def end(self) -> None:
+        import zipfile
+
         try:
             part = self._tmp / "out.npz"
             with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED, allowZip64=True) as z:
@@ -439,6 +440,8 @@ class NpzWriter(Writer):
 
     def abort(self) -> None:
         """Remove the partial arrays (after an error or an interruption)."""
+        import shutil
+
         self._arrays = {}
         shutil.rmtree(getattr(self, "_tmp", ""), ignore_errors=True)
 

@@ -11,8 +11,6 @@ buses wider than 64 bits go through Python integers.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -768,6 +766,8 @@ def _lines(text: str) -> Iterator[str]:
 def _find_header(text: str, label: str) -> tuple[list[str] | None, int, str]:
     """The header row of ``text`` (None if it holds only blank and comment
     lines), its line number, and the text after it."""
+    import csv
+
     lines = _lines(text)
     rows = csv.reader(lines)
     try:
@@ -789,6 +789,9 @@ def _parse_block_rows(text: str, header: list[str], widths: list[int], label: st
                       first_line: int) -> list[np.ndarray]:
     """A block read row by row with the csv module: the slow path that accepts
     every form and reports the first problem with its line."""
+    import csv
+    import io
+
     rows = csv.reader(io.StringIO(text))
     cols: list[list[int]] = [[] for _ in header]
     while True:
