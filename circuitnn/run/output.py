@@ -33,8 +33,6 @@ FORMATS = ("table", "csv", "json", "jsonl", "npz")
 _EXTENSIONS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".npz": "npz",
                ".txt": "table"}
 _U64 = np.uint64
-#: A mask of all true, sliced to shape for numbers of one digit.
-_ALL = np.broadcast_to(np.True_, (1 << 40, 64))
 
 
 def format_of(path: str, given: str | None = None) -> str:
@@ -60,14 +58,14 @@ def format_of(path: str, given: str | None = None) -> str:
 
 
 # ----------------------------------------------------------- byte columns
-def _digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Decimal digits of a uint64 column: ``(N, D)`` ASCII bytes, right-aligned,
-    and the mask of the bytes that belong to each number."""
+    and the mask of the bytes that belong to each number (None: all do)."""
     n = len(col)
     top = int(col.max()) if n else 0
     width = len(str(top))
     if width == 1:
-        return (col.astype(np.uint8) + np.uint8(ord("0")))[:, None], _ALL[:n, :1]
+        return (col.astype(np.uint8) + np.uint8(ord("0")))[:, None], None
     # 32-bit division is several times faster where the values allow it
     q = col.astype(np.uint32) if top < 1 << 32 else col.copy()
     ten = q.dtype.type(10)
@@ -83,7 +81,7 @@ def _digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return text, mask
 
 
-def _wide_digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _wide_digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Decimal digits of a column of words, through Python integers."""
     ints = column_to_ints(col)
     text = np.array([str(v).encode() for v in ints], dtype=bytes)
@@ -92,61 +90,67 @@ def _wide_digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return raw, raw != ord(" ")
 
 
-def _number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return _digits(col) if col.ndim == 1 else _wide_digits(col)
 
 
-def _confidence(conf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A confidence rounded to 6 decimals as JSON text (``0.5``, ``0.499987``)."""
+def _confidence(conf: np.ndarray) -> tuple[np.ndarray, None]:
+    """A confidence rounded to 6 decimals as JSON text (``0.499987``, ``0.500000``):
+    one width, so rows of one-bit ports need no selection of bytes."""
     q = np.rint(np.asarray(conf, dtype=np.float64) * 1e6).astype(np.int64)
-    n = len(q)
-    text = np.empty((n, 8), dtype=np.uint8)
+    text = np.empty((len(q), 8), dtype=np.uint8)
     text[:, 0] = ord("0") + q // 1_000_000
     text[:, 1] = ord(".")
     frac = q % 1_000_000
     for j in range(7, 1, -1):
         text[:, j] = ord("0") + frac % 10
         frac //= 10
-    # trailing zeros dropped, one kept after the point
-    frac = q % 1_000_000
-    keep = np.full(n, 6)
-    for k in range(1, 6):
-        keep[(frac % 10**k) == 0] = 6 - k
-    keep[frac == 0] = 1
-    mask = np.arange(8)[None, :] < (2 + keep)[:, None]
-    return text, mask
+    return text, None
 
 
-def _pad_left(text: np.ndarray, mask: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+def _pad_left(text: np.ndarray, mask: np.ndarray | None,
+              width: int) -> tuple[np.ndarray, None]:
     """Right-aligned numbers padded with spaces to ``width`` columns."""
     n, w = text.shape
     out = np.full((n, max(width, w)), ord(" "), dtype=np.uint8)
-    out[:, out.shape[1] - w:] = np.where(mask, text, ord(" "))
-    return out, _ALL[:n, :out.shape[1]]
+    out[:, out.shape[1] - w:] = text if mask is None else np.where(mask, text, ord(" "))
+    return out, None
 
 
-def _join(pieces: list, n: int) -> bytes:
+def _join(pieces: list, n: int) -> memoryview:
     """Rows of ``n`` vectors from pieces: bytes (the same on every row) or
-    ``(text, mask)`` columns; the bytes of all rows, in order."""
-    texts, masks = [], []
-    fixed = True
+    ``(text, mask)`` columns; the bytes of all rows, in order (a view of them,
+    which streams write without a copy).
+
+    The literal text of a row is laid down once for all rows, the number
+    columns are written into place, and the bytes outside each number (where
+    numbers are narrower than their column) are dropped in one selection."""
+    if n == 0:
+        return memoryview(b"")
+    template, fields, masks = [], [], []
+    width = 0
     for piece in pieces:
         if isinstance(piece, bytes):
-            if not piece:
-                continue
-            lit = np.frombuffer(piece, dtype=np.uint8)
-            texts.append(np.broadcast_to(lit, (n, len(lit))))
-            masks.append(_ALL[:n, :len(lit)])
+            template.append(piece)
+            width += len(piece)
         else:
-            texts.append(piece[0])
-            masks.append(piece[1])
-            fixed = fixed and not any(piece[1].strides)  # a slice of _ALL
-    if n == 0 or not texts:
-        return b""
-    text = np.concatenate(texts, axis=1)
-    if fixed:  # every field has one width: no selection needed
-        return text.tobytes()
-    return text[np.concatenate(masks, axis=1)].tobytes()
+            text, mask = piece
+            template.append(b"\0" * text.shape[1])
+            fields.append((width, text))
+            if mask is not None:
+                masks.append((width, mask))
+            width += text.shape[1]
+    row = np.frombuffer(b"".join(template), dtype=np.uint8)
+    out = np.empty((n, width), dtype=np.uint8)
+    out[:] = row
+    for at, text in fields:
+        out[:, at:at + text.shape[1]] = text
+    if masks:
+        keep = np.ones((n, width), dtype=bool)
+        for at, mask in masks:
+            keep[:, at:at + mask.shape[1]] = mask
+        out = out[keep]
+    return memoryview(out).cast("B")
 
 
 # ---------------------------------------------------------------- writers
@@ -172,7 +176,7 @@ class Writer:
         self._binary = None
         self.rows = 0
 
-    def _emit(self, data: bytes) -> None:
+    def _emit(self, data: bytes | memoryview) -> None:
         if self._binary is None:
             # text streams with a byte buffer (stdout) take bytes directly
             buffer = getattr(self._out, "buffer", None)
@@ -182,7 +186,7 @@ class Writer:
             else:
                 self._binary = False if isinstance(self._out, io.TextIOBase) else self._out
         if self._binary is False:
-            self._out.write(data.decode("utf-8"))
+            self._out.write(bytes(data).decode("utf-8"))
         else:
             self._binary.write(data)
 
@@ -331,7 +335,7 @@ class JsonLinesWriter(Writer):
     _row_prefix = b""
     _row_suffix = b"\n"
 
-    def _rows(self, ins, outs, result) -> bytes:
+    def _rows(self, ins, outs, result) -> memoryview:
         n = result.inputs.shape[1]
         conf = _port_confidence(self.circuit, result.analog)
         pieces: list = [self._row_prefix + b'{"inputs":{']

@@ -1,0 +1,231 @@
+"""Vector I/O, streaming and start-up, each against a baseline measured in the same run.
+
+Prints one table of rows ``measurement | circuitnn | baseline | ratio``:
+
+* end to end: ``circuitnn run rca32 --vectors 100k.csv --format csv`` (whole
+  process, warm store; rca32 is the library's ``ripple_carry_adder(32)``
+  written to YAML) against ``benchmarks/pyrtl_rca32.py``, PyRTL's
+  FastSimulation doing the same; the two outputs are compared byte for byte;
+* ``--format json`` for 100k random vectors through c6288 (time, peak RSS),
+  against the same run with ``--format csv``;
+* ``--random 30000000 --format csv`` on the half adder: peak RSS, against a
+  process that only imports numpy;
+* the warm half-adder run, whole process, against ``python -c "import numpy"``
+  (bytecode cached, as an installed package has it);
+* in-process: CSV read (column-wise against the row reader), CSV and JSON
+  writing (column-wise against per-row Python formatting, as before), and
+  YAML parsing (libyaml's event stream against PyYAML's pure-Python loader).
+
+Wall times are medians of several runs; the machine may be shared, so read
+the ratios.  Run: ``python benchmarks/bench_io.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from circuitnn.library import array_multiplier, ripple_carry_adder  # noqa: E402
+from circuitnn.read import load_circuit, yaml_loader  # noqa: E402
+from circuitnn.run.output import CsvWriter, JsonWriter  # noqa: E402
+from circuitnn.run.session import Session  # noqa: E402
+from circuitnn.run.vectors import (  # noqa: E402
+    RandomVectors,
+    _parse_block_rows,
+    read_csv_columns,
+)
+from circuitnn.store import ModelStore  # noqa: E402
+
+C6288 = ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench"
+HALF_ADDER = ROOT / "circuits" / "half_adder.yaml"
+
+
+def run(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MiB) of one process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def median_run(cmd, env, repeats, stdout_path=None):
+    times, rss = [], []
+    for _ in range(repeats):
+        if stdout_path is None:
+            t, m = run(cmd, env)
+        else:
+            with open(stdout_path, "wb") as f:
+                t, m = run(cmd, env, stdout=f)
+        times.append(t)
+        rss.append(m)
+    return statistics.median(times), max(rss)
+
+
+def best(f, repeats=3):
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        f()
+        out.append(time.perf_counter() - start)
+    return min(out)
+
+
+def old_csv(result, out) -> None:
+    """CSV as circuitnn wrote it before: a Python loop over rows and values."""
+    ins, outs = result.input_values(), result.output_values()
+    print(",".join(list(ins) + list(outs)), file=out)
+    cols = [ins[n] for n in ins] + [outs[n] for n in outs]
+    for row in zip(*cols):
+        print(",".join(str(int(v)) for v in row), file=out)
+
+
+def old_json(result, out) -> None:
+    """JSON as circuitnn wrote it before: a dict per row, json.dump(indent=1)."""
+    ins, outs = result.input_values(), result.output_values()
+    conf = result.port_confidence()
+    rows = [{"inputs": {n: int(v[i]) for n, v in ins.items()},
+             "outputs": {n: int(v[i]) for n, v in outs.items()},
+             "confidence": {n: round(float(c[i]), 6) for n, c in conf.items()}}
+            for i in range(result.inputs.shape[1])]
+    json.dump({"circuit": result.circuit.name, "rows": rows}, out, indent=1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller runs")
+    ap.add_argument("--repeats", type=int, default=3)
+    opts = ap.parse_args()
+    n_e2e = 20_000 if opts.quick else 100_000
+    n_json = 20_000 if opts.quick else 100_000
+    n_rss = 3_000_000 if opts.quick else 30_000_000
+
+    tmp = Path(tempfile.mkdtemp(prefix="circuitnn-bench-io-"))
+    store_dir = os.environ.get("CIRCUITNN_STORE") or str(tmp / "store")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CIRCUITNN_STORE": store_dir,
+           "PYTHONPYCACHEPREFIX": str(tmp / "pycache")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    py = sys.executable
+    cli = [py, "-m", "circuitnn"]
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(what, ours, base, ratio=""):
+        rows.append((what, ours, base, ratio))
+        print(f"  {what}: {ours} | {base} {ratio}", file=sys.stderr, flush=True)
+
+    # ---------------------------------------------------------- inputs
+    rca32 = tmp / "rca32.yaml"
+    rca32.write_text(ripple_carry_adder(32).to_yaml())
+    rng = np.random.default_rng(16)
+    a, b = rng.integers(0, 2**32, n_e2e), rng.integers(0, 2**32, n_e2e)
+    cin = rng.integers(0, 2, n_e2e)
+    vec = tmp / "vectors.csv"
+    vec.write_text("a,b,cin\n" + "".join(f"{x},{y},{z}\n" for x, y, z in zip(a, b, cin)))
+    for circuit in (rca32, C6288, HALF_ADDER):  # train or load: the store is warm after
+        run(cli + ["run", str(circuit), "--random", "10", "--format", "csv"], env)
+
+    # ------------------------------------------------------ end to end
+    ours_out, theirs_out = tmp / "ours.csv", tmp / "pyrtl.csv"
+    ours, _ = median_run(cli + ["run", str(rca32), "--vectors", str(vec), "--format", "csv"],
+                         env, opts.repeats, stdout_path=ours_out)
+    theirs = statistics.median(
+        run([py, str(ROOT / "benchmarks" / "pyrtl_rca32.py"), str(vec), str(theirs_out)],
+            env)[0] for _ in range(opts.repeats))
+    same = ours_out.read_bytes() == theirs_out.read_bytes()
+    row(f"rca32, {n_e2e:,} vectors CSV -> CSV, whole process (outputs identical: "
+        f"{'yes' if same else 'NO'})", f"{ours:.2f} s", f"PyRTL FastSimulation {theirs:.2f} s",
+        f"{theirs / ours:.1f}x faster")
+
+    # ------------------------------------------------------------ JSON
+    json_out = tmp / "c6288.json"
+    t_json, m_json = median_run(cli + ["run", str(C6288), "--random", str(n_json),
+                                       "--format", "json"], env, 1, stdout_path=json_out)
+    t_csv, m_csv = median_run(cli + ["run", str(C6288), "--random", str(n_json),
+                                     "--format", "csv"], env, 1)
+    size = json_out.stat().st_size / 2**20
+    assert len(json.loads(json_out.read_text())["rows"]) == n_json
+    row(f"c6288, {n_json:,} random vectors, --format json ({size:.0f} MiB, valid JSON)",
+        f"{t_json:.2f} s, {m_json:.0f} MiB", f"--format csv {t_csv:.2f} s, {m_csv:.0f} MiB",
+        f"json/csv time {t_json / t_csv:.2f}")
+
+    # ------------------------------------------------------------- RSS
+    t_rss, m_rss = median_run(cli + ["run", str(HALF_ADDER), "--random", str(n_rss),
+                                     "--format", "csv"], env, 1)
+    _, m_np = run([py, "-c", "import numpy"], env)
+    row(f"half adder --random {n_rss:,} --format csv: peak RSS", f"{m_rss:.0f} MiB "
+        f"({t_rss:.1f} s)", f"python + numpy {m_np:.0f} MiB")
+
+    # -------------------------------------------------------- start-up
+    cmd = cli + ["run", str(HALF_ADDER)]
+    run(cmd, env)  # write the bytecode cache
+    reps = max(7, opts.repeats)
+    t_ha = statistics.median(run(cmd, env)[0] for _ in range(reps))
+    t_np = statistics.median(run([py, "-c", "import numpy"], env)[0] for _ in range(reps))
+    t_py = statistics.median(run([py, "-c", "pass"], env)[0] for _ in range(reps))
+    row("half adder run, warm, whole process (median)", f"{t_ha:.3f} s",
+        f"python -c 'import numpy' {t_np:.3f} s, python -c pass {t_py:.3f} s",
+        f"circuitnn beyond numpy {t_ha - t_np:.3f} s")
+
+    # ------------------------------------------------------- in-process
+    circuit = load_circuit(rca32)
+    t_new = best(lambda: read_csv_columns(str(vec), circuit))
+    text = vec.read_text().split("\n", 1)[1]
+    widths = [p.width for p in circuit.inputs]
+    t_old = best(lambda: _parse_block_rows(text, ["a", "b", "cin"], widths, "v", 2), 1)
+    row(f"read {n_e2e:,} CSV rows (rca32 inputs)", f"{t_new * 1e3:.0f} ms column-wise",
+        f"{t_old * 1e3:.0f} ms row reader", f"{t_old / t_new:.0f}x")
+
+    sess = Session.from_store(circuit, ModelStore(store_dir))
+    result = sess.run_bits(RandomVectors(circuit, n_e2e, 0).all_bits())
+    for name, new_cls, old in (("CSV", CsvWriter, old_csv), ("JSON", JsonWriter, old_json)):
+        def new(new_cls=new_cls):
+            with open(os.devnull, "wb") as f:
+                w = new_cls(f, circuit)
+                w.begin(n_e2e)
+                w.write(result)
+                w.end()
+
+        def before(old=old):
+            with open(os.devnull, "w") as f:
+                old(result, f)
+
+        t_new, t_old = best(new), best(before, 1)
+        row(f"write {n_e2e:,} rows of rca32 results as {name}", f"{t_new * 1e3:.0f} ms",
+            f"{t_old * 1e3:.0f} ms per-row Python", f"{t_old / t_new:.0f}x")
+
+    yaml_text = array_multiplier(24).to_yaml()
+    mb = len(yaml_text.encode()) / 1e6
+    results = {}
+    for flag in (True, False):
+        yaml_loader.LIBYAML = flag
+        results[flag] = best(lambda: yaml_loader.parse_yaml(yaml_text, "m.yaml"),
+                             3 if flag else 1)
+    yaml_loader.LIBYAML = yaml_loader.LIBYAML_AVAILABLE
+    row(f"parse YAML ({mb * 1000:.0f} KB netlist)", f"libyaml events {mb / results[True]:.2f} "
+        "MB/s", f"pure-Python PyYAML {mb / results[False]:.2f} MB/s",
+        f"{results[False] / results[True]:.1f}x")
+
+    print(f"{'measurement':<70} | {'circuitnn':<22} | {'baseline (same run)':<44} | ratio")
+    print(f"{'-' * 70}-+-{'-' * 22}-+-{'-' * 44}-+------")
+    for what, ours, base, ratio in rows:
+        print(f"{what:<70} | {ours:<22} | {base:<44} | {ratio}")
+
+
+if __name__ == "__main__":
+    main()
