@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -52,16 +53,26 @@ C6288 = ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench"
 HALF_ADDER = ROOT / "circuits" / "half_adder.yaml"
 
 
+_TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
+
+
 def run(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one process."""
+    """Wall seconds and peak RSS (MiB) of one process.
+
+    The peak comes from GNU time when it is installed: a child forked from
+    this (large) process would otherwise report this process's size, which
+    Linux carries over exec into the child's high-water mark."""
+    wrapped = [_TIME, "-f", "%M"] + cmd if _TIME else cmd
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(wrapped, cwd=ROOT, env=env, stdout=stdout, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     err = proc.stderr.read().decode()
     proc.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    if _TIME:
+        return seconds, int(err.strip().splitlines()[-1]) / 1024
     return seconds, usage.ru_maxrss / 1024
 
 
