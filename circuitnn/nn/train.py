@@ -52,7 +52,6 @@ import time
 from contextlib import contextmanager
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ..ir.truthtable import TruthTable
 from .certify import _perceptron_can_certify, box, certified_margin
@@ -254,6 +253,8 @@ def _init(
 def _one_blas_thread():
     """Run BLAS single-threaded: the matrices here are tiny, and OpenBLAS
     threads on a busy machine made each epoch 10x slower (measured)."""
+    from threadpoolctl import threadpool_limits  # only training needs it; runs start faster
+
     with threadpool_limits(limits=1, user_api="blas"):
         yield
 
