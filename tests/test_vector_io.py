@@ -292,3 +292,24 @@ def test_a_small_run_imports_no_heavy_dependency(store):
                           text=True, env={**os.environ, "PYTHONPATH": str(root)}, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "[]\n"
+
+
+def test_random_vectors_do_not_depend_on_chunking(inverters):
+    from circuitnn.run.vectors import RANDOM_BLOCK, ExhaustiveVectors, RandomVectors
+
+    circuit = inverters[65].circuit
+    n = 2 * RANDOM_BLOCK + 123
+    whole = RandomVectors(circuit, n, seed=5).all_bits()
+    assert whole.shape == (65, n)
+    for step in (1000, RANDOM_BLOCK, 3 * RANDOM_BLOCK):
+        v = RandomVectors(circuit, n, seed=5)
+        parts = [v.bits(lo, min(n, lo + step)) for lo in range(0, n, step)]
+        assert (np.concatenate(parts, axis=1) == whole).all()
+    # a shorter run is a prefix; another seed is another sequence
+    assert (RandomVectors(circuit, 500, seed=5).all_bits() == whole[:, :500]).all()
+    assert (RandomVectors(circuit, 500, seed=6).all_bits() != whole[:, :500]).any()
+    # about half the bits are ones
+    assert abs(whole.mean() - 0.5) < 0.01
+    small = inverters[1].circuit
+    ex = ExhaustiveVectors(small)
+    assert ex.bits(0, 2).tolist() == [[0, 1]]
