@@ -9,6 +9,7 @@ both engines of both circuits.  Exit codes: 0 equivalent, 1 not equivalent,
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from ..errors import UsageError
@@ -26,12 +27,17 @@ def _prove(args, a, b, label_a: str, label_b: str):
     from ..prove import match_ports, prove
 
     matching = match_ports(a, b, (label_a, label_b), args.map, args.const)
+    progress = None
     if sys.stderr.isatty():
-        print(f"proving: {len(matching.inputs)} shared input bits, "
-              f"{len(matching.outputs)} output bits ...", end="", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+
+        def progress(message: str) -> None:
+            print(f"\rproving: {message} ({time.perf_counter() - start:.1f}s)\033[K", end="",
+                  file=sys.stderr, flush=True)
+
     result = prove(a, b, matching, timeout=args.timeout, sweep=not args.no_sweep,
-                   seed=args.seed)
-    if sys.stderr.isatty():
+                   seed=args.seed, progress=progress)
+    if progress is not None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     return matching, result
 

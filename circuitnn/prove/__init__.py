@@ -3,7 +3,7 @@
 ``ports``    pair A's port bits with B's (names, ``--map``, ``--const``)
 ``cover``    minimised covers of truth tables (the Tseitin clauses)
 ``network``  canonical nodes, structural hashing, simulation, SAT sweeping
-``solver``   python-sat's Glucose, with budgets and a deadline that stops it
+``solver``   python-sat's MiniSat, with budgets and a deadline that stops it
 ``miter``    both circuits over shared inputs, output pairs decided, the
              counterexample replayed on the exact engine
 

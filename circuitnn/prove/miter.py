@@ -15,6 +15,7 @@ register outputs.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -74,8 +75,10 @@ class Equivalence:
             return (f"equivalent (proved by SAT: {self.variables:,} variables, "
                     f"{self.clauses:,} clauses, {self.seconds:.2f} s)")
         if self.status == "unknown":
+            done = (f"; {self.stats['outputs_proved']} of {self.stats['outputs']} output "
+                    "bits proved equal" if "outputs" in self.stats else "")
             return (f"unknown: no proof and no counterexample within {self.seconds:.2f} s "
-                    f"({self.variables:,} variables, {self.clauses:,} clauses)")
+                    f"({self.variables:,} variables, {self.clauses:,} clauses{done})")
         cex = self.counterexample
         return (f"not equivalent: {', '.join(cex.differing)} differ"
                 f" for {_show(cex.inputs_a)}")
@@ -141,9 +144,12 @@ def _signal(circuit: Circuit, bit) -> int:
 
 
 def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = None,
-          sweep: bool = True, seed: int = 0) -> Equivalence:
+          sweep: bool = True, seed: int = 0,
+          progress: Callable[[str], None] | None = None) -> Equivalence:
     """Decide whether ``a`` and ``b`` compute the same outputs for every input,
-    under ``matching``.  See :func:`circuitnn.prove.equivalent`."""
+    under ``matching``.  See :func:`circuitnn.prove.equivalent`; ``progress``
+    receives a line as each stage and each output bit starts."""
+    say = progress or (lambda message: None)
     start = time.perf_counter()
     deadline = None if timeout is None else time.monotonic() + timeout
     solver = Solver(deadline)
@@ -159,17 +165,26 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
         lits[circuit.port(port).signals[i]] = TRUE if value else FALSE
     out_a = [_signal(a, x) for x, _ in matching.outputs]
     out_b = [_signal(b, y) for _, y in matching.outputs]
-    status, cex = "unknown", None
+    status, cex, proved = "unknown", None, 0
     try:
+        # Sweeping looks for B's signals among A's: equal signals inside one
+        # circuit are rare, and checking their candidates costs more than it saves.
+        net.sweep = False
+        say(f"A: {len(a.gates):,} gates into the miter")
         lits_a = embed(net, a, in_a, out_a)
+        net.sweep = sweep
+        say(f"B: {len(b.gates):,} gates into the miter" + (", sweeping against A"
+                                                            if sweep else ""))
         lits_b = embed(net, b, in_b, out_b)
-        for sa, sb in zip(out_a, out_b):
+        for (bit_a, _), sa, sb in zip(matching.outputs, out_a, out_b):
+            say(f"output bit {proved + 1}/{len(out_a)} ({bit_a[0]}[{bit_a[1]}] of A)")
             x, y = lits_a[sa], lits_b[sb]
             cex = net.pattern_inputs(x, y)
             if cex is None and net.equal(x, y) is False:
                 cex = net.model_inputs()
             if cex is not None:
                 break
+            proved += 1
         status = "equivalent" if cex is None else "different"
     except Timeout:
         pass
@@ -180,7 +195,8 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
     if cex is not None:
         counterexample = _replay(a, b, matching, in_a, in_b, cex)
     stats = {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
-             "sat_calls": solver.calls, "patterns": net.n_patterns}
+             "sat_calls": solver.calls, "patterns": net.n_patterns,
+             "outputs_proved": proved, "outputs": len(out_a)}
     return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats)
 
 

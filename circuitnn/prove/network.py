@@ -225,9 +225,11 @@ class Network:
         tried: set[int] = set()
         while True:
             key, phase = self._key(node)
+            if key == 0:
+                # Looking constant on thousands of patterns mostly means rarely 1
+                # (a wide AND): refuting each costs a SAT call for little gain.
+                return 2 * node
             bucket = self._classes.get(key, ())
-            if key == 0:  # near-constant nodes rarely equal each other: try the constant
-                bucket = bucket[:1]
             fresh = [r for r in bucket if r not in tried][:CANDIDATES]
             if not fresh:
                 return 2 * node
