@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from ..errors import InternalError
+
 __all__ = ["isop", "cnf_cover", "full_mask", "var_mask"]
 
 Cube = tuple[tuple[int, int], ...]
@@ -88,7 +90,7 @@ def isop(table: int, k: int) -> tuple[Cube, ...]:
     """
     cover, got = _isop(table, table, k, k)
     if got != table:
-        raise RuntimeError(f"internal error: the cover of {table:#x} over {k} inputs is "
+        raise InternalError(f"the cover of {table:#x} over {k} inputs is "
                            f"{got:#x}")
     return tuple(tuple(sorted(c)) for c in sorted(cover, key=lambda c: sorted(c)))
 

@@ -22,6 +22,7 @@ from functools import cache
 import numpy as np
 
 from ..compile import Circuit
+from ..errors import InternalError
 from ..ir.truthtable import TruthTable, input_matrix
 from .network import FALSE, TRUE, Network
 from .ports import Matching
@@ -227,8 +228,8 @@ def _replay(a: Circuit, b: Circuit, matching: Matching, in_a, in_b, cex) -> Coun
         outputs_b[pa] |= int(bits_b[row_b[pb] + j]) << i
     result = Counterexample(inputs_a, inputs_b, outputs_a, outputs_b)
     if not result.differing:
-        raise RuntimeError("internal error: the counterexample found by the prover gives "
-                           f"equal outputs on the exact engine ({_show(inputs_a)})")
+        raise InternalError("the counterexample found by the prover gives "
+                            f"equal outputs on the exact engine ({_show(inputs_a)})")
     return result
 
 
