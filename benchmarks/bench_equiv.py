@@ -58,6 +58,15 @@ def _yosys_blif_adder(tmp: Path, n: int) -> Path:
     return tmp / "add.blif"
 
 
+def _yosys_blif_multiplier(tmp: Path, n: int) -> Path:
+    (tmp / "mul.v").write_text(f"module mul(input [{n - 1}:0] a, input [{n - 1}:0] b, "
+                               f"output [{2 * n - 1}:0] p);\n  assign p = a * b;\nendmodule\n")
+    subprocess.run(["yosys", "-q", "-p", "read_verilog mul.v; synth -flatten -top mul; "
+                    "abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean; write_blif mul.blif"],
+                   cwd=tmp, check=True, capture_output=True)
+    return tmp / "mul.blif"
+
+
 def pairs(quick: bool, tmp: Path):
     """(label, A, B, options, yosys-comparable) for every benchmarked pair."""
     archs = {"ripple": ripple_carry_adder, "lookahead": carry_lookahead_adder,
@@ -80,6 +89,9 @@ def pairs(quick: bool, tmp: Path):
         for kind, make in MUTANTS.items():
             text, spec = make(n)
             out.append((f"mutant {n}: {kind}", _mutant(text), spec, {}, True))
+    if shutil.which("yosys"):
+        out.append(("array multiplier 8x8 vs yosys BLIF of a*b", array_multiplier(8),
+                    _yosys_blif_multiplier(tmp, 8), {}, True))
     out.append(("c6288 vs array multiplier 16x16", BENCH / "iscas85" / "c6288.bench",
                 array_multiplier(16), {"map": _c6288_map()}, False))
     return out
