@@ -313,3 +313,31 @@ def test_random_vectors_do_not_depend_on_chunking(inverters):
     small = inverters[1].circuit
     ex = ExhaustiveVectors(small)
     assert ex.bits(0, 2).tolist() == [[0, 1]]
+
+
+def test_ports_beyond_decimal_limits_are_written_in_hex(store, tmp_path):
+    """Python refuses decimal numbers of more than 4300 digits: a 20,000-bit
+    port is written as 0x... (a string in JSON) and reads back."""
+    b = Builder("huge")
+    b.output("y", ~b.input("x", 20_000))
+    sess = b.compile(store=store)
+    xs = [3, (1 << 20_000) - 5]
+    res = sess.run(x=np.array(xs, dtype=object))
+    path = tmp_path / "out.csv"
+    with open(path, "wb") as f:
+        w = CsvWriter(f, sess.circuit)
+        w.begin(2)
+        w.write(res)
+        w.end()
+    mask = (1 << 20_000) - 1
+    rows = [line.split(",") for line in path.read_text().splitlines()[1:]]
+    assert [[int(c, 16) for c in r] for r in rows] == [[x, ~x & mask] for x in xs]
+    (tmp_path / "in.csv").write_text("x\n" + "\n".join(r[0] for r in rows) + "\n")
+    assert _ints(read_csv_columns(str(tmp_path / "in.csv"), sess.circuit)["x"]) == xs
+    out = io.StringIO()
+    w = JsonLinesWriter(out, sess.circuit)
+    w.begin(2)
+    w.write(res)
+    w.end()
+    got = [json.loads(line)["outputs"]["y"] for line in out.getvalue().splitlines()]
+    assert [int(v, 16) for v in got] == [~x & mask for x in xs]

@@ -81,10 +81,20 @@ def _digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return text, mask
 
 
-def _wide_digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Decimal digits of a column of words, through Python integers."""
+#: Ports wider than this are written in hex: Python's int() and str() refuse
+#: decimal numbers of more than 4300 digits.
+HEX_BITS = 14_000
+
+
+def _wide_digits(col: np.ndarray, quote: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """Decimal digits of a column of words, through Python integers (``0x``
+    hex beyond :data:`HEX_BITS` bits, as a JSON string when ``quote``)."""
     ints = column_to_ints(col)
-    text = np.array([str(v).encode() for v in ints], dtype=bytes)
+    if col.shape[1] * 64 > HEX_BITS:
+        fmt = '"0x{:x}"' if quote else "0x{:x}"
+        text = np.array([fmt.format(v).encode() for v in ints], dtype=bytes)
+    else:
+        text = np.array([str(v).encode() for v in ints], dtype=bytes)
     width = max(text.dtype.itemsize, 1)
     raw = np.char.rjust(text, width).view(np.uint8).reshape(len(ints), width)
     return raw, raw != ord(" ")
@@ -92,6 +102,10 @@ def _wide_digits(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 def _number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return _digits(col) if col.ndim == 1 else _wide_digits(col)
+
+
+def _json_number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    return _digits(col) if col.ndim == 1 else _wide_digits(col, quote=True)
 
 
 def _confidence(conf: np.ndarray) -> tuple[np.ndarray, None]:
@@ -339,7 +353,7 @@ class JsonLinesWriter(Writer):
         n = result.inputs.shape[1]
         conf = _port_confidence(self.circuit, result.analog)
         pieces: list = [self._row_prefix + b'{"inputs":{']
-        for group, cols, fmt in (("inputs", ins, _number), ("outputs", outs, _number),
+        for group, cols, fmt in (("inputs", ins, _json_number), ("outputs", outs, _json_number),
                                  ("confidence", conf, _confidence)):
             if group != "inputs":
                 pieces.append(f'}},"{group}":{{'.encode())
