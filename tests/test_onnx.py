@@ -239,6 +239,14 @@ def test_no_guarantee_claimed_without_certified_nets(store, tmp_path):
     meta = {p.key: p.value for p in to_onnx(circuit, bare, tmp_path / "u.onnx").metadata_props}
     assert meta["certified_delta"] == ""
     assert meta["guarantee"].startswith("no guarantee (uncertified nets")
+    assert {v["delta"] for v in json.loads(meta["primitives"]).values()} == {None}
+    # nets labelled with different deltas: each reported, and no composed claim
+    mixed = dict(nets, XOR2=replace(nets["XOR2"], delta=0.05))
+    meta = {p.key: p.value for p in to_onnx(circuit, mixed, tmp_path / "m.onnx").metadata_props}
+    assert json.loads(meta["primitives"])["XOR2"]["delta"] == 0.05
+    assert meta["certified_delta"] == ""
+    assert meta["guarantee"].startswith("no guarantee (nets certified at different deltas do "
+                                        "not compose: ")
     # python-built circuits have no source files to hash
     b = Builder("xor")
     x = b.input("x", 2)
