@@ -41,7 +41,7 @@ from circuitnn.run.exact import ExactEngine  # noqa: E402
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
 from circuitnn.write import onnx as onnx_writer  # noqa: E402
-from circuitnn.write.onnx import to_onnx  # noqa: E402
+from circuitnn.write.onnx import STATE_INPUT, STATE_OUTPUT, feed, to_onnx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "data" / "benchmarks"
@@ -82,7 +82,6 @@ def _adder(v, o, width):
 
 def _oracle(name, v):
     """What the circuit computes, by Python arithmetic (None: no formula)."""
-    n = len(next(iter(v.values())))
     if name in ("half_adder", "half_adder_learned"):
         return {"sum": [a ^ b for a, b in zip(v["a"], v["b"])],
                 "carry": [a & b for a, b in zip(v["a"], v["b"])]}
@@ -105,8 +104,7 @@ def _oracle(name, v):
         return {"lt": [int(a < b) for a, b in zip(v["a"], v["b"])],
                 "eq": [int(a == b) for a, b in zip(v["a"], v["b"])],
                 "gt": [int(a > b) for a, b in zip(v["a"], v["b"])]}
-    assert n and name in ("c6288", "epfl_adder"), f"no oracle named for {name}"
-    return None
+    return None  # the exact and neural engines are the oracles
 
 
 def _run_onnx(path: Path, circuit, bits: np.ndarray, dtype: str = "float32") -> np.ndarray:
@@ -130,6 +128,49 @@ def _vectors(circuit, n: int, seed: int) -> np.ndarray:
     return rng.integers(0, 2, size=(circuit.n_input_bits, n), dtype=np.uint8)
 
 
+def _run_cycles(path, circuit, nets, cycles: int, streams: int, seed: int = 0,
+               stimulus=None):
+    """Loop the model over ``cycles`` cycles of ``streams`` streams; check each
+    cycle against the exact and neural engines on ``circuit.step``; return
+    the thresholded outputs per cycle, ``(cycles, output bits, streams)``."""
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    meta = sess.get_modelmeta().custom_metadata_map
+    state_meta = json.loads(meta["state"])
+    assert state_meta["width"] == circuit.n_state_bits
+    # the initial state from the registers, and from the metadata: the same
+    init = np.array([(r.init >> i) & 1 for r in circuit.registers for i in range(r.width)],
+                    np.uint8)
+    from_meta = np.zeros(state_meta["width"], np.uint8)
+    for r in state_meta["registers"]:
+        for i in range(r["width"]):
+            from_meta[r["offset"] + i] = (r["init"] >> i) & 1
+    assert (init == from_meta).all()
+    state = np.repeat(init[None, :].astype(np.float32), streams, axis=0)
+    exact_state = np.repeat(init[:, None], streams, axis=1)
+    exact, neural = ExactEngine(circuit.step), NeuralEngine(circuit.step, nets)
+    names = [p.name for p in circuit.outputs] + [STATE_OUTPUT]
+    n_out = circuit.n_output_bits
+    rng = np.random.default_rng(seed)
+    seen = []
+    for k in range(cycles):
+        bits = (stimulus(k) if stimulus else
+                rng.integers(0, 2, size=(circuit.n_input_bits, streams), dtype=np.uint8))
+        inputs = feed(circuit, bits)
+        inputs[STATE_INPUT] = state
+        *outs, nxt = sess.run(names, inputs)
+        analog = (np.concatenate([o.T for o in outs]) if outs
+                  else np.zeros((0, streams), np.float32))
+        want = exact.run(np.concatenate([bits, exact_state]))
+        assert ((analog > 0.5) == want[:n_out]).all(), f"cycle {k}: outputs"
+        assert set(np.unique(nxt)) <= {0.0, 1.0}
+        assert (nxt.T == want[n_out:]).all(), f"cycle {k}: next state"
+        same = neural.run(np.concatenate([bits, state.T.astype(np.uint8)]))
+        assert np.abs(analog - same[:n_out]).max(initial=0) <= TOL["float32"]
+        seen.append((analog > 0.5).astype(np.uint8))
+        state, exact_state = nxt, want[n_out:]
+    return np.array(seen)
+
+
 @pytest.mark.parametrize("name", list(CIRCUITS))
 def test_onnxruntime_agrees_with_exact_arithmetic_and_the_neural_engine(name, store, tmp_path):
     circuit = _load(name)
@@ -137,6 +178,9 @@ def test_onnxruntime_agrees_with_exact_arithmetic_and_the_neural_engine(name, st
     path = tmp_path / f"{name}.onnx"
     to_onnx(circuit, nets, path)
     onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    if getattr(circuit, "registers", ()):  # one cycle per run, looped
+        _run_cycles(path, circuit, nets, cycles=30, streams=32)
+        return
 
     bits = _vectors(circuit, 1500, seed=len(name))
     analog = _run_onnx(path, circuit, bits)
@@ -159,7 +203,7 @@ def test_onnxruntime_agrees_with_exact_arithmetic_and_the_neural_engine(name, st
     elif name == "epfl_adder":
         total = _ints(got)  # the outputs in port order: the 129-bit sum
         assert total == [x + y for x, y in zip(ins["a"], ins["b"])]
-    else:
+    elif _oracle(name, ins) is not None:
         assert outs == _oracle(name, ins)
 
 

@@ -120,8 +120,8 @@ def _guarantee(circuit, nets: dict, dtype: str) -> dict:
     return {"delta": deltas.pop(), "certified": True, "why": "", "nets": per_net}
 
 
-def metadata(circuit, nets: dict, mode: str = "analog", dtype: str = "float32",
-             registers: int = 0) -> dict[str, str]:
+def metadata(circuit, nets: dict, mode: str = "analog",
+             dtype: str = "float32") -> dict[str, str]:
     """The ``metadata_props`` of an exported model: what it computes and what
     is guaranteed, as strings (JSON where structured).
 
@@ -175,6 +175,10 @@ def metadata(circuit, nets: dict, mode: str = "analog", dtype: str = "float32",
                 f"{dtype} arithmetic: each net's margin over input boxes widened by {eta:g}, "
                 f"plus a bound on {dtype} rounding and on a sigmoid error of at most "
                 f"{_sigmoid_error(dtype):g}, stays within delta (see 'primitives').")
+        if getattr(circuit, "registers", ()):
+            text += (f" {STATE_OUTPUT} is thresholded inside the graph, so the registers "
+                     "load exact bits: fed back cycle after cycle from their initial values, "
+                     "the guarantee holds at every cycle.")
     elif g["certified"]:
         text = "no gates: outputs are wired from inputs or constants"
     else:
@@ -196,9 +200,19 @@ def metadata(circuit, nets: dict, mode: str = "analog", dtype: str = "float32",
         "guarantee": text,
         "certified_delta": "" if g["delta"] is None else f"{g['delta']:g}",
     }
+    registers = tuple(getattr(circuit, "registers", ()))
     if registers:
-        meta["state"] = json.dumps({"input": STATE_INPUT, "output": STATE_OUTPUT,
-                                    "width": registers})
+        regs, offset = [], 0
+        for r in registers:
+            regs.append({"name": r.name, "width": r.width, "offset": offset, "init": r.init})
+            offset += r.width
+        meta["state"] = json.dumps({
+            "input": STATE_INPUT, "output": STATE_OUTPUT, "width": offset, "registers": regs,
+            "clock": "one clock, rising edge; the graph is one cycle: feed each port's row "
+                     f"of the cycle and the registers' bits as {STATE_INPUT} (column offset+i "
+                     "is bit i of a register; start from every register's init), read the "
+                     f"outputs (sampled before the edge), and feed {STATE_OUTPUT}, thresholded "
+                     f"at 0.5 inside the graph, back as the next cycle's {STATE_INPUT}"})
     files = source_files(circuit)
     if files:
         total, each = _sources_hash(files)
@@ -283,7 +297,10 @@ def build_model(circuit, nets: dict, mode: str = "analog", dtype: str = "float32
         if reserved in ports:
             raise UsageError(f"port {reserved!r} clashes with the name the ONNX model gives "
                              "its register state; rename the port")
-    if not circuit.inputs:
+    registers = tuple(getattr(circuit, "registers", ()))
+    state_q = [int(s) for r in registers for s in r.q]
+    state_next = [int(s) for r in registers for s in r.next]
+    if not circuit.inputs and not registers:
         raise UsageError(f"{circuit.name!r} has no input port; an ONNX model takes its batch "
                          "size from its inputs")
 
@@ -292,24 +309,28 @@ def build_model(circuit, nets: dict, mode: str = "analog", dtype: str = "float32
     g = _Graph(onnx, np_dtype)
     # where each signal's values are: (tensor, row) of a tensor shaped (rows, batch)
     where: dict[int, tuple[str, int]] = {}
+    sizes: dict[str, int] = {}
     for p in circuit.inputs:
         t = g.op("Transpose", [p.name], f"{p.name}.T", perm=[1, 0])
         where.update((s, (t, i)) for i, s in enumerate(p.signals))
+        sizes[t] = p.width
+    if registers:
+        t = g.op("Transpose", [STATE_INPUT], "state.T", perm=[1, 0])
+        where.update((s, (t, i)) for i, s in enumerate(state_q))
+        sizes[t] = len(state_q)
     reads = {int(s) for groups in circuit.levels for grp in groups for s in grp.ins.ravel()}
     reads.update(int(s) for s in circuit.output_signals)
+    reads.update(state_next)
     if reads & {0, 1}:
-        batch = g.op("Shape", [circuit.inputs[0].name], "batch", start=0, end=1)
+        first = circuit.inputs[0].name if circuit.inputs else STATE_INPUT
+        batch = g.op("Shape", [first], "batch", start=0, end=1)
         shape = g.op("Concat", [g.const(np.array([2]), "two"), batch], "const.shape", axis=0)
         zeros = g.op("ConstantOfShape", [shape], "zeros",
                      value=onnx.numpy_helper.from_array(np.array([0], np_dtype)))
         consts = g.op("Add", [zeros, g.const(np.array([[0], [1]], np_dtype), "levels")],
                       "consts")
         where[0], where[1] = (consts, 0), (consts, 1)
-    sizes: dict[str, int] = {}
-    for p in circuit.inputs:
-        sizes[where[p.signals[0]][0]] = p.width
-    if reads & {0, 1}:
-        sizes[where[0][0]] = 2
+        sizes[consts] = 2
 
     def collect(signals: np.ndarray, hint: str) -> str:
         """A tensor ``signals.shape + (batch,)`` of the signals' values: one
@@ -382,6 +403,15 @@ def build_model(circuit, nets: dict, mode: str = "analog", dtype: str = "float32
         outputs.append(onnx.helper.make_tensor_value_info(p.name, elem, ["batch", p.width]))
     inputs = [onnx.helper.make_tensor_value_info(p.name, elem, ["batch", p.width])
               for p in circuit.inputs]
+    if registers:
+        # the registers load bits: what they load is thresholded inside the graph
+        nxt = collect(np.array(state_next, np.int64), "next")
+        nxt = g.op("Greater", [nxt, g.const(np.array(0.5, np_dtype), "half")], "next.bit")
+        nxt = g.op("Cast", [nxt], "next.digital", to=elem)
+        g.op("Transpose", [nxt], STATE_OUTPUT, out=STATE_OUTPUT, perm=[1, 0])
+        width = len(state_q)
+        inputs.append(onnx.helper.make_tensor_value_info(STATE_INPUT, elem, ["batch", width]))
+        outputs.append(onnx.helper.make_tensor_value_info(STATE_OUTPUT, elem, ["batch", width]))
 
     meta = metadata(circuit, nets, mode, dtype)
     graph = onnx.helper.make_graph(g.nodes, circuit.name, inputs, outputs, g.inits,
