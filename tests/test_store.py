@@ -134,7 +134,7 @@ def test_clear_and_retrain(tmp_path):
     store.get_or_train_many([AND2, XOR2])
     store.get_or_train(AND2, retrain=True)
     assert store.trained == 3
-    assert store.clear() == 2 and store.entries() == []
+    assert store.clear().removed == 2 and store.entries() == []
 
 
 def test_default_root_env(monkeypatch, tmp_path):

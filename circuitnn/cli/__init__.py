@@ -229,18 +229,29 @@ def cmd_train(args) -> int:
 def cmd_models(args) -> int:
     store = _store(args)
     if args.clear:
-        n = store.clear()
-        print(f"removed {n} model{'s' if n != 1 else ''} from {store.root}")
+        done = store.clear()
+        print(f"removed {done.removed} model{'s' if done.removed != 1 else ''} from {store.root}")
+        if done.left:
+            print(f"left {len(done.left)} file{'s' if len(done.left) != 1 else ''} that "
+                  "the store did not write:")
+            for name in done.left[:_MAX_LISTED]:
+                print(f"  {name}")
+            if len(done.left) > _MAX_LISTED:
+                print(f"  ... and {len(done.left) - _MAX_LISTED} more")
         return EXIT_OK
     entries = store.entries()
     print(f"{len(entries)} model{'s' if len(entries) != 1 else ''} in {store.root}")
     for e in entries:
-        delta = e.get("delta")
-        cert = f"delta={delta:g}" if delta else "uncertified"
-        print(f"  {e.get('name') or '?':<10} {e.get('arch', '?'):<8} "
-              f"max_err={e.get('max_err', float('nan')):.3g}  {cert}  "
-              f"{e.get('key', '')[:12]}")
+        name = e.get("name") or "?"
+        if "problem" in e:
+            print(f"  {name:<10} unusable, will be retrained: {e['problem']}  {e['key'][:12]}")
+            continue
+        cert = f"delta={e['delta']:g}" if e["delta"] else "uncertified"
+        print(f"  {name:<10} {e['arch']:<8} max_err={e['max_err']:.3g}  {cert}  {e['key'][:12]}")
     return EXIT_OK
+
+
+_MAX_LISTED = 50
 
 
 # ----------------------------------------------------------------- bench
@@ -333,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.set_defaults(func=cmd_train)
 
     m = sub.add_parser("models", parents=[common], help="list the trained models")
-    m.add_argument("--clear", action="store_true", help="remove every model")
+    m.add_argument("--clear", action="store_true",
+                   help="remove every model (only files the store wrote; others are listed)")
     m.set_defaults(func=cmd_models)
 
     b = sub.add_parser("bench", parents=[common, circ, mode],
