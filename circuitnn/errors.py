@@ -20,6 +20,7 @@ __all__ = [
     "UsageError",
     "VectorError",
     "InternalError",
+    "show_int",
 ]
 
 
@@ -92,3 +93,24 @@ class InternalError(Exception):
 
     def __init__(self, message: str):
         super().__init__(f"internal error (a bug in circuitnn, please report it): {message}")
+
+
+def show_int(value: int) -> str:
+    """An integer for a message: in full up to 50 digits, else abbreviated.
+
+    Python refuses to print an int of more than 4,300 decimal digits, and a
+    message with thousands of digits helps nobody; hexadecimal has no limit.
+
+    Examples
+    --------
+    >>> show_int(255)
+    '255'
+    >>> show_int(2**20000 - 1)
+    '0xffffffff...ffffffff (20000 bits)'
+    """
+    value = int(value)
+    if value.bit_length() <= 166:  # at most 50 decimal digits
+        return str(value)
+    h = f"{abs(value):x}"
+    sign = "-" if value < 0 else ""
+    return f"{sign}0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)"

@@ -262,7 +262,7 @@ def test_output_file_rules(cli_args, tmp_path):
     assert target.read_text().splitlines()[0] == "a,b,sum,carry"
     code, _, err = cli_args("run", "circuits/half_adder.yaml", "--vectors", str(target),
                             "--output", str(target), "--force")
-    assert code == 2 and re.fullmatch(r"error: --output .* is an input of this run .*\n", err)
+    assert code == 2 and re.fullmatch(r"error: --output .* is an input of this command; write to another file\n", err)
     code, _, err = cli_args("run", "circuits/half_adder.yaml", "--output",
                             str(tmp_path / "r.txt"))
     assert code == 0 and (tmp_path / "r.txt").read_text().startswith("a  b | sum  carry")

@@ -9,6 +9,8 @@ is one message on stderr, with no traceback (``--debug`` shows it).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 import time
@@ -30,6 +32,29 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"give a count of at least 1, not {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """argparse type: a random seed, a whole number of at least 0."""
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is a whole number of at least 0, not {text}")
+    return value
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def _store(args):
@@ -319,7 +344,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--random", type=int, metavar="N",
                    help="N random vectors (default: exhaustive up to "
                         f"{MAX_EXHAUSTIVE_BITS} input bits, else 10000)")
-    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--seed", type=_seed, default=0)
     v.add_argument("--spec", metavar="B", help="also prove the circuit equivalent to the "
                    "netlist B by SAT, and print the chain neural = boolean = B")
     from .equiv import add_command, add_spec_options
@@ -350,10 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", parents=[common, circ, mode],
                        help="measure neural and exact throughput side by side")
-    b.add_argument("--vectors", type=int, default=10_000, metavar="N",
+    b.add_argument("--vectors", type=_count, default=10_000, metavar="N",
                    help="random vectors per run (default 10000)")
-    b.add_argument("--repeats", type=int, metavar="R", help="runs per engine (median)")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--repeats", type=_count, metavar="R", help="runs per engine (median)")
+    b.add_argument("--seed", type=_seed, default=0)
     b.set_defaults(func=cmd_bench)
 
     from .convert import add_commands
@@ -375,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
             # library warnings (an unusable store entry...) as one line each,
             # for this command only: catch_warnings puts the hook back after
             warnings.showwarning = _show_warning
-            return args.func(args)
+            with contextlib.redirect_stdout(_Stdout(sys.stdout)) as out:
+                code = args.func(args)
+                out.flush()  # here, so that a full disk is reported, not lost at exit
+            return code
     except CircuitError as e:
         if args.debug:
             raise
@@ -392,6 +420,62 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+
+
+
+class _Guard:
+    """A stream whose failed writes (a full disk, /dev/full) are one UsageError;
+    its file is then pointed at /dev/null so that the exit does not fail on it
+    again.  A closed pipe (``| head``) stays a BrokenPipeError."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, data):
+        return self._guard(self._stream.write, data)
+
+    def flush(self) -> None:
+        self._guard(self._stream.flush)
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+    def _guard(self, fn, *args):
+        try:
+            return fn(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, self._stream.fileno())
+                os.close(null)
+            raise UsageError(f"cannot write to standard output: {e.strerror or e}") from None
+
+
+class _Stdout(_Guard, io.TextIOBase):
+    """:class:`_Guard` for standard output, a text stream, and its byte buffer."""
+
+    @property
+    def encoding(self):
+        return self._stream.encoding
+
+    @property
+    def errors(self):
+        return self._stream.errors
+
+    @property
+    def buffer(self):
+        return _Guard(self._stream.buffer)
+
+    def close(self) -> None:
+        """Closing the guard leaves standard output open."""
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..errors import UsageError
+from ._output import add_force_option, check_output, output_errors, write_output
 
 __all__ = ["WRITERS", "add_commands", "convert"]
 
@@ -26,12 +27,14 @@ WRITERS = {".yaml": "YAML netlist", ".yml": "YAML netlist", ".v": "structural Ve
 
 
 def convert(circuit, out: str | Path, nets: dict | None = None, mode: str = "analog",
-            dtype: str = "float32") -> None:
+            dtype: str = "float32", inputs=(), force: bool = True) -> None:
     """Write a compiled circuit in the format of ``out``'s extension.
 
     ``.onnx`` compiles the circuit with ``nets`` (primitive -> trained net;
     by default from the default model store) in ``mode`` and ``dtype``; see
-    :func:`circuitnn.write.onnx.to_onnx`.
+    :func:`circuitnn.write.onnx.to_onnx`.  ``inputs`` (files never to be
+    overwritten) and ``force`` (replace an existing file) are the output
+    policy of :mod:`circuitnn.cli._output`.
 
     Examples
     --------
@@ -60,16 +63,33 @@ def convert(circuit, out: str | Path, nets: dict | None = None, mode: str = "ana
             from ..store import default_store
 
             nets = train_nets(circuit, default_store())
-        to_onnx(circuit, nets, out, mode=mode, dtype=dtype)
+        check_output(out, inputs, force)
+        with output_errors(out):
+            to_onnx(circuit, nets, out, mode=mode, dtype=dtype)
     elif ext in (".yaml", ".yml"):
-        out.write_text(circuit_to_yaml(circuit), encoding="utf-8")
+        write_output(out, circuit_to_yaml(circuit), inputs, force)
     elif ext == ".v":
-        out.write_text(circuit_to_verilog(circuit), encoding="utf-8")
+        write_output(out, circuit_to_verilog(circuit), inputs, force)
     else:
-        render(circuit_to_dot(circuit), out)
+        render(circuit_to_dot(circuit), out, inputs, force)
 
 
-def _convert_onnx(args, circuit) -> int:
+def _load_with_sources(args) -> tuple[object, list[str]]:
+    """The circuit, and every file read to make it (none may be overwritten)."""
+    from ..compile import compile_design
+    from ..read import read_design
+    from . import _print_warnings
+
+    design = read_design(args.circuit, args.from_, args.top)
+    sources = {str(args.circuit)}
+    sources.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
+    sources.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)
+    circuit = compile_design(design, top=args.top)
+    _print_warnings(circuit)
+    return circuit, sorted(sources)
+
+
+def _convert_onnx(args, circuit, sources) -> int:
     from ..run.session import train_nets
     from ..write.onnx import require_onnx
     from . import _progress, _store
@@ -80,7 +100,8 @@ def _convert_onnx(args, circuit) -> int:
     if progress is not None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     start = time.perf_counter()
-    convert(circuit, args.output, nets=nets, mode=args.mode, dtype=args.dtype)
+    convert(circuit, args.output, nets=nets, mode=args.mode, dtype=args.dtype,
+            inputs=sources, force=args.force)
     took = time.perf_counter() - start
     import onnx
 
@@ -98,12 +119,11 @@ def _convert_onnx(args, circuit) -> int:
 
 
 def cmd_convert(args) -> int:
-    from . import _load
-
-    circuit = _load(args)
+    check_output(args.output, [args.circuit], args.force)  # before any work
+    circuit, sources = _load_with_sources(args)
     if Path(args.output).suffix.lower() == ".onnx":
-        return _convert_onnx(args, circuit)
-    convert(circuit, args.output)
+        return _convert_onnx(args, circuit, sources)
+    convert(circuit, args.output, inputs=sources, force=args.force)
     print(f"{args.output}: {WRITERS[Path(args.output).suffix.lower()]} of {circuit.name} "
           f"({len(circuit.gates):,} gates)")
     return 0
@@ -111,14 +131,16 @@ def cmd_convert(args) -> int:
 
 def cmd_graph(args) -> int:
     from ..write.dot import circuit_to_dot, render
-    from . import _load
 
-    circuit = _load(args)
+    to_stdout = args.output is None or args.output == "-"
+    if not to_stdout:
+        check_output(args.output, [args.circuit], args.force)  # before any work
+    circuit, sources = _load_with_sources(args)
     text = circuit_to_dot(circuit)
-    if args.output is None or args.output == "-":
+    if to_stdout:
         sys.stdout.write(text)
     else:
-        render(text, args.output)
+        render(text, args.output, sources, args.force)
     return 0
 
 
@@ -133,9 +155,11 @@ def add_commands(sub, common, circ, mode) -> None:
                    "pip install 'circuitnn[onnx]')")
     c.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help=".onnx only: the model's tensor type (default float32)")
+    add_force_option(c)
     c.set_defaults(func=cmd_convert)
     g = sub.add_parser("graph", parents=[common, circ],
                        help="draw a circuit with graphviz (.dot, .svg, .png)")
     g.add_argument("-o", "--output", metavar="FILE",
                    help="output file (.dot, .svg, .png, .pdf); default: DOT on stdout")
+    add_force_option(g)
     g.set_defaults(func=cmd_graph)

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
 
-from ..errors import UsageError
+from ._output import add_force_option, check_output, write_output
 
 __all__ = ["add_command", "cmd_equiv", "spec_link", "EXIT_UNKNOWN"]
 
@@ -88,23 +87,21 @@ def _report_counterexample(args, a, b, matching, cex, label_a: str, label_b: str
     print(f"  (B's bits are shown in A's port layout; A is {label_a}, B is {label_b})")
 
 
-def write_test(path: str, a, cex, label_b: str) -> None:
+def write_test(path: str, a, cex, label_b: str, inputs=(), force: bool = True) -> None:
     """Write the counterexample as a vectors CSV for A: its input columns, then
     its output columns holding the outputs B (the specification) gives."""
     lines = [f"# counterexample from circuitnn equiv: expected outputs are {label_b}'s",
              ",".join([p.name for p in a.inputs] + [p.name for p in a.outputs]),
              ",".join([str(cex.inputs_a[p.name]) for p in a.inputs]
                       + [str(cex.outputs_b[p.name]) for p in a.outputs])]
-    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_output(path, "\n".join(lines) + "\n", inputs, force)
 
 
 def cmd_equiv(args) -> int:
     from ..read import load_circuit
 
-    for out in ([args.emit_test] if args.emit_test else []):
-        if any(Path(out).resolve() == Path(p).resolve() for p in (args.a, args.b)):
-            raise UsageError(f"--emit-test {out}: that is one of the circuits being "
-                             "compared; give a new file name (the netlists are never edited)")
+    if args.emit_test:
+        check_output(args.emit_test, (args.a, args.b), args.force, option="--emit-test")
     a = load_circuit(args.a)
     b = load_circuit(args.b)
     matching, result = _prove(args, a, b, args.a, args.b)
@@ -124,7 +121,7 @@ def cmd_equiv(args) -> int:
           f"{', '.join(cex.differing)}")
     _report_counterexample(args, a, b, matching, cex, args.a, args.b)
     if args.emit_test:
-        write_test(args.emit_test, a, cex, args.b)
+        write_test(args.emit_test, a, cex, args.b, (args.a, args.b), args.force)
         print(f"wrote the counterexample as a test vector for A to {args.emit_test}")
     return EXIT_FAIL
 
@@ -178,7 +175,9 @@ def add_spec_options(parser, seed: bool = True) -> None:
                         help="no SAT sweeping, only structural hashing and constant "
                              "propagation before the output checks")
     if seed:
-        parser.add_argument("--seed", type=int, default=0,
+        from . import _seed
+
+        parser.add_argument("--seed", type=_seed, default=0,
                             help="seed of the random simulation patterns (default 0)")
 
 
@@ -199,4 +198,5 @@ def add_command(sub, common) -> None:
                         "the outputs B gives")
     e.add_argument("--mode", choices=("analog", "digital"), default="analog",
                    help="neural engine mode for replaying a counterexample")
+    add_force_option(e)
     e.set_defaults(func=cmd_equiv)

@@ -9,11 +9,11 @@ or ``.npz``.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ._output import add_force_option, check_output, open_output, output_errors
 
 __all__ = ["add_command", "cmd_run", "chunk_size"]
 
@@ -42,12 +42,17 @@ def _vectors(args, circuit):
         raise UsageError(f"give one of --set, --vectors and --random, not "
                          f"{' and '.join('--' + c for c in chosen)}")
     if args.set:
-        values = {}
+        values, given = {}, {}
         for item in args.set:
             name, sep, value = item.partition("=")
             if not sep:
                 raise UsageError(f"--set {item!r}: write NAME=VALUE, e.g. --set a=5")
-            values[name.strip()] = [parse_int(value, f"--set {name.strip()}")]
+            name = name.strip()
+            if name in values:
+                raise UsageError(f"--set {name} is given twice ({name}={given[name].strip()} "
+                                 f"and {name}={value.strip()}); give each input once")
+            given[name] = value
+            values[name] = [parse_int(value, f"--set {name}")]
         return ColumnVectors(circuit, values)
     if args.vectors:
         return read_vectors(args.vectors, circuit)
@@ -62,19 +67,8 @@ def _output_path(args) -> Path | None:
     """The output file, refused when it exists (unless --force) or is an input."""
     if not args.output:
         return None
-    path = Path(args.output)
     inputs = [args.circuit] + ([args.vectors] if args.vectors and args.vectors != "-" else [])
-    for given in inputs:
-        if path.exists() and Path(given).exists() and os.path.samefile(path, given):
-            raise UsageError(f"--output {args.output} is an input of this run ({given}); "
-                             "write the results to another file")
-    if path.is_dir():
-        raise UsageError(f"--output {args.output} is a directory; give a file name")
-    if path.exists() and not args.force:
-        raise UsageError(f"--output {args.output} exists; give --force to replace it")
-    if not path.parent.is_dir():
-        raise UsageError(f"--output {args.output}: the directory {path.parent} does not exist")
-    return path
+    return check_output(args.output, inputs, args.force, option="--output")
 
 
 def cmd_run(args) -> int:
@@ -95,9 +89,10 @@ def cmd_run(args) -> int:
     if path is None:
         _write_all(make_writer(fmt, sys.stdout, circuit, engine, label), sim, vectors)
     elif fmt == "npz":
-        _write_all(make_writer(fmt, path, circuit, engine, label), sim, vectors)
+        with output_errors(path):
+            _write_all(make_writer(fmt, path, circuit, engine, label), sim, vectors)
     else:
-        _write_file(path, fmt, circuit, engine, label, sim, vectors)
+        _write_file(path, fmt, circuit, engine, label, sim, vectors, args.force)
     return EXIT_OK
 
 
@@ -116,22 +111,20 @@ def _write_all(writer, sim, vectors) -> None:
     writer.end()
 
 
-def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, sim, vectors) -> None:
+def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, sim, vectors,
+                force: bool) -> None:
     """A text format into ``path``, through a temporary file that replaces it
     only when complete."""
     from ..run.output import make_writer
 
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(part, "wb") as f:
-            _write_all(make_writer(fmt, f, circuit, engine, label), sim, vectors)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+    with open_output(path, force=force, binary=True) as f:
+        _write_all(make_writer(fmt, f, circuit, engine, label), sim, vectors)
 
 
 def add_command(sub, common, circ, mode) -> None:
     """Add ``run`` to the CLI's subparsers."""
+    from . import _seed
+
     r = sub.add_parser("run", parents=[common, circ, mode],
                        help="evaluate a circuit through its trained nets")
     r.add_argument("--set", action="append", metavar="NAME=VALUE",
@@ -140,12 +133,12 @@ def add_command(sub, common, circ, mode) -> None:
                    help="input vectors: a CSV file (a header of input names, a row per "
                         "vector; - is stdin) or a .npz file (one array per input)")
     r.add_argument("--random", type=int, metavar="N", help="N random input vectors")
-    r.add_argument("--seed", type=int, default=0, help="seed for --random (default 0)")
+    r.add_argument("--seed", type=_seed, default=0, help="seed for --random (default 0)")
     r.add_argument("--format", choices=("table", "csv", "json", "jsonl"),
                    help="table (default), csv, json (one document) or jsonl (one object "
                         "per line); with --output, the extension decides")
     r.add_argument("--output", "-o", metavar="FILE",
                    help="write to FILE (.csv, .json, .jsonl or .npz) instead of standard "
                         "output")
-    r.add_argument("--force", action="store_true", help="replace an existing --output file")
+    add_force_option(r)
     r.set_defaults(func=cmd_run)

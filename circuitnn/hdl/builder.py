@@ -28,8 +28,8 @@ from dataclasses import replace
 import numpy as np
 
 from .._where import _user_loc
-from ..compile.check import check_module, type_problem
-from ..errors import Loc, NetlistError, UsageError
+from ..compile.check import MAX_NET_WIDTH, check_module, type_problem
+from ..errors import Loc, NetlistError, UsageError, show_int
 from ..ir.build import RecordBuilder
 from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve
 from ..ir.records import (
@@ -106,9 +106,7 @@ class Builder:
             raise NetlistError(f"circuit {self.name!r}: name {name!r} is already used by "
                                f"the {first.direction} declared at {first.loc}; choose "
                                "another", loc)
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
-            raise NetlistError(f"{kind} {name!r} has width {width!r}; use a whole number "
-                               "of 1 or more", loc)
+        width = _check_width(width, f"{kind} {name!r}", loc)
         self._ports[name] = self._rb.declare(name, kind, int(width), bus, loc)
         return Signal(self, tuple((name, i) for i in range(int(width))))
 
@@ -203,9 +201,10 @@ class Builder:
         if not isinstance(value, (int, np.integer)) or value < 0:
             raise NetlistError(f"constant {value!r} is not a whole number of 0 or more", loc)
         value = int(value)
+        width = _check_width(width, f"constant {show_int(value)}", loc)
         if value >> width:
-            raise NetlistError(f"constant {value} does not fit in {_plural(width)} (0 to "
-                               f"{(1 << width) - 1})", loc)
+            raise NetlistError(f"constant {show_int(value)} does not fit in {_plural(width)} "
+                               f"(0 to {show_int((1 << width) - 1)})", loc)
         return Signal(self, tuple((value >> i) & 1 for i in range(width)))
 
     def _coerce(self, value, width: int, what: str) -> Signal:
@@ -481,3 +480,13 @@ def _renamer(alias: dict[str, str]):
         return e
 
     return sub
+
+
+def _check_width(width, what: str, loc: Loc) -> int:
+    """``width`` as an int if it is a whole number from 1 to the widest net."""
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) \
+            or not 1 <= width <= MAX_NET_WIDTH:
+        shown = show_int(width) if isinstance(width, (int, np.integer)) else repr(width)
+        raise NetlistError(f"{what} has width {shown}; use a whole number from 1 to "
+                           f"{MAX_NET_WIDTH:,}", loc)
+    return int(width)

@@ -26,7 +26,14 @@ from ..compile import Circuit
 from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
 from .neural import NeuralEngine
-from .vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, pick_vectors
+from .vectors import (
+    MAX_EXHAUSTIVE_BITS,
+    decode,
+    encode,
+    exhaustive,
+    input_values,
+    pick_vectors,
+)
 
 __all__ = ["Session", "Result", "VerifyReport", "train_nets", "check_mode"]
 
@@ -223,6 +230,11 @@ class Session:
     def _encode(self, values: dict) -> tuple[np.ndarray, bool]:
         """Input bits from integers per port (scalars broadcast), and whether
         every value was a scalar."""
+        widths = {p.name: p.width for p in self.circuit.inputs}
+        try:
+            values = {k: input_values(k, v, widths.get(k, 1)) for k, v in values.items()}
+        except CircuitError as e:
+            raise type(e)(e.message, _user_loc()) from None
         scalar = all(np.ndim(v) == 0 for v in values.values())
         sizes = {len(v) for v in values.values() if np.ndim(v) > 0}
         if len(sizes) > 1:

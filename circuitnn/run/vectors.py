@@ -28,6 +28,7 @@ __all__ = [
     "bits_to_column",
     "column_to_ints",
     "encode",
+    "input_values",
     "decode",
     "decode_columns",
     "exhaustive",
@@ -174,6 +175,59 @@ def bits_to_ints(bits: np.ndarray) -> np.ndarray:
 
 
 # ------------------------------------------------------------ range checks
+def input_values(name: str, value, width: int = 1) -> int | np.ndarray:
+    """One input's value as given to a compiled circuit, checked: a whole number
+    (an ``int``) or a 1-D sequence of them (an integer array); for a port of
+    more than 64 bits also ``(N, words)`` uint64 words.
+
+    Whole floats such as ``3.0`` are accepted; NaN, ``1.5``, strings, ``None``,
+    empty sequences and 2-D arrays are refused with a :class:`VectorError`.
+
+    Examples
+    --------
+    >>> input_values("a", 5), input_values("a", [1, 2.0]).tolist()
+    (5, [1, 2])
+    >>> input_values("a", [[1, 2]])
+    Traceback (most recent call last):
+    ...
+    circuitnn.errors.VectorError: input 'a' has a 2-D array of values (shape (1, 2)); ...
+    """
+    def refuse(what: str):
+        raise VectorError(f"input {name!r} {what}; give one whole number or a 1-D "
+                          "sequence of them")
+
+    if isinstance(value, (str, bytes)):
+        refuse(f"has the value {value!r}, which is not a number")
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # ragged nesting
+        refuse("has values nested unevenly")
+    if arr.ndim == 2 and width > 64 and arr.dtype.kind in "ui":
+        return arr  # uint64 words, checked with the port
+    if arr.ndim > 1:
+        refuse(f"has a {arr.ndim}-D array of values (shape {arr.shape})")
+    if arr.ndim == 1 and arr.size == 0:
+        refuse("has no values")
+    if arr.dtype.kind in "iu":
+        out = arr
+    elif arr.dtype.kind == "b":
+        out = arr.astype(np.uint8)
+    elif arr.dtype.kind in "fO":
+        flat = arr.reshape(-1)
+        for v in flat:
+            whole = isinstance(v, (int, np.integer)) or (
+                isinstance(v, (float, np.floating)) and np.isfinite(v) and v == int(v))
+            if not whole:
+                shown = v.item() if isinstance(v, np.generic) else v
+                refuse(f"has the value {shown!r}, which is not a whole number")
+        out = np.array([int(v) for v in flat], dtype=object)
+        if all(-(1 << 63) <= v < (1 << 63) for v in out):
+            out = out.astype(np.int64)
+    else:
+        refuse(f"has values of type {arr.dtype}, which are not whole numbers")
+    return int(out.reshape(-1)[0]) if arr.ndim == 0 else out
+
+
 def _fits(width: int) -> str:
     return f"{width} bit{'s' if width > 1 else ''}: 0 to {_short((1 << width) - 1)}"
 

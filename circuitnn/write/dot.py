@@ -16,7 +16,7 @@ from pathlib import Path
 from ..compile import Circuit
 from ..errors import UsageError
 
-__all__ = ["circuit_to_dot", "render"]
+__all__ = ["circuit_to_dot", "draw", "render"]
 
 
 def _esc(text: str) -> str:
@@ -92,22 +92,30 @@ def circuit_to_dot(circuit: Circuit) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(dot_text: str, path: str | Path) -> None:
-    """Write ``dot_text`` to ``path``: DOT as is, ``.svg``/``.png``/``.pdf``
-    through graphviz's ``dot`` program."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
-    if fmt in ("dot", "gv"):
-        path.write_text(dot_text, encoding="utf-8")
-        return
+def draw(dot_text: str, fmt: str) -> bytes:
+    """``dot_text`` drawn by graphviz's ``dot`` program as ``svg``, ``png`` or ``pdf``."""
     if fmt not in ("svg", "png", "pdf"):
-        raise UsageError(f"cannot draw to {path.suffix or '(no extension)'!r}; use .dot, "
-                         ".svg, .png or .pdf")
+        raise UsageError(f"cannot draw to {'.' + fmt if fmt else '(no extension)'!r}; use "
+                         ".dot, .svg, .png or .pdf")
     exe = shutil.which("dot")
     if exe is None:
-        raise UsageError(f"drawing {path.suffix} needs graphviz's 'dot' program, which is not "
+        raise UsageError(f"drawing .{fmt} needs graphviz's 'dot' program, which is not "
                          "installed; install graphviz or write .dot")
-    proc = subprocess.run([exe, f"-T{fmt}", "-o", str(path)], input=dot_text.encode(),
+    proc = subprocess.run([exe, f"-T{fmt}"], input=dot_text.encode(),
                           capture_output=True, check=False)
     if proc.returncode != 0:
         raise UsageError(f"graphviz 'dot' failed: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout
+
+
+def render(dot_text: str, path: str | Path, inputs=(), force: bool = True) -> None:
+    """Write ``dot_text`` to ``path``: DOT as is, ``.svg``/``.png``/``.pdf``
+    through graphviz's ``dot`` program; ``inputs`` and ``force`` as in
+    :func:`circuitnn.cli._output.write_output`."""
+    from ..cli._output import check_output, write_output
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    check_output(path, inputs, force)
+    data = dot_text if fmt in ("dot", "gv") else draw(dot_text, fmt)
+    write_output(path, data, inputs, force)
