@@ -108,17 +108,21 @@ def _json_number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return _digits(col) if col.ndim == 1 else _wide_digits(col, quote=True)
 
 
+#: The three ASCII digits of 0 to 999.
+_TRIPLES = np.array([list(f"{i:03d}".encode()) for i in range(1000)], dtype=np.uint8)
+
+
 def _confidence(conf: np.ndarray) -> tuple[np.ndarray, None]:
     """A confidence rounded to 6 decimals as JSON text (``0.499987``, ``0.500000``):
     one width, so rows of one-bit ports need no selection of bytes."""
-    q = np.rint(np.asarray(conf, dtype=np.float64) * 1e6).astype(np.int64)
+    q = np.rint(np.asarray(conf, dtype=np.float64) * 1e6).astype(np.int32)
+    whole, frac = np.divmod(q, 1_000_000)
+    high, low = np.divmod(frac, 1000)
     text = np.empty((len(q), 8), dtype=np.uint8)
-    text[:, 0] = ord("0") + q // 1_000_000
+    text[:, 0] = ord("0") + whole
     text[:, 1] = ord(".")
-    frac = q % 1_000_000
-    for j in range(7, 1, -1):
-        text[:, j] = ord("0") + frac % 10
-        frac //= 10
+    text[:, 2:5] = _TRIPLES[high]
+    text[:, 5:8] = _TRIPLES[low]
     return text, None
 
 
