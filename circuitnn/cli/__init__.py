@@ -115,6 +115,8 @@ def _session(args, circuit):
 # ---------------------------------------------------------------- verify
 def cmd_verify(args) -> int:
     circuit = _load(args)
+    if circuit.sequential:
+        return _verify_sequential(args, circuit)
     bits, how = pick_vectors(circuit, random=args.random, seed=args.seed, otherwise=10_000)
     sim = _session(args, circuit)
     start = time.perf_counter()
@@ -150,6 +152,29 @@ def cmd_verify(args) -> int:
     return EXIT_FAIL
 
 
+def _verify_sequential(args, circuit) -> int:
+    if args.spec:
+        raise UsageError("--spec proves combinational circuits; this one has registers")
+    sim = _session(args, circuit)
+    start = time.perf_counter()
+    report = sim.sim_verify(cycles=args.cycles, streams=args.streams, seed=args.seed)
+    seconds = time.perf_counter() - start
+    print(f"{circuit.name}: neural ({args.mode}) vs exact reference, {report.cycles:,} random "
+          f"cycles x {report.streams:,} stream{'s' if report.streams > 1 else ''} from the "
+          f"initial state, {len(circuit.gates):,} gates, {circuit.n_state_bits:,} register bits")
+    delta, label = _guarantee(sim.nets)
+    print(f"  mismatching (cycle, stream) pairs: {report.mismatches:,}")
+    print(f"  smallest margin (outputs and register loads): {report.min_margin:.4f} "
+          f"({label})")
+    print(f"  time: {seconds:.3f}s")
+    if report.ok:
+        print("  OK")
+        return EXIT_OK
+    print(f"  first MISMATCH at cycle {report.first[0]}, stream {report.first[1]} (seed "
+          f"{args.seed})")
+    return EXIT_FAIL
+
+
 # ------------------------------------------------------------------ test
 def _netlist_files(paths):
     from ..read import EXTENSIONS
@@ -166,6 +191,7 @@ def _netlist_files(paths):
 
 def cmd_test(args) -> int:
     from ..compile import compile_design
+    from ..ir.records import TestSequence
     from ..read import read_design
     from ..run.session import Session
 
@@ -184,6 +210,14 @@ def cmd_test(args) -> int:
             in_names = {p.name for p in circuit.inputs}
             out_names = {p.name for p in circuit.outputs}
             for tv in mod.tests:
+                if isinstance(tv, TestSequence) or circuit.sequential:
+                    fail = _run_sequence(sim, tv, name)
+                    total += 1
+                    checked += 1
+                    if fail:
+                        failed += 1
+                        print(fail)
+                    continue
                 values = dict(tv.values)
                 unknown = [k for k in values if k not in in_names | out_names]
                 if unknown:
@@ -206,6 +240,34 @@ def cmd_test(args) -> int:
     return EXIT_FAIL if failed else EXIT_OK
 
 
+def _run_sequence(sim, test, name: str) -> str | None:
+    """Run an embedded cycle sequence from the initial state; a FAIL line, or
+    None.  An input a cycle leaves out keeps its previous value (0 at first);
+    an output it leaves out is not checked."""
+    from ..ir.records import TestSequence
+
+    cycles = test.cycles if isinstance(test, TestSequence) else (test,)
+    ins = {p.name: 0 for p in sim.circuit.inputs}
+    outs = {p.name for p in sim.circuit.outputs}
+    rows = []
+    for cyc in cycles:
+        for k, v in cyc.values:
+            if k not in ins and k not in outs:
+                raise UsageError(f"test names {k!r}, which is not a port of {name!r}",
+                                 cyc.loc)
+            if k in ins:
+                ins[k] = v
+        rows.append(dict(ins))
+    got = sim.sim(**{k: [r[k] for r in rows] for k in ins}, cycles=len(rows))
+    for k, cyc in enumerate(cycles):
+        bad = {p: int(got[p][k]) for p, v in cyc.values if p in outs and int(got[p][k]) != v}
+        if bad:
+            want = ", ".join(f"{p}={dict(cyc.values)[p]}" for p in bad)
+            have = ", ".join(f"{p}={v}" for p, v in bad.items())
+            return f"FAIL {cyc.loc}: cycle {k}: expected {want}, got {have}"
+    return None
+
+
 # ------------------------------------------------------------------ info
 def cmd_info(args) -> int:
     circuit = _load(args)
@@ -215,6 +277,23 @@ def cmd_info(args) -> int:
         txt = ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ports)
         print(f"  {kind}: {txt}  ({sum(p.width for p in ports)} bits)")
     print(f"  gates: {len(circuit.gates):,}   depth: {circuit.depth}")
+    if circuit.registers:
+        bits = circuit.n_state_bits
+        print(f"  registers: {len(circuit.registers):,} ({bits:,} bit{'s' if bits > 1 else ''}"
+              f"; one clock{f' {circuit.clock!r}' if circuit.clock else ''}, rising edge)")
+        for r in circuit.registers[:20]:
+            extra = [f"init {r.init}"] if r.init else []
+            if r.reset is not None:
+                extra.append(f"sync reset ({'active low' if not r.reset_active else 'active high'})"
+                             f" to {r.reset_value}")
+            if r.enable is not None:
+                extra.append(f"enable{' (active low)' if not r.enable_active else ''}")
+            if r.reset is not None and r.enable is not None:
+                extra.append(f"{r.priority} has priority")
+            size = f"[{r.width}]" if r.width > 1 else ""
+            print(f"    {r.name}{size}" + (f"  {', '.join(extra)}" if extra else ""))
+        if len(circuit.registers) > 20:
+            print(f"    ... and {len(circuit.registers) - 20:,} more")
     print("  primitives:")
     counts = circuit.gate_counts()
     width = max(len(n) for n in counts) if counts else 4
@@ -338,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .run import add_command as add_run
 
     add_run(sub, common, circ, mode)
+    from .sim import add_command as add_sim
+
+    add_sim(sub, common, circ, mode)
 
     v = sub.add_parser("verify", parents=[common, circ, mode],
                        help="compare the neural engine with the exact reference")
@@ -345,6 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="N random vectors (default: exhaustive up to "
                         f"{MAX_EXHAUSTIVE_BITS} input bits, else 10000)")
     v.add_argument("--seed", type=_seed, default=0)
+    v.add_argument("--cycles", type=_count, default=1000, metavar="N",
+                   help="sequential circuits: random cycles per stream (default 1000)")
+    v.add_argument("--streams", type=_count, default=1, metavar="N",
+                   help="sequential circuits: independent random streams (default 1)")
     v.add_argument("--spec", metavar="B", help="also prove the circuit equivalent to the "
                    "netlist B by SAT, and print the chain neural = boolean = B")
     from .equiv import add_command, add_spec_options

@@ -80,6 +80,11 @@ def cmd_run(args) -> int:
     if fmt == "npz" and path is None:
         raise UsageError("npz output is binary; give --output FILE.npz")
     circuit = _load(args)
+    if circuit.sequential:
+        raise UsageError(f"{args.circuit}: circuit {circuit.name!r} is sequential "
+                         f"({len(circuit.registers)} registers); 'run' evaluates combinational "
+                         f"circuits; run it clock cycle by clock cycle with 'circuitnn sim "
+                         f"{args.circuit} --stimulus FILE.csv' (or --random N)")
     vectors = _vectors(args, circuit)
     sim = _session(args, circuit)
     delta, label = _guarantee(sim.nets)

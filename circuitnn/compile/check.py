@@ -81,6 +81,12 @@ class _Checker:
                     if b.net not in nets or not nets[b.net].declared:
                         self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
                                        inst.loc)
+        for reg in mod.registers:
+            for expr in (reg.d, reg.q, reg.reset, reg.enable):
+                for b in _bits_refs(expr):
+                    if b.net not in nets or not nets[b.net].declared:
+                        self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
+                                       reg.loc)
         for a in mod.assigns:
             for expr in (a.target, a.source):
                 for b in _bits_refs(expr):
@@ -198,8 +204,50 @@ class _Checker:
             if len(self.problems) > n_errors:
                 for e in inst.outputs:
                     drive(e, who, inst.loc, quiet=True)
+        for reg in mod.registers:
+            if reg.name in names:
+                self.err(f"circuit {mod.name!r}: register name {reg.name!r} is used twice"
+                         f"{_first(names[reg.name], reg.loc)}; gate and register names "
+                         "must be unique", reg.loc)
+            names[reg.name] = reg.loc
+            self.check_register(reg, nets, drive, read)
         self.check_assigns(mod, nets, drive, read)
         self.check_drivers(mod, nets, drivers, readers)
+
+    def check_register(self, reg, nets, drive, read) -> None:
+        who = f"register {reg.name!r}"
+        n_errors = len(self.problems)
+        qw = self.width(reg.q, nets, reg.loc, f"{who} output")
+        dw = self.width(reg.d, nets, reg.loc, f"{who} input", qw)
+        if qw is not None and dw is not None and qw != dw:
+            self.err(f"{who}: its input {_fmt(reg.d)!r} is {dw} bit{'s' if dw > 1 else ''} "
+                     f"wide but its output {_fmt(reg.q)!r} is {qw}; they must be as wide",
+                     reg.loc)
+        for what, expr in (("reset", reg.reset), ("enable", reg.enable)):
+            if expr is None:
+                continue
+            w = self.width(expr, nets, reg.loc, f"{who} {what}", 1)
+            if w is not None and w != 1:
+                self.err(f"{who}: its {what} {_fmt(expr)!r} is {w} bits wide; "
+                         f"{'an' if what == 'enable' else 'a'} {what} is one bit", reg.loc)
+            read(expr)
+        for what, value in (("initial value", reg.init), ("reset value", reg.reset_value)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                self.err(f"{who}: {what} {value!r} is not a whole number 0 or more", reg.loc)
+            elif qw is not None and value >= (1 << qw):
+                self.err(f"{who}: {what} {_num(value)} does not fit in {qw} bit"
+                         f"{'s' if qw > 1 else ''}", reg.loc)
+        for what, value in (("reset_active", reg.reset_active),
+                            ("enable_active", reg.enable_active)):
+            if value not in (0, 1) or isinstance(value, bool):
+                self.err(f"{who}: {what} is {value!r}; use 1 (active high) or 0 (active "
+                         "low)", reg.loc)
+        if reg.priority not in ("reset", "enable"):
+            self.err(f"{who}: priority is {reg.priority!r}; use 'reset' (a reset loads even "
+                     "when the register is disabled) or 'enable' (a disabled register "
+                     "ignores the reset)", reg.loc)
+        read(reg.d)
+        drive(reg.q, who, reg.loc, quiet=len(self.problems) > n_errors)
 
     def check_primitive(self, inst: Instance, nets, drive, read, mod_name: str) -> None:
         who = f"gate {inst.name!r}"

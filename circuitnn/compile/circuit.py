@@ -58,12 +58,46 @@ class PortMap:
         return len(self.signals)
 
 
+@dataclass(frozen=True)
+class RegisterMap:
+    """A register of the flat circuit, on the one clock (rising edge).
+
+    ``q`` are the signals it drives (its state, least significant bit first);
+    at each rising edge it loads ``next``, thresholded at 0.5.  ``next`` is
+    ``d`` through the gates that implement the reset and the enable; ``d``,
+    ``reset``, ``enable`` and the values describe the register as written,
+    for the writers.
+    """
+
+    name: str
+    q: tuple[int, ...]
+    next: tuple[int, ...]
+    init: int = 0
+    d: tuple[int, ...] = ()
+    reset: int | None = None
+    reset_value: int = 0
+    reset_active: int = 1
+    enable: int | None = None
+    enable_active: int = 1
+    priority: str = "reset"
+    loc: Loc | None = field(default=None, compare=False)
+
+    @property
+    def width(self) -> int:
+        return len(self.q)
+
+    @property
+    def bus(self) -> bool:
+        return len(self.q) > 1
+
+
 @dataclass(eq=False)
 class Circuit:
     """A compiled circuit: flat gates over signals, with a levelised schedule.
 
     Signals 0 and 1 are the constants, then come the primary input bits in port
-    order, then every gate output.
+    order, then the register outputs (a sequential circuit's state), then
+    every gate output.
     """
 
     name: str
@@ -76,6 +110,39 @@ class Circuit:
     tests: tuple[TestVector, ...] = ()
     warnings: tuple[CircuitError, ...] = ()
     source: str | None = None
+    registers: tuple[RegisterMap, ...] = ()
+    #: the clock port of a design read from a format that names it
+    clock: str | None = None
+
+    @property
+    def sequential(self) -> bool:
+        """Whether the circuit has registers (and so is run cycle by cycle)."""
+        return bool(self.registers)
+
+    @property
+    def n_state_bits(self) -> int:
+        return sum(r.width for r in self.registers)
+
+    @cached_property
+    def step(self) -> Circuit:
+        """One clock cycle as a combinational circuit: the inputs and then
+        the register states in, the outputs and then what the registers
+        load out (the same signals and gates, so the same nets evaluate it).
+
+        Examples
+        --------
+        >>> from circuitnn.library import counter
+        >>> c = counter(3).compile_circuit()
+        >>> c.step.n_input_bits, c.step.n_output_bits
+        (1, 6)
+        """
+        if not self.registers:
+            return self
+        state = tuple(PortMap(f"{r.name}.q", r.q, r.bus) for r in self.registers)
+        loads = tuple(PortMap(f"{r.name}.next", r.next, r.bus) for r in self.registers)
+        return Circuit(self.name, self.inputs + state, self.outputs + loads, self.gates,
+                       self.primitives, self.signal_names, self.levels, (), self.warnings,
+                       self.source)
 
     @property
     def n_signals(self) -> int:

@@ -13,7 +13,7 @@ from ..ir.primitives import MAX_PRIMITIVE_INPUTS, did_you_mean
 from ..ir.records import Concat, Const, Design, Expr, Module
 from ..ir.truthtable import TruthTable
 from .check import _Checker, _dedupe
-from .circuit import CONST0, CONST1, Circuit, Gate, PortMap
+from .circuit import CONST0, CONST1, Circuit, Gate, PortMap, RegisterMap
 from .schedule import _levelise
 
 #: Hierarchy deeper than this is refused (it is almost surely recursion).
@@ -45,8 +45,32 @@ class AliasDriver(NamedTuple):
     loc: Loc | None
 
 
+class RegisterDriver(NamedTuple):
+    """The variable is bit ``bit`` of flat register number ``register``."""
+
+    register: int
+    bit: int
+
+
 #: None: nothing drives the variable (the checker refuses that where it is read)
-Driver = ConstDriver | InputDriver | GateDriver | AliasDriver | None
+Driver = ConstDriver | InputDriver | GateDriver | AliasDriver | RegisterDriver | None
+
+
+class FlatRegister(NamedTuple):
+    """A register of the flattened hierarchy, over variables.
+
+    ``next`` is what the register loads at the rising edge: ``d`` through
+    the gates the flattener added for the reset and the enable (neural
+    gates like any other), or ``d`` itself.
+    """
+
+    name: str
+    q: list[int]
+    next: list[int]
+    d: list[int]
+    record: object  # the Register record (reset and enable as written)
+    reset: int | None
+    enable: int | None
 
 
 class FlatGate(NamedTuple):
@@ -67,6 +91,7 @@ class _Flattener:
         self.var_names: list[str] = ["0", "1"]
         self.driver: list[Driver] = [ConstDriver(0), ConstDriver(1)]
         self.gates: list[FlatGate] = []
+        self.registers: list[FlatRegister] = []
         self.prims: dict[str, TruthTable] = {}
 
     def new_var(self, name: str) -> int:
@@ -118,20 +143,76 @@ class _Flattener:
                 continue
             ins = [v for e in inst.inputs for v in self.vars_of(e, netvars, 1)]
             outs = [v for e in inst.outputs for v in self.vars_of(e, netvars, 1)]
-            tt = self.checker.primitive(inst.type, len(ins))
-            key = tt.name or inst.type
-            if key in self.prims and self.prims[key] != tt:
-                key = f"{key}_{tt.digest[:8]}"
-            self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
-            gi = len(self.gates)
-            self.gates.append(FlatGate(f"{prefix}{inst.name}", key, ins, outs, inst.loc))
-            for pin, v in enumerate(outs):
-                self.driver[v] = GateDriver(gi, pin)
+            self.add_gate(inst.type, ins, outs, f"{prefix}{inst.name}", inst.loc)
+        for reg in mod.registers:
+            self.add_register(reg, prefix, netvars)
         for a in mod.assigns:
             t = self.vars_of(a.target, netvars, 1)
             s = self.vars_of(a.source, netvars, len(t))
             for tv, sv in zip(t, s):
                 self.driver[tv] = AliasDriver(sv, a.loc)
+
+
+    def add_gate(self, type_name: str, ins: list[int], outs: list[int], name: str,
+                 loc: Loc | None) -> None:
+        tt = self.checker.primitive(type_name, len(ins))
+        key = tt.name or type_name
+        if key in self.prims and self.prims[key] != tt:
+            key = f"{key}_{tt.digest[:8]}"
+        self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
+        gi = len(self.gates)
+        self.gates.append(FlatGate(name, key, ins, outs, loc))
+        for pin, v in enumerate(outs):
+            self.driver[v] = GateDriver(gi, pin)
+
+    def _gate_var(self, type_name: str, ins: list[int], name: str, loc) -> int:
+        out = self.new_var(name)
+        self.add_gate(type_name, ins, [out], name, loc)
+        return out
+
+    def add_register(self, reg, prefix: str, netvars) -> None:
+        """The register's bits, with its reset and enable lowered to gates
+        (MUX2 for the enable, AND2/OR2 for the reset) so that what it loads
+        is computed by trained nets like the rest of the logic."""
+        name = f"{prefix}{reg.name}"
+        q = self.vars_of(reg.q, netvars, 1)
+        d = self.vars_of(reg.d, netvars, len(q))
+        ri = len(self.registers)
+        for bit, v in enumerate(q):
+            self.driver[v] = RegisterDriver(ri, bit)
+        rst = self.vars_of(reg.reset, netvars, 1)[0] if reg.reset is not None else None
+        en = self.vars_of(reg.enable, netvars, 1)[0] if reg.enable is not None else None
+        nots: dict[int, int] = {}
+
+        def inverted(v: int) -> int:
+            if v not in nots:
+                nots[v] = self._gate_var("NOT", [v], f"{name}.$not", reg.loc)
+            return nots[v]
+
+        def with_reset(x: int, bit: int) -> int:
+            # active-high reset r: r ? 1 : x = x | r, and r ? 0 : x = x & ~r
+            value = (reg.reset_value >> bit) & 1
+            active = rst if reg.reset_active else inverted(rst)
+            if value:
+                return self._gate_var("OR", [x, active], f"{name}.$reset[{bit}]", reg.loc)
+            idle = inverted(rst) if reg.reset_active else rst
+            return self._gate_var("AND", [x, idle], f"{name}.$reset[{bit}]", reg.loc)
+
+        def with_enable(x: int, bit: int) -> int:
+            keep, load = (q[bit], x) if reg.enable_active else (x, q[bit])
+            return self._gate_var("MUX2", [en, keep, load], f"{name}.$enable[{bit}]",
+                                  reg.loc)
+
+        nxt = []
+        for bit, x in enumerate(d):
+            if reg.priority == "enable" and rst is not None:
+                x = with_reset(x, bit)
+            if en is not None:
+                x = with_enable(x, bit)
+            if reg.priority != "enable" and rst is not None:
+                x = with_reset(x, bit)
+            nxt.append(x)
+        self.registers.append(FlatRegister(name, q, nxt, d, reg, rst, en))
 
 
 def _module_order(design: Design) -> list[str]:
@@ -227,6 +308,10 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
         for v in portvars[p.name]:
             signal_of[v] = len(names)
             names.append(fl.var_names[v])
+    for r in fl.registers:
+        for v in r.q:
+            signal_of[v] = len(names)
+            names.append(fl.var_names[v])
     for g in fl.gates:
         for v in g.outputs:
             signal_of[v] = len(names)
@@ -243,9 +328,21 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
                    for p in top_mod.inputs)
     outputs = tuple(PortMap(p.name, tuple(resolve_var(v) for v in portvars[p.name]), p.bus)
                     for p in top_mod.outputs)
+    registers = []
+    for r in fl.registers:
+        rec = r.record
+        registers.append(RegisterMap(
+            r.name, tuple(int(signal_of[v]) for v in r.q),
+            tuple(resolve_var(v) for v in r.next), rec.init,
+            d=tuple(resolve_var(v) for v in r.d),
+            reset=None if r.reset is None else resolve_var(r.reset),
+            reset_value=rec.reset_value, reset_active=rec.reset_active,
+            enable=None if r.enable is None else resolve_var(r.enable),
+            enable_active=rec.enable_active, priority=rec.priority,
+            loc=rec.loc))
     levels = _levelise(gates, len(names), names)
     return Circuit(top_mod.name, inputs, outputs, tuple(gates), fl.prims, names, levels,
-                   top_mod.tests, warns, design.source)
+                   top_mod.tests, warns, design.source, tuple(registers), top_mod.clock)
 
 
 def _resolve(v: int, signal_of: np.ndarray, driver: list[Driver], names: list[str]) -> int:

@@ -44,7 +44,7 @@ from ..ir.records import (
     Port,
 )
 from ..ir.truthtable import TruthTable
-from .signals import Signal, _is_bus, _plural
+from .signals import Register, Signal, _is_bus, _plural
 from .subcircuit import CompiledCircuit, Outputs, Subcircuit
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -279,6 +279,52 @@ class Builder:
                           (self._expr((out.bits[i],)),), loc, gname)
         return out
 
+    def register(self, width: int = 1, name: str | None = None, *, init: int = 0,
+                 reset: Signal | None = None, reset_value: int = 0, reset_active: int = 1,
+                 enable: Signal | None = None, enable_active: int = 1,
+                 priority: str = "reset") -> Register:
+        """A register (D flip-flop) of ``width`` bits on the one clock.
+
+        The result is its state (the value before the clock edge); drive what
+        it loads at the edge with ``r.next <<= value``.  With ``reset`` (a
+        1-bit signal) equal to ``reset_active`` it loads ``reset_value``;
+        with ``enable`` given and not equal to ``enable_active`` it keeps its
+        value; ``priority`` ("reset" or "enable") says which wins when both
+        apply.  It starts at ``init``.
+
+        Examples
+        --------
+        >>> b = Builder("toggle")
+        >>> en = b.input("en")
+        >>> r = b.register(1, "state", enable=en)
+        >>> r.next <<= ~r
+        >>> b.output("q", r)
+        Signal(q, 1 bit)
+        >>> b.compile().sim(en=[1, 1, 0, 1])["q"].tolist()
+        [0, 1, 0, 0]
+        """
+        loc = _user_loc()
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise NetlistError(f"register width {width!r} is not a whole number of 1 or "
+                               "more", loc)
+        width = int(width)
+        name = self._instance_name(name, "reg", loc)
+        q = self._new_net(name, width, _is_bus(width), loc)
+        d = self._new_net(f"{name}_next", width, _is_bus(width), loc)
+        controls = {}
+        for what, sig in (("reset", reset), ("enable", enable)):
+            if sig is None:
+                continue
+            sig = self._coerce(sig, 1, what)
+            if sig.width != 1:
+                raise NetlistError(f"register {name!r}: its {what} {sig!r} is "
+                                   f"{_plural(sig.width)} wide; a {what} is one bit", loc)
+            controls[what] = self._expr(sig.bits)
+        self._rb.register(self._expr(d.bits), self._expr(q.bits), loc, name, init=init,
+                          reset_value=reset_value, reset_active=reset_active,
+                          enable_active=enable_active, priority=priority, **controls)
+        return Register(self, q.bits, d)
+
     def gate(self, type: str | TruthTable, *inputs: Signal | int, name: str | None = None
              ) -> Signal | tuple[Signal, ...]:
         """Instantiate a primitive; every bit of ``inputs`` is one pin, in order.
@@ -451,7 +497,11 @@ class Builder:
                          tuple(map(sub, i.outputs)), tuple((n, sub(e)) for n, e in i.ports),
                          i.loc)
                 for i in recorded.instances),
-            assigns=tuple(Assign(sub(a.target), sub(a.source), a.loc) for a in assigns))
+            assigns=tuple(Assign(sub(a.target), sub(a.source), a.loc) for a in assigns),
+            registers=tuple(replace(r, d=sub(r.d), q=sub(r.q),
+                                    reset=None if r.reset is None else sub(r.reset),
+                                    enable=None if r.enable is None else sub(r.enable))
+                            for r in recorded.registers))
         modules = dict(self._modules)
         modules[self.name] = module
         check_module(Design(self.name, modules, dict(self._primitives)), self.name)

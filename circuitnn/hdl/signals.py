@@ -142,6 +142,17 @@ class Signal:
     __hash__ = object.__hash__
 
 
+class Register(Signal):
+    """A register's state (a signal); ``next`` is the signal it loads at the
+    clock edge, to drive with ``r.next <<= value``."""
+
+    __slots__ = ("next",)
+
+    def __init__(self, builder: Builder, bits: tuple, next: Signal):
+        super().__init__(builder, bits)
+        self.next = next
+
+
 class _Driven(Signal):
     """What ``<<=`` returns, so that ``w[i] <<= x`` can store it back."""
 

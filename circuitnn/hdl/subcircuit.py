@@ -154,6 +154,17 @@ class Subcircuit:
             _warn_at(w, CircuitWarning)
         return Session.from_store(circuit, store, mode=mode, design=self.design)
 
+    def compile_circuit(self):
+        """Check and flatten, without nets: the :class:`~circuitnn.compile.Circuit`.
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> half_adder().compile_circuit()
+        Circuit(half_adder: 2 in, 2 out, 2 gates, depth 1)
+        """
+        return compile_design(self.design)
+
     def to_yaml(self) -> str:
         """The circuit as a YAML netlist (see :func:`~circuitnn.write.yaml.to_yaml`)."""
         return to_yaml(self.design)

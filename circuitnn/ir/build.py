@@ -19,7 +19,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from ..errors import Loc
-from .records import Assign, Bits, Concat, Expr, Instance, Module, Port, TestVector
+from .records import (
+    Assign,
+    Bits,
+    Concat,
+    Expr,
+    Instance,
+    Module,
+    Port,
+    Register,
+    TestSequence,
+    TestVector,
+)
 
 __all__ = ["Names", "RecordBuilder"]
 
@@ -100,7 +111,9 @@ class RecordBuilder:
         self.wires: list[Port] = []
         self.instances: list[Instance] = []
         self.assigns: list[Assign] = []
-        self.tests: list[TestVector] = []
+        self.tests: list[TestVector | TestSequence] = []
+        self.registers: list[Register] = []
+        self.clock: str | None = None
         self.nets = Names()
         self.instance_names = Names()
         self._fresh = 0
@@ -181,6 +194,15 @@ class RecordBuilder:
             out.append((p.name, Concat(tuple(parts)) if p.bus else parts[0]))
         return tuple(out + again + unknown)
 
+    def register(self, d: Expr, q: Expr, loc: Loc | None = None, name: str = "r",
+                 **options) -> Register:
+        """Record a register (``options``: ``init``, ``reset``, ``reset_value``,
+        ``reset_active``, ``enable``, ``enable_active``, ``priority``, as in
+        :class:`~circuitnn.ir.records.Register`), judged by the checker."""
+        reg = Register(self.instance_names.add(name, loc), d, q, loc=loc, **options)
+        self.registers.append(reg)
+        return reg
+
     def assign(self, target: Expr, source: Expr, loc: Loc | None = None) -> Assign:
         """Record ``target = source``."""
         a = Assign(target, source, loc)
@@ -191,8 +213,12 @@ class RecordBuilder:
         """Record an embedded test vector."""
         self.tests.append(TestVector(tuple(values), loc))
 
+    def test_sequence(self, cycles: Iterable[TestVector], loc: Loc | None = None) -> None:
+        """Record an embedded test of consecutive clock cycles."""
+        self.tests.append(TestSequence(tuple(cycles), loc))
+
     def build(self) -> Module:
         """The module record."""
         return Module(self.name, tuple(self.inputs), tuple(self.outputs), tuple(self.wires),
                       tuple(self.instances), tuple(self.assigns), tuple(self.tests),
-                      self.loc)
+                      self.loc, tuple(self.registers), self.clock)

@@ -22,8 +22,10 @@ __all__ = [
     "Port",
     "Instance",
     "Assign",
+    "Register",
     "Module",
     "TestVector",
+    "TestSequence",
     "Design",
     "parse_expr",
     "format_expr",
@@ -106,12 +108,61 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class Register:
+    """A D flip-flop (one bit or a bus) on the design's one clock, rising edge.
+
+    At each rising edge ``q`` loads ``d``, unless a synchronous reset or an
+    enable says otherwise; ``q`` starts at ``init``.  With ``reset`` (a
+    1-bit expression) active, that is equal to ``reset_active``, ``q`` loads
+    ``reset_value``; with ``enable`` given and not equal to
+    ``enable_active``, ``q`` keeps its value.  ``priority`` says which wins
+    when both are given: ``"reset"`` (yosys ``$sdffe``: a reset loads even
+    when disabled) or ``"enable"`` (yosys ``$sdffce``: a disabled register
+    ignores the reset).
+    """
+
+    name: str
+    d: Expr
+    q: Expr
+    init: int = 0
+    reset: Expr | None = None
+    reset_value: int = 0
+    reset_active: int = 1
+    enable: Expr | None = None
+    enable_active: int = 1
+    priority: str = "reset"
+    loc: Loc | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        extra = "".join([
+            f", init={self.init}" if self.init else "",
+            f", reset={'' if self.reset_active else '!'}{format_expr(self.reset)}"
+            f"->{self.reset_value}" if self.reset is not None else "",
+            f", enable={'' if self.enable_active else '!'}{format_expr(self.enable)}"
+            if self.enable is not None else "",
+        ])
+        return f"Register({self.name}: {format_expr(self.q)} <= {format_expr(self.d)}{extra})"
+
+
+@dataclass(frozen=True)
 class TestVector:
     """One embedded test: port values as integers (inputs and expected outputs)."""
 
     __test__ = False  # not a pytest class
 
     values: tuple[tuple[str, int], ...]
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class TestSequence:
+    """An embedded test of a sequential circuit: one :class:`TestVector` per
+    clock cycle, from the initial state; outputs are sampled before the
+    cycle's rising edge."""
+
+    __test__ = False  # not a pytest class
+
+    cycles: tuple[TestVector, ...]
     loc: Loc | None = field(default=None, compare=False)
 
 
@@ -125,8 +176,11 @@ class Module:
     wires: tuple[Port, ...] = ()
     instances: tuple[Instance, ...] = ()
     assigns: tuple[Assign, ...] = ()
-    tests: tuple[TestVector, ...] = ()
+    tests: tuple[TestVector | TestSequence, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
+    registers: tuple[Register, ...] = ()
+    #: the clock port a format reader took out of the inputs (None: implicit)
+    clock: str | None = None
 
     @property
     def ports(self) -> tuple[Port, ...]:

@@ -21,7 +21,14 @@ array_multiplier(n, m)      a[n], b[m]                           p[n+m]
 multiplexer(n, ways)        sel[log2 ways], d0[n] .. d{ways-1}   y[n]
 decoder(n, enable)          a[n] (, en)                          y[2**n]
 parity(n)                   a[n]                                 p
+counter(n, init)            en                                   count[n]      (registers)
+shift_register(n)           din                                  q[n]          (registers)
+lfsr(n, taps, seed)         (none)                               q[n]          (registers)
+accumulator(n)              x[n], clr                            acc[n]        (registers)
 ==========================  ===================================  ==========================
+
+The last four are sequential: run them clock cycle by clock cycle with
+``compile().sim(...)``.
 
 Only gates of fan-in 2 or 3 are used (NOT, AND2, OR2, XOR2, XNOR2, MUX2, MAJ3,
 AND3, OR3): they train quickly into certified nets.
@@ -45,8 +52,13 @@ from .arithmetic import (
 )
 from .logic import parity
 from .muxes import decoder, multiplexer
+from .sequential import accumulator, counter, lfsr, shift_register
 
 __all__ = [
+    "accumulator",
+    "counter",
+    "lfsr",
+    "shift_register",
     "adder_subtractor",
     "array_multiplier",
     "carry_lookahead_adder",

@@ -7,7 +7,8 @@ fan-in (1 input is a buffer or inverter; more than 9 becomes a tree of
 standard gates), ``XOR XNOR`` (``NXOR``) of any fan-in (read as odd / even
 parity, a tree of gates of at most 4 inputs above 4), ``NOT`` (``INV``),
 ``BUF`` (``BUFF``) with one input, and ABC's ``MUX(s, x1, x0)`` = ``s ? x1 :
-x0``.  Flip-flops (``DFF``...) are refused: circuitnn is combinational.
+x0``.  ``q = DFF(d)`` (ISCAS-89) is a D flip-flop on one implicit clock,
+starting at 0; other sequential elements are refused.
 
 Port names follow :mod:`circuitnn.read.build`: ``22`` -> ``N22``,
 ``x[0] x[1]...`` -> bus ``x``, a pass-through output ``G339`` -> ``G339_out``.
@@ -88,11 +89,10 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
             continue
         out, kind, args = m.group(1), m.group(2).upper(), m.group(3)
         ins = [a.strip() for a in args.split(",")]
-        if _SEQUENTIAL.match(kind):
+        if _SEQUENTIAL.match(kind) and kind != "DFF":
             problems.append(NetlistError(
                 f"not supported: sequential element {m.group(2)} driving {out!r}; circuitnn "
-                "evaluates combinational logic only (cut the flip-flop: make its output an "
-                "INPUT and its data input an OUTPUT)", loc))
+                "supports DFF (a D flip-flop on the one implicit clock, starting at 0)", loc))
             continue
         bad = [a for a in ins if not _ARG.match(a)]
         if bad:
@@ -121,7 +121,12 @@ def _emit(b: ModuleBuilder, out: str, kind: str, ins: list[str], loc: Loc) -> No
     target = b.net(out)
     nets = [b.net(a) for a in ins]
     n = len(nets)
-    if kind in ("NOT", "INV", "BUF", "BUFF") or kind.startswith("BUF"):
+    if kind == "DFF":
+        if n != 1:
+            raise NetlistError(f"flip-flop {out!r}: DFF takes 1 input (the value it loads "
+                               f"at each clock edge), got {n} ({', '.join(ins)})", loc)
+        b.register(nets[0], target, loc, out)
+    elif kind in ("NOT", "INV", "BUF", "BUFF") or kind.startswith("BUF"):
         if n != 1:
             raise NetlistError(f"gate {out!r}: {kind} takes 1 input, got {n} "
                                f"({', '.join(ins)})", loc)

@@ -434,6 +434,7 @@ class FlatNames:
             for i, s in enumerate(p.signals):
                 self.text[s] = f"{port(p.name)}[{i}]" if p.bus else port(p.name)
         driven = {s for g in circuit.gates for s in g.outputs}
+        driven |= {s for r in circuit.registers for s in r.q}
         self.out_assigns: list[tuple[str, int]] = []
         for p in circuit.outputs:
             for i, s in enumerate(p.signals):
@@ -443,8 +444,9 @@ class FlatNames:
                 else:
                     self.out_assigns.append((bit, s))
         self.wires: list[str] = []
-        for g in circuit.gates:
-            for s in g.outputs:
+        for driven_signals in [*(r.q for r in circuit.registers),
+                               *(g.outputs for g in circuit.gates)]:
+            for s in driven_signals:
                 if s not in self.text:
                     name = taken.unique(identifier(circuit.signal_names[s]))
                     self.text[s] = name
@@ -453,3 +455,5 @@ class FlatNames:
         gtaken = Names()
         for g in circuit.gates:
             self.gate_names.append(gtaken.unique(identifier(g.name)))
+        self.register_names: list[str] = [gtaken.unique(identifier(r.name))
+                                          for r in circuit.registers]

@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
 from ..ir.build import RecordBuilder
 from ..ir.primitives import did_you_mean
-from ..ir.records import Bits, Design, Instance, Module
+from ..ir.records import Bits, Concat, Design, Instance, Module, TestVector
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
 from .yaml_loader import ALIAS_BUDGET
@@ -38,6 +38,9 @@ _FILE_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "ass
 _CIRCUIT_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
                  "tests")
 _GATE_KEYS = ("name", "type", "in", "out", "ports", "repeat", "chain", "description")
+#: what a register (``type: DFF``) may say besides the gate keys
+_REGISTER_KEYS = ("name", "type", "in", "out", "repeat", "description", "init", "reset",
+                  "reset_value", "reset_active", "enable", "enable_active", "priority")
 _PRIM_KEYS = ("inputs", "outputs", "rows", "expr", "description")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -297,32 +300,53 @@ class _Reader:
                          "port: value", line)
             return
         for item, tline in zip(raw, raw.item_lines):
-            if not isinstance(item, _LDict):
-                self.problem(f"test {item!r} must be a mapping port: value", tline)
-                continue
-            values = []
-            for port, value in item.items():
-                try:
-                    if isinstance(value, bool):
-                        value = int(value)
-                    elif isinstance(value, str):
-                        value = int(value.replace("_", ""), 0)
-                    if not isinstance(value, int) or value < 0:
-                        raise ValueError
-                except ValueError:
-                    self.problem(f"test value {value!r} for {port!r} is not a whole number "
-                                 "(decimal, 0b... or 0x...)", item.key_lines[port])
+            if isinstance(item, _LDict) and isinstance(item.get("cycles"), _LList):
+                if len(item) != 1:
+                    self.problem("a test with 'cycles' has no other key; give each "
+                                 "cycle's values inside 'cycles'", tline)
                     continue
-                values.append((str(port), value))
-            rb.test(values, self.loc(tline))
+                cycles = item["cycles"]
+                steps = []
+                for step, sline in zip(cycles, cycles.item_lines):
+                    if not isinstance(step, _LDict):
+                        self.problem(f"cycle {step!r} must be a mapping port: value", sline)
+                        continue
+                    steps.append(TestVector(tuple(self._test_values(step)), self.loc(sline)))
+                rb.test_sequence(steps, self.loc(tline))
+                continue
+            if not isinstance(item, _LDict):
+                self.problem(f"test {item!r} must be a mapping port: value (or 'cycles': "
+                             "a list of them, one per clock cycle)", tline)
+                continue
+            rb.test(self._test_values(item), self.loc(tline))
+
+    def _test_values(self, item: _LDict) -> list[tuple[str, int]]:
+        values = []
+        for port, value in item.items():
+            try:
+                if isinstance(value, bool):
+                    value = int(value)
+                elif isinstance(value, str):
+                    value = int(value.replace("_", ""), 0)
+                if not isinstance(value, int) or value < 0:
+                    raise ValueError
+            except ValueError:
+                self.problem(f"test value {value!r} for {port!r} is not a whole number "
+                             "(decimal, 0b... or 0x...)", item.key_lines[port])
+                continue
+            values.append((str(port), value))
+        return values
 
     def read_gate(self, g, line: int, cname: str, rb: RecordBuilder) -> None:
         if not isinstance(g, _LDict):
             self.problem(f"gate {g!r} in circuit {cname!r} must be a mapping with 'name', "
                          "'type' and connections", line)
             return
-        self.check_keys(g, _GATE_KEYS, "gate")
         name, gtype = g.get("name"), g.get("type")
+        if isinstance(gtype, str) and gtype.upper() == "DFF":
+            self.read_register(g, line, cname, rb)
+            return
+        self.check_keys(g, _GATE_KEYS, "gate")
         if not isinstance(name, str) or not _IDENT.match(name):
             self.problem(f"gate in circuit {cname!r} needs a 'name' that is an identifier "
                          f"(got {name!r})", line)
@@ -359,6 +383,54 @@ class _Reader:
                 rb.instance(inst.type, inst.ports, inst.loc, inst.name)
             else:
                 rb.gate(inst.type, inst.inputs, inst.outputs, inst.loc, inst.name)
+
+    def read_register(self, g, line: int, cname: str, rb: RecordBuilder) -> None:
+        """``type: DFF``: a register, ``in`` the value it loads, ``out`` its
+        state; ``repeat`` makes one per copy as for gates."""
+        self.check_keys(g, _REGISTER_KEYS, "register")
+        name = g.get("name")
+        if not isinstance(name, str) or not _IDENT.match(name):
+            self.problem(f"register in circuit {cname!r} needs a 'name' that is an "
+                         f"identifier (got {name!r})", line)
+            return
+        loc = self.loc(line)
+        for key, what in (("in", "the value it loads at each clock edge"),
+                          ("out", "the net it drives")):
+            if key not in g:
+                self.problem(f"register {name!r} needs {key!r}: {what}", line)
+                return
+        options = {}
+        for key in ("init", "reset_value", "reset_active", "enable_active"):
+            if key in g:
+                value = g[key]
+                if isinstance(value, str):
+                    value = {"high": 1, "low": 0}.get(value.lower(), value)
+                    if key in ("init", "reset_value") and isinstance(value, str):
+                        try:
+                            value = int(value.replace("_", ""), 0)
+                        except ValueError:
+                            pass
+                options[key] = value
+        if "priority" in g:
+            options["priority"] = g["priority"]
+        repeat = g.get("repeat")
+        if repeat is not None and (isinstance(repeat, bool) or not isinstance(repeat, int)
+                                   or not 1 <= repeat <= MAX_REPEAT):
+            self.problem(f"register {name!r}: 'repeat' is {repeat!r}; use a whole number "
+                         f"from 1 to {MAX_REPEAT}", g.key_lines["repeat"])
+            return
+        def conn(key, what, i):
+            parts = [parse_expr(v, loc, what) for v in _as_list(_subst(g[key], i, loc))]
+            return parts[0] if len(parts) == 1 else Concat(tuple(parts))
+
+        for i in [None] if repeat is None else range(repeat):
+            try:
+                d, q = conn("in", "register input", i), conn("out", "register output", i)
+                extra = {k: conn(k, f"register {k}", i) for k in ("reset", "enable") if k in g}
+            except NetlistError as e:
+                self.problems.append(e)
+                return
+            rb.register(d, q, loc, name if i is None else f"{name}{i}", **options, **extra)
 
     def _instance(self, name, gtype, g, line, i) -> Instance:
         loc = self.loc(line)

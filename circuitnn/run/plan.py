@@ -39,6 +39,13 @@ class Plan:
     def build(cls, circuit: Circuit, keep_all: bool = False) -> Plan:
         """Give each signal a slot, reusing slots after their last reader
         (``keep_all`` keeps every signal, for probing internal values)."""
+        if circuit.registers:
+            from ..errors import UsageError
+
+            raise UsageError(
+                f"circuit {circuit.name!r} is sequential ({len(circuit.registers)} "
+                f"register{'s' if len(circuit.registers) > 1 else ''}): it runs clock cycle "
+                "by clock cycle; use 'circuitnn sim' (or Session.sim in Python)")
         n = circuit.n_signals
         last_read = np.full(n, -1, dtype=np.int64)
         never = len(circuit.levels) + 1

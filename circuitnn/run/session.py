@@ -413,6 +413,105 @@ class Session:
         margin = float(result.confidence.min()) if result.analog.size else 0.5
         return VerifyReport(vectors.shape[1], wrong, margin, result, exact, how)
 
+    # ........................................................... clocked
+    @cached_property
+    def step_engine(self) -> NeuralEngine:
+        """The neural engine over one clock cycle (:attr:`Circuit.step`)."""
+        return NeuralEngine(self.circuit.step, self.nets, mode=self.mode, dtype=self.dtype,
+                            threads=1)
+
+    @cached_property
+    def step_exact(self) -> ExactEngine:
+        """The exact engine over one clock cycle (:attr:`Circuit.step`)."""
+        return ExactEngine(self.circuit.step)
+
+    def clocked(self, streams: int = 1, exact: bool = False):
+        """A :class:`~circuitnn.run.sim.Clocked` simulator of this circuit
+        with ``streams`` streams, through the nets (or the truth tables)."""
+        from .sim import Clocked
+
+        engine = self.step_exact if exact else self.step_engine
+        if streams > 1 and not exact:
+            engine = NeuralEngine(self.circuit.step, self.nets, mode=self.mode,
+                                  dtype=self.dtype)
+        return Clocked(self.circuit, engine, streams)
+
+    def _cycle_bits(self, values: dict, cycles: int | None, streams: int | None
+                    ) -> tuple[np.ndarray, int, int, bool]:
+        """Input bits ``(input bits, cycles, streams)`` from integers per port,
+        one per cycle (or ``(cycles, streams)``), and whether one stream."""
+        arrays = {k: np.asarray(v) for k, v in values.items()}
+        shapes = {a.shape for a in arrays.values() if a.ndim}
+        if len(shapes) > 1:
+            raise UsageError(f"inputs have different shapes: "
+                             f"{ {k: a.shape for k, a in arrays.items()} }; give one value "
+                             "per cycle (or a (cycles, streams) array) for every input",
+                             _user_loc())
+        if shapes:
+            shape = shapes.pop()
+        elif cycles is None:
+            raise UsageError("give each input one value per cycle, or cycles=N",
+                             _user_loc())
+        else:
+            shape = (cycles,) if streams is None else (cycles, streams)
+        if len(shape) > 2:
+            raise UsageError(f"inputs of shape {shape}: give one value per cycle, or a "
+                             "(cycles, streams) array", _user_loc())
+        cycles, streams = shape[0], shape[1] if len(shape) == 2 else 1
+        flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
+        if not self.circuit.inputs and not flat:
+            return np.zeros((0, cycles, streams), np.uint8), cycles, streams, len(shape) == 1
+        try:
+            bits = encode(self.circuit, flat)
+        except CircuitError as e:
+            raise type(e)(e.message, _user_loc()) from None
+        return bits.reshape(-1, cycles, streams), cycles, streams, len(shape) == 1
+
+    def sim(self, cycles: int | None = None, streams: int | None = None, exact: bool = False,
+            **values) -> dict[str, np.ndarray]:
+        """Run the clocked circuit from its initial state, one cycle per value.
+
+        Each input takes a sequence of integers, one per cycle, or a
+        ``(cycles, streams)`` array for independent streams side by side.
+        Outputs come back the same shape, sampled before each cycle's rising
+        edge (PyRTL's ``step`` convention).  ``exact`` runs the truth tables
+        instead of the nets.  A circuit with no inputs takes ``cycles`` (and
+        ``streams``).
+
+        Examples
+        --------
+        >>> from circuitnn.library import counter
+        >>> c = counter(4).compile()
+        >>> c.sim(en=[1, 1, 0, 1, 1])["count"].tolist()
+        [0, 1, 2, 2, 3]
+        >>> c.sim(en=[[1, 0], [1, 1], [1, 1]])["count"].tolist()
+        [[0, 0], [1, 0], [2, 1]]
+        """
+        bits, cycles, streams, single = self._cycle_bits(values, cycles, streams)
+        clock = self.clocked(streams, exact=exact)
+        out = np.empty((self.circuit.n_output_bits, cycles, streams), dtype=np.uint8)
+        for cyc in clock.run(bits[:, c, :] for c in range(cycles)):
+            out[:, cyc.index, :] = cyc.outputs
+        got = decode(self.circuit.outputs, out.reshape(-1, cycles * streams))
+        shape = (cycles,) if single else (cycles, streams)
+        return {k: v.reshape(shape) for k, v in got.items()}
+
+    def sim_verify(self, cycles: int = 100, streams: int = 1, seed: int = 0):
+        """Run the nets and the truth tables side by side on random stimulus
+        (stream k seeded by ``(seed, k)``); a :class:`~circuitnn.run.sim.SimReport`.
+
+        Examples
+        --------
+        >>> from circuitnn.library import lfsr
+        >>> report = lfsr(8).compile().sim_verify(cycles=50, streams=3)
+        >>> report.ok, report.cycles, report.streams
+        (True, 50, 3)
+        """
+        from .sim import compare
+
+        return compare(self.clocked(streams), self.clocked(streams, exact=True), cycles,
+                       seed)
+
     def to_yaml(self) -> str:
         """The circuit as a YAML netlist: its hierarchy when the session has
         the design records, else the flat circuit.

@@ -26,6 +26,8 @@ from ..ir.records import (
     Instance,
     Module,
     Port,
+    Register,
+    TestSequence,
     format_expr,
     parse_expr,
 )
@@ -82,22 +84,51 @@ def _gate(inst: Instance) -> str:
     return f"{{{head}, in: {ins}, out: {out}}}"
 
 
+def _register(reg: Register) -> str:
+    def one(e: Expr) -> str:
+        v = _expr(e)
+        return v if isinstance(v, str) else _flow(v)
+
+    parts = [f"name: {_q(reg.name)}, type: DFF, in: {one(reg.d)}, out: {one(reg.q)}"]
+    if reg.init:
+        parts.append(f"init: {reg.init}")
+    if reg.reset is not None:
+        parts.append(f"reset: {one(reg.reset)}")
+        if reg.reset_value:
+            parts.append(f"reset_value: {reg.reset_value}")
+        if not reg.reset_active:
+            parts.append("reset_active: 0")
+    if reg.enable is not None:
+        parts.append(f"enable: {one(reg.enable)}")
+        if not reg.enable_active:
+            parts.append("enable_active: 0")
+    if reg.priority != "reset":
+        parts.append(f"priority: {reg.priority}")
+    return "{" + ", ".join(parts) + "}"
+
+
+def _test(t) -> str:
+    if isinstance(t, TestSequence):
+        return "{cycles: [" + ", ".join(_test(c) for c in t.cycles) + "]}"
+    return "{" + ", ".join(f"{_q(k)}: {v}" for k, v in t.values) + "}"
+
+
 def _module(mod: Module, pad: str) -> list[str]:
     """The lines of a circuit's body (ports, wires, gates, assign, tests)."""
     lines = [f"{pad}inputs: {_ports(mod.inputs)}", f"{pad}outputs: {_ports(mod.outputs)}"]
     if mod.wires:
         lines.append(f"{pad}wires: {_ports(mod.wires)}")
-    if mod.instances:
+    if mod.instances or mod.registers:
         lines.append(f"{pad}gates:")
         lines += [f"{pad}  - {_gate(inst)}" for inst in mod.instances]
+        lines += [f"{pad}  - {_register(reg)}" for reg in mod.registers]
     if mod.assigns:
         lines.append(f"{pad}assign:")
         lines += [f"{pad}  {_q(format_expr(a.target))}: {_flow(_expr(a.source))}"
                   for a in mod.assigns]
     if mod.tests:
         lines.append(f"{pad}tests:")
-        lines += [f"{pad}  - {{" + ", ".join(f"{_q(k)}: {v}" for k, v in t.values) + "}"
-                  for t in mod.tests]
+        lines += [f"{pad}  - {_test(t)}" for t in mod.tests]
     return lines
 
 
@@ -168,9 +199,17 @@ def flat_design(circuit: Circuit) -> Design:
                                tuple(map(net, g.outputs)), loc=g.loc)
                       for gname, g in zip(names.gate_names, circuit.gates))
     assigns = tuple(Assign(parse_expr(bit), net(s)) for bit, s in names.out_assigns)
+
+    def bus(signals) -> Expr:
+        return net(signals[0]) if len(signals) == 1 else Concat(tuple(map(net, signals)))
+
+    # the flat gates already compute each register's reset and enable: the
+    # register loads ``next``
+    registers = tuple(Register(rname, bus(r.next), bus(r.q), r.init, loc=r.loc)
+                      for rname, r in zip(names.register_names, circuit.registers))
     top = module_name(circuit.name)
     module = Module(top, ports("input", circuit.inputs), ports("output", circuit.outputs),
-                    (), instances, assigns, tuple(circuit.tests))
+                    (), instances, assigns, tuple(circuit.tests), registers=registers)
     custom = {n: tt for n, tt in circuit.primitives.items()
               if n not in STANDARD or STANDARD[n] != tt}
     return Design(top, {top: module}, custom, {}, circuit.source)

@@ -1,0 +1,230 @@
+"""Clocked simulation of a sequential circuit, many independent streams at once.
+
+One clock, rising edge, PyRTL's ``step`` convention.  At cycle k the inputs
+take row k, the combinational logic settles (through the trained nets, or
+the truth tables for the exact reference), the outputs are sampled -- they
+show the state before edge k plus any combinational path from the inputs --
+and then every register loads its next value.
+
+Registers store bits: what a register loads is thresholded at 0.5, as a
+flip-flop regenerates its level.  Within a cycle values stay analog.  So if
+every net is certified, each cycle's logic is exact on bits, every state is
+a bit vector, and by induction every cycle is exact (docs/certification.md).
+
+The combinational part is :attr:`Circuit.step`: the inputs and the register
+states in, the outputs and what the registers load out.  Streams are the
+engines' vectors (one lane each), so N streams cost one engine call per
+cycle, not N.  Results are yielded cycle by cycle and never held whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..compile import Circuit
+from ..errors import UsageError
+from .exact import ExactEngine
+from .neural import NeuralEngine
+
+__all__ = ["Cycle", "Clocked", "SimReport", "compare", "initial_state", "random_stimulus",
+           "RANDOM_CYCLE_BLOCK"]
+
+#: Random stimulus is drawn in blocks of this many cycles, from (seed, stream, block).
+RANDOM_CYCLE_BLOCK = 1024
+
+
+@dataclass
+class Cycle:
+    """One clock cycle of every stream: ``(bits, streams)`` arrays.
+
+    ``outputs`` are sampled before the rising edge; ``state`` is the
+    registers' value during the cycle (before the edge).  ``analog`` is the
+    neural engine's output values (the exact engine gives the bits again).
+    """
+
+    index: int
+    inputs: np.ndarray
+    analog: np.ndarray
+    outputs: np.ndarray
+    state: np.ndarray
+
+
+def initial_state(circuit: Circuit, streams: int = 1) -> np.ndarray:
+    """Every register's initial value as bits ``(state bits, streams)``.
+
+    Examples
+    --------
+    >>> from circuitnn.library import counter
+    >>> initial_state(counter(3, init=5).compile_circuit()).ravel().tolist()
+    [1, 0, 1]
+    """
+    bits = [(r.init >> i) & 1 for r in circuit.registers for i in range(r.width)]
+    col = np.array(bits, dtype=np.uint8).reshape(-1, 1)
+    return np.repeat(col, streams, axis=1)
+
+
+class Clocked:
+    """Runs ``circuit`` cycle by cycle with ``streams`` independent streams.
+
+    Parameters
+    ----------
+    circuit : Circuit
+        A sequential circuit (one with registers; a combinational one works
+        too, with no state).
+    engine : NeuralEngine or ExactEngine
+        An engine over ``circuit.step``.
+    streams : int
+        How many independent streams run side by side.
+
+    Examples
+    --------
+    >>> from circuitnn.library import counter
+    >>> c = counter(4).compile_circuit()
+    >>> clock = Clocked(c, ExactEngine(c.step), streams=1)
+    >>> [int(cyc.outputs[:, 0] @ (1 << np.arange(4))) for cyc in
+    ...  clock.run([np.ones((1, 1), np.uint8)] * 5)]
+    [0, 1, 2, 3, 4]
+    """
+
+    def __init__(self, circuit: Circuit, engine: NeuralEngine | ExactEngine,
+                 streams: int = 1):
+        if streams < 1:
+            raise UsageError(f"--streams needs a positive count, got {streams}")
+        if engine.circuit is not circuit.step:
+            raise UsageError("the engine must run the circuit's step (Circuit.step)")
+        self.circuit = circuit
+        self.engine = engine
+        self.streams = streams
+        self.neural = isinstance(engine, NeuralEngine)
+        #: the last cycle's step outputs: the outputs, then what the registers load
+        self.last = np.empty((0, streams))
+        self.n_in = circuit.n_input_bits
+        self.n_out = circuit.n_output_bits
+        dtype = engine.dtype if self.neural else np.uint8
+        # one buffer holds the inputs then the state, as the step reads them
+        self._x = np.zeros((self.n_in + circuit.n_state_bits, streams), dtype=dtype)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to every register's initial value, at cycle 0."""
+        self._x[self.n_in:] = initial_state(self.circuit, self.streams)
+        self.cycle = 0
+
+    @property
+    def state(self) -> np.ndarray:
+        """The registers' bits now, ``(state bits, streams)``."""
+        return self._x[self.n_in:].astype(np.uint8)
+
+    def step(self, inputs: np.ndarray) -> Cycle:
+        """One cycle: ``inputs`` bits ``(input bits, streams)``; the outputs
+        sampled before the edge, then the edge."""
+        inputs = np.asarray(inputs)
+        if inputs.shape != (self.n_in, self.streams):
+            raise UsageError(f"a cycle's inputs are {self.n_in} bits for {self.streams} "
+                             f"stream{'s' if self.streams != 1 else ''}, got an array of "
+                             f"shape {inputs.shape}")
+        x = self._x
+        x[:self.n_in] = inputs
+        state = x[self.n_in:].astype(np.uint8)
+        y = self.last = self.engine.run(x)
+        if self.neural:
+            analog = y[:self.n_out]
+            bits = (analog > 0.5).astype(np.uint8)
+            # a flip-flop regenerates its level: the state is always bits
+            np.greater(y[self.n_out:], 0.5, out=x[self.n_in:], casting="unsafe")
+        else:
+            bits = y[:self.n_out]
+            analog = bits
+            x[self.n_in:] = y[self.n_out:]
+        cyc = Cycle(self.cycle, np.asarray(inputs, dtype=np.uint8), analog, bits, state)
+        self.cycle += 1
+        return cyc
+
+    def run(self, stimulus: Iterable[np.ndarray]) -> Iterator[Cycle]:
+        """A :class:`Cycle` for each cycle's input bits in ``stimulus``,
+        yielded as they are computed."""
+        for inputs in stimulus:
+            yield self.step(inputs)
+
+
+def random_stimulus(n_bits: int, cycles: int, streams: int = 1, seed: int = 0,
+                    first: int = 0) -> Iterator[np.ndarray]:
+    """Random input bits ``(n_bits, streams)`` for each of ``cycles`` cycles.
+
+    Stream k's values depend only on ``(seed, k)``: stream k is the same
+    whatever the number of streams.  ``first`` is the first stream's number.
+
+    Examples
+    --------
+    >>> a = list(random_stimulus(3, 5, streams=4, seed=1))
+    >>> b = list(random_stimulus(3, 5, streams=2, seed=1))
+    >>> all((x[:, :2] == y).all() for x, y in zip(a, b))
+    True
+    """
+    done = 0
+    block = 0
+    while done < cycles:
+        n = min(RANDOM_CYCLE_BLOCK, cycles - done)
+        # (streams, n_bits, RANDOM_CYCLE_BLOCK) drawn per stream, then cut per cycle
+        lanes = np.empty((n_bits, RANDOM_CYCLE_BLOCK, streams), dtype=np.uint8)
+        for k in range(streams):
+            seq = np.random.SeedSequence(seed, spawn_key=(first + k, block))
+            rng = np.random.Generator(np.random.PCG64(seq))
+            raw = np.frombuffer(rng.bytes(-(-n_bits * RANDOM_CYCLE_BLOCK // 8)), np.uint8)
+            lanes[:, :, k] = np.unpackbits(raw, count=n_bits * RANDOM_CYCLE_BLOCK,
+                                           bitorder="little").reshape(n_bits, RANDOM_CYCLE_BLOCK)
+        for c in range(n):
+            yield lanes[:, c, :]
+        done += n
+        block += 1
+
+
+@dataclass
+class SimReport:
+    """The neural engine against the exact one, cycle by cycle.
+
+    ``mismatches`` counts (cycle, stream) pairs where an output or the
+    state differs; ``first`` is the first such ``(cycle, stream)``.
+    """
+
+    cycles: int
+    streams: int
+    mismatches: int
+    first: tuple[int, int] | None
+    min_margin: float
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0
+
+
+def compare(neural: Clocked, exact: Clocked, cycles: int, seed: int = 0) -> SimReport:
+    """Run ``neural`` and ``exact`` on the same random stimulus and compare
+    their outputs and states every cycle.
+
+    Examples
+    --------
+    >>> from circuitnn.library import counter
+    >>> c = counter(3).compile_circuit()
+    >>> a, b = Clocked(c, ExactEngine(c.step)), Clocked(c, ExactEngine(c.step))
+    >>> compare(a, b, 20).ok
+    True
+    """
+    if cycles < 1:
+        raise UsageError(f"--cycles needs a positive count, got {cycles}")
+    streams = neural.streams
+    mismatches, first, margin = 0, None, 0.5
+    for inputs in random_stimulus(neural.n_in, cycles, streams, seed):
+        a, b = neural.step(inputs), exact.step(inputs)
+        wrong = (a.outputs != b.outputs).any(axis=0) | (a.state != b.state).any(axis=0)
+        if wrong.any():
+            mismatches += int(wrong.sum())
+            if first is None:
+                first = (a.index, int(np.flatnonzero(wrong)[0]))
+        if neural.neural and neural.last.size:
+            # the outputs and what the registers load: both are thresholded
+            margin = min(margin, float(np.abs(neural.last - 0.5).min()))
+    return SimReport(cycles, streams, mismatches, first, margin)
