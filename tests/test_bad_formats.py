@@ -23,7 +23,7 @@ YOSYS = "give a file written by Yosys 'write_json'"
 NETLISTS = {
     # ISCAS .bench
     "bench_bad_input.bench": "bench_bad_input.bench:4: gate 'y' has a bad input ''; list signal names separated by commas, e.g. y = AND(a, b)",
-    "bench_dff.bench": "bench_dff.bench:4: not supported: sequential element DFF driving 'q'; circuitnn evaluates combinational logic only (cut the flip-flop: make its output an INPUT and its data input an OUTPUT)",
+    "bench_dff.bench": "bench_dff.bench:4: flip-flop 'q': DFF takes 1 input (the value it loads at each clock edge), got 2 (d, a)",
     "bench_driven_twice.bench": "bench_driven_twice.bench:5: net 'y' has two drivers: gate 'y' (line 4) and gate 'y_2'; a net has exactly one driver",
     "bench_mux_arity.bench": "bench_mux_arity.bench:4: gate 'y': MUX takes 3 inputs (select, when-1, when-0), got 2",
     "bench_not_arity.bench": "bench_not_arity.bench:4: gate 'y': NOT takes 1 input, got 2 (a, b)",
@@ -33,14 +33,14 @@ NETLISTS = {
     # BLIF
     "blif_bad_row.blif": "blif_bad_row.blif:5: cover row '1 1': the input plane must be 2 characters from 0, 1, - (one per input)",
     "blif_gate.blif": "blif_gate.blif:4: not supported: .gate (a cell of a technology library); write the logic as .names covers, e.g. with ABC or Yosys without a liberty file",
-    "blif_latch.blif": "blif_latch.blif:4: not supported: sequential element .latch; circuitnn evaluates combinational logic only (cut the latch: make its output an input and its data input an output)",
+    "blif_latch.blif": "blif_latch.blif:4: .latch type 'ah' (a level-sensitive latch, active high) is not supported; circuitnn simulates rising-edge flip-flops on one clock (type 're', or no type for the global clock)",
     "blif_mixed_phase.blif": "blif_mixed_phase.blif:4: .names 'y' mixes on-set rows (output 1, line 5) and off-set rows (output 0, line 6); a cover lists one phase only (SOP has cubes in both phases)",
     "blif_no_model.blif": "blif_no_model.blif:1: no .model in the file; a BLIF netlist needs one",
     "blif_two_drivers.blif": "blif_two_drivers.blif:6: net 'y' has two drivers: gate 'y' (line 4) and gate 'y_2'; a net has exactly one driver",
     "blif_unknown_subckt.blif": "blif_unknown_subckt.blif:4: .subckt 'inv': no such model in the file; models are m",
     # Yosys JSON
     "json_bad_shape.json": f"json_bad_shape.json:6: module 'm': port 'y' 'bits' is 3; expected a list of bits ({YOSYS})",
-    "json_dff.json": "json_dff.json:10: cell 'ff' ($_DFF_P_): sequential element not supported; circuitnn evaluates combinational logic only",
+    "json_dff.json": "json_dff.json:10: cell 'ff' ($_DFF_N_): not supported: a falling-edge flip-flop; circuitnn simulates rising-edge flip-flops on one clock",
     "json_no_modules.json": f"json_no_modules.json:1: no 'modules' mapping; {YOSYS}",
     "json_syntax.json": f"json_syntax.json:4: not valid JSON: Expecting property name enclosed in double quotes; {YOSYS}",
     "json_tristate.json": "json_tristate.json:9: module 'm': constant bit 'z' (high impedance) is not supported; circuitnn has no tri-state logic",

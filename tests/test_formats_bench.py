@@ -86,8 +86,8 @@ def test_bus_bits_grouped_and_odd_names_mapped():
 
 # ----------------------------------------------------------------- errors
 @pytest.mark.parametrize("text,line,message", [
-    ("INPUT(a)\nOUTPUT(q)\nq = DFF(a)\n", 3,
-     r"not supported: sequential element DFF driving 'q'; .*cut the flip-flop.*"),
+    ("INPUT(a)\nOUTPUT(q)\nq = DFFR(a)\n", 3,
+     r"not supported: sequential element DFFR driving 'q'; circuitnn supports DFF .*"),
     ("INPUT(a)\nOUTPUT(z)\nz = FROB(a)\n", 3,
      r"gate 'z' has unknown type 'FROB'; \.bench gate types are AND, .*"),
     ("INPUT(a)\nINPUT(b)\nOUTPUT(z)\nz = NOT(a, b)\n", 4,
@@ -120,7 +120,7 @@ def test_connection_errors_come_from_the_checker(text, line, message):
 
 def test_several_errors_reported_together():
     with pytest.raises(ValidationError) as e:
-        reads_bench("INPUT(a)\nOUTPUT(z)\nz = DFF(a)\ny = FOO(a)\n", "t.bench")
+        reads_bench("INPUT(a)\nOUTPUT(z)\nz = LATCH(a)\ny = FOO(a)\n", "t.bench")
     assert [p.loc.line for p in e.value.problems] == [3, 4]
 
 

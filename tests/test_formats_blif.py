@@ -151,8 +151,11 @@ def test_hierarchy_by_subckt():
 
 
 @pytest.mark.parametrize("text,line,message", [
-    (".model m\n.inputs d c\n.outputs q\n.latch d q re c 0\n.end\n", 4,
-     r"not supported: sequential element \.latch; .*"),
+    (".model m\n.inputs d c\n.outputs q\n.latch d q fe c 0\n.end\n", 4,
+     r"\.latch type 'fe' \(a falling-edge flip-flop\) is not supported; .*"),
+    (".model m\n.inputs d c\n.outputs q\n.latch d q re\n.end\n", 4,
+     r"'\.latch d q re' has type 're' but no clock; write '\.latch D Q re clock \[init\]' "
+     r"or .*"),
     (".model m\n.inputs a\n.outputs y\n.gate inv A=a Y=y\n", 4,
      r"not supported: \.gate \(a cell of a technology library\); .*"),
     (".model m\n.inputs a\n.outputs y\n.exdc\n", 4, r"not supported: \.exdc; .*"),

@@ -116,8 +116,11 @@ def test_undefined_bits_read_as_zero_with_a_warning():
 @pytest.mark.parametrize("type_,message", [
     ("$add", (r"cell 'g' \(\$add\): \$add: word-level or unsupported cell; run 'synth "
              r"-flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean' first")),
-    ("$_DFF_P_", r"cell 'g' \(\$_DFF_P_\): sequential element not supported; .*"),
-    ("$dff", r"cell 'g' \(\$dff\): sequential element not supported; .*"),
+    ("$_DFF_PP0_", r"cell 'g' \(\$_DFF_PP0_\): not supported: a flip-flop with an "
+                   r"asynchronous reset or set; .*"),
+    ("$_DLATCH_P_", r"cell 'g' \(\$_DLATCH_P_\): not supported: a level-sensitive latch; .*"),
+    ("$_DFF_P_", r"cell 'g' \(\$_DFF_P_\): D and Q must connect the same number of bits "
+                 r"\(got 0 and 0\)"),
     ("mystery", (r"cell 'g' \(mystery\): no module 'mystery' in the file \(a black box\?\); "
                 r".*")),
 ])

@@ -1,4 +1,4 @@
-"""BLIF, the combinational subset: text -> :class:`~circuitnn.ir.records.Design`.
+"""BLIF (combinational logic and flip-flops): text -> :class:`~circuitnn.ir.records.Design`.
 
 Read: ``.model``, ``.inputs`` / ``.outputs`` (repeatable), ``.names`` covers
 with ``-`` don't cares, ``.subckt`` (each ``.model`` becomes a circuit and
@@ -19,9 +19,12 @@ primitives, and covers of more than 10 inputs are decomposed into an AND per
 cube (chunks of at most 10 literals) and an OR tree
 (:func:`~circuitnn.read.build.emit_cover`).
 
-``.latch``, ``.mlatch``, ``.clock`` are refused as sequential elements;
-``.gate``, ``.exdc``, ``.start_kiss`` and the timing keywords as
-unsupported.
+``.latch D Q re clock [init]`` (yosys after ``dffunmap``) is a rising-edge
+flip-flop on ``clock``, which is then the design's one clock and not a data
+input; ``.latch D Q [init]`` (as ABC writes it) is one on the global clock.
+Init 0 and 1 are honoured, 2 and 3 (don't care, unknown) read as 0; other
+latch types, two clocks, and ``.mlatch``, ``.clock`` are refused, as are
+``.gate``, ``.exdc``, ``.start_kiss`` and the timing keywords.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ from .build import (
 
 __all__ = ["read_blif", "reads_blif"]
 
-_SEQUENTIAL = {".latch", ".mlatch", ".clock", ".clock_event"}
+_SEQUENTIAL = {".mlatch", ".clock", ".clock_event"}
+_LATCH_TYPES = {"fe": "a falling-edge flip-flop", "ah": "a level-sensitive latch, active high",
+                "al": "a level-sensitive latch, active low", "as": "an asynchronous latch"}
 _IGNORED = {".attr", ".param", ".cname"}
 
 
@@ -65,6 +70,8 @@ class _Model:
     names: list[_Names] = field(default_factory=list)
     subckts: list[tuple[str, list[tuple[str, str]], Loc]] = field(default_factory=list)
     conns: list[tuple[str, str, Loc]] = field(default_factory=list)
+    #: (data, output, clock or None for the global clock, initial value, where)
+    latches: list[tuple[str, str, str | None, int, Loc]] = field(default_factory=list)
 
 
 def read_blif(path: str | os.PathLike, top: str | None = None) -> Design:
@@ -162,11 +169,15 @@ def _parse(text: str, file: str, default_name: str, problems: list) -> list[_Mod
                 problems.append(NetlistError(".conn takes two nets: '.conn from to'", loc))
                 continue
             model.conns.append((tokens[1], tokens[2], loc))
+        elif key == ".latch":
+            try:
+                model.latches.append(_latch(tokens, loc))
+            except NetlistError as e:
+                problems.append(e)
         elif key in _SEQUENTIAL:
             problems.append(NetlistError(
-                f"not supported: sequential element {key}; circuitnn evaluates "
-                "combinational logic only (cut the latch: make its output an input and "
-                "its data input an output)", loc))
+                f"not supported: {key}; circuitnn reads flip-flops as '.latch D Q re clock "
+                "[init]' or '.latch D Q [init]' (one global clock)", loc))
         elif key == ".gate":
             problems.append(NetlistError(
                 "not supported: .gate (a cell of a technology library); write the logic "
@@ -176,6 +187,39 @@ def _parse(text: str, file: str, default_name: str, problems: list) -> list[_Mod
                 f"not supported: {tokens[0]}; circuitnn reads the combinational BLIF "
                 "subset (.model, .inputs, .outputs, .names, .subckt, .end)", loc))
     return models
+
+
+def _latch(tokens: list[str], loc: Loc) -> tuple[str, str, str | None, int, Loc]:
+    """``.latch D Q [type control] [init]``: a rising-edge flip-flop on
+    ``control`` (type ``re``), or on the one global clock (no type, as ABC
+    writes it, or control ``NIL``); init 0 or 1, and 2 or 3 (don't care,
+    unknown) read as 0."""
+    args = tokens[1:]
+    init = 0
+    if len(args) == 3 and args[2] in ("re", *_LATCH_TYPES):
+        raise NetlistError(f"'{' '.join(tokens)}' has type {args[2]!r} but no clock; write "
+                           "'.latch D Q re clock [init]' or '.latch D Q [init]' (the global "
+                           "clock)", loc)
+    if len(args) in (3, 5):
+        if args[-1] not in ("0", "1", "2", "3"):
+            raise NetlistError(f".latch initial value {args[-1]!r} is not 0, 1, 2 or 3", loc)
+        init = int(args[-1]) if args[-1] in ("0", "1") else 0
+        args = args[:-1]
+    if len(args) == 2:
+        return args[0], args[1], None, init, loc
+    if len(args) != 4:
+        raise NetlistError(
+            f"cannot read {' '.join(tokens)!r}; write '.latch D Q re clock [init]' or "
+            "'.latch D Q [init]'", loc)
+    kind, control = args[2], args[3]
+    if kind != "re":
+        what = _LATCH_TYPES.get(kind)
+        raise NetlistError(
+            f".latch type {kind!r}" + (f" ({what}) is not supported" if what else
+                                      " is not a BLIF latch type") +
+            "; circuitnn simulates rising-edge flip-flops on one clock (type 're', or no "
+            "type for the global clock)", loc)
+    return args[0], args[1], None if control == "NIL" else control, init, loc
 
 
 def _row(tokens: list[str], k: int, loc: Loc) -> tuple[str, str]:
@@ -239,6 +283,13 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
     lib = PrimitiveLibrary()
     for m in models:
         b = builders[m.name]
+        for d, q, clock, init, loc in m.latches:
+            try:
+                b.register(b.net(d), b.net(q), loc, q, clock=clock, init=init)
+            except CircuitError as e:
+                problems.append(e)
+    for m in models:
+        b = builders[m.name]
         for node in m.names:
             try:
                 _emit_names(b, lib, node)
@@ -268,6 +319,12 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
             raise NetlistError(f"no model named {top!r}; the file defines "
                                f"{', '.join(builders)}", Loc(file))
         top_name = by_module[top]
+    for b in builders.values():
+        try:
+            b.finish_clock()
+        except CircuitError as e:
+            problems.append(e)
+    raise_problems(problems)
     modules = {b.name: b.build() for b in builders.values()}
     return make_design(module_names[top_name], modules, lib, file)
 
@@ -288,6 +345,11 @@ def _emit_names(b: ModuleBuilder, lib: PrimitiveLibrary, node: _Names) -> None:
 
 def _emit_subckt(b: ModuleBuilder, child: ModuleBuilder, conns, loc: Loc,
                  hint: str) -> None:
+    clock = child._clock[0] if child._clock is not None else None
+    for formal, actual in conns:
+        if formal == clock:
+            # the child's clock is the simulation's cycle, as the parent's is
+            b.use_clock(actual, loc)
     given = [(*child.port_bits.get(formal, (formal, None)), b.net(actual))
-             for formal, actual in conns]
+             for formal, actual in conns if formal != clock]
     b.subcircuit(child.name, b.bind(child.inputs + child.outputs, given, hint), loc, hint)

@@ -50,7 +50,7 @@ import numpy as np
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
 from ..ir.build import Names, RecordBuilder
 from ..ir.primitives import MAX_PRIMITIVE_INPUTS, STANDARD
-from ..ir.records import Bits, Const, Design, Expr, Instance, Module, Port
+from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module, Port
 from ..ir.truthtable import TruthTable, input_matrix
 
 __all__ = [
@@ -198,6 +198,8 @@ class ModuleBuilder(RecordBuilder):
         self.port_bits: dict[str, tuple[str, int | None]] = {}
         self._orig: dict[str, Expr] = {}
         self._out_claims: dict[str, Expr] = {}
+        #: the clock's original name and where it was first used
+        self._clock: tuple[str, Loc | None] | None = None
 
     # ports
     def set_ports(self, inputs: list[tuple[str, Loc]], outputs: list[tuple[str, Loc]]):
@@ -294,6 +296,70 @@ class ModuleBuilder(RecordBuilder):
 
     def subcircuit(self, type_: str, ports, loc: Loc | None, hint: str) -> None:
         self.instance(type_, ports, loc, self.instance_name(hint))
+
+    def register(self, d: Expr, q: Expr, loc: Loc | None = None,  # type: ignore[override]
+                 name: str = "r", clock: str | None = None, **options):
+        """Record a flip-flop; ``clock`` is the original name of its clock
+        net (None: the one implicit clock)."""
+        if clock is not None:
+            self.use_clock(clock, loc)
+        return super().register(d, q, loc, self.instance_name(name), **options)
+
+    def use_clock(self, orig: str, loc: Loc | None) -> None:
+        """Take the net originally called ``orig`` as the module's clock: it
+        must be a 1-bit input, and the only clock."""
+        if self._clock is not None:
+            if self._clock[0] != orig:
+                raise NetlistError(
+                    f"a second clock {orig!r} (the first is {self._clock[0]!r}"
+                    f"{_on_line(self._clock[1], loc)}); circuitnn simulates designs with one "
+                    "clock", loc)
+            return
+        port = self.port_bits.get(orig)
+        inputs = {p.name: p for p in self.inputs}
+        if port is None or port[0] not in inputs:
+            raise NetlistError(
+                f"the clock {orig!r} is not an input of {self.name!r}; circuitnn supports one "
+                "clock that is a primary input (no derived or gated clocks)", loc)
+        if inputs[port[0]].bus:
+            raise NetlistError(f"the clock {orig!r} is one bit of the bus {port[0]!r}; give "
+                               "the clock a port of its own", loc)
+        self._clock = (orig, loc)
+
+    def finish_clock(self) -> None:
+        """Take the clock out of the inputs (it is the simulation's cycle, not
+        a data input); refuse a clock that logic also reads."""
+        if self._clock is None:
+            return
+        port = self.port_bits[self._clock[0]][0]
+        for inst in self.instances:
+            exprs = list(inst.inputs) + [e for _, e in inst.ports]
+            if any(b.net == port for e in exprs for b in _refs(e)):
+                raise NetlistError(
+                    f"the clock {self._clock[0]!r} is also read by {inst.name!r}; circuitnn "
+                    "supports a clock that only clocks flip-flops", inst.loc)
+        for a in self.assigns:
+            if any(b.net == port for b in _refs(a.source)):
+                raise NetlistError(
+                    f"the clock {self._clock[0]!r} is also read as a signal; circuitnn "
+                    "supports a clock that only clocks flip-flops", a.loc)
+        self.inputs = [p for p in self.inputs if p.name != port]
+        self.clock = port
+
+
+def _refs(e: Expr):
+    if isinstance(e, Bits):
+        yield e
+    elif isinstance(e, Concat):
+        for p in e.parts:
+            yield from _refs(p)
+
+
+def _on_line(first: Loc | None, here: Loc | None) -> str:
+    if first is None or first.line is None:
+        return ""
+    return f", line {first.line}" if here is not None and here.file == first.file else \
+        f", at {first}"
 
 
 def make_design(top: str, modules: dict[str, Module], lib: PrimitiveLibrary,

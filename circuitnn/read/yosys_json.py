@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError
-from ..ir.records import Concat, Const, Design, Expr
+from ..ir.records import Bits, Concat, Const, Design, Expr
 from ..ir.truthtable import TruthTable
 from .build import (
     ModuleBuilder,
@@ -175,6 +175,7 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
     for name, m in raw.items():
         try:
             _build(builders[name], m, name, builders, lib, file, lines, warns)
+            builders[name].finish_clock()
         except CircuitError as e:
             problems.append(e)
     raise_problems(problems)
@@ -292,6 +293,20 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
                 port_bit_names.setdefault(str(bit), f"{pname}[{i}]" if len(bits) > 1
                                           else pname)
     mloc = b.loc
+    # initial values: the init attribute of the wire a flip-flop drives
+    init_bits: dict[int, int] = {}
+    for n in (m.get("netnames") or {}).values():
+        init = (n.get("attributes") or {}).get("init")
+        if init is None:
+            continue
+        bits = n.get("bits", [])
+        text = _binary(init, len(bits))
+        for i, bit in enumerate(bits):
+            if isinstance(bit, int):
+                init_bits[bit] = (text >> i) & 1
+
+    def init_of(q_bits) -> int:
+        return sum(init_bits.get(bit, 0) << i for i, bit in enumerate(q_bits))
 
     def bit_expr(bit, where: Loc) -> Expr:
         if isinstance(bit, int):
@@ -369,9 +384,12 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
                 given.append((port, None, Concat(tuple(parts)) if bus or not parts else parts[0]))
             b.subcircuit(child.name, b.bind(child.inputs + child.outputs, given, cname),
                          loc, cname)
+        elif _is_flip_flop(ctype):
+            _flip_flop(b, ctype, cell, conns, bit_expr, init_of, who, loc, cname)
         elif _SEQ.match(ctype):
-            raise NetlistError(f"{who}: sequential element not supported; circuitnn "
-                               "evaluates combinational logic only", loc)
+            raise NetlistError(f"{who}: not supported: {_seq_kind(ctype)}; circuitnn simulates "
+                               f"rising-edge flip-flops on one clock with synchronous reset "
+                               f"and enable ({_SUPPORTED})", loc)
         elif ctype.startswith("$"):
             raise NetlistError(f"{who}: {ctype}: word-level or unsupported cell; {_SYNTH}",
                                loc)
@@ -381,3 +399,114 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
     if undefined:
         warns.append(NetlistError(f"module {mod_name!r}: {len(undefined)} undefined ('x') "
                                   "bits read as 0", undefined[0]))
+
+
+# flip-flops: $_DFF_P_, $_DFFE_P[PN]_, $_SDFF_P[PN][01]_, $_SDFFE_P[PN][01][PN]_,
+# $_SDFFCE_P[PN][01][PN]_ (clock C), and the coarse cells (clock CLK)
+_FF_FINE = re.compile(r"^\$_(DFF|DFFE|SDFF|SDFFE|SDFFCE)_([PN])([PN]?)([01]?)([PN]?)_$")
+_FF_COARSE = {"$dff", "$dffe", "$sdff", "$sdffe", "$sdffce"}
+_SUPPORTED = ("$_DFF_P_, $_DFFE_PP_/PN_, $_SDFF_*, $_SDFFE_*, $_SDFFCE_* and $dff, $dffe, $sdff, "
+              "$sdffe, $sdffce with a rising clock")
+
+
+#: which of (reset polarity, reset value, enable polarity) each fine-grained kind has
+_FF_SHAPES = {"DFF": (False, False, False), "DFFE": (True, False, False),
+              "SDFF": (True, True, False), "SDFFE": (True, True, True),
+              "SDFFCE": (True, True, True)}
+
+
+def _is_flip_flop(ctype: str) -> bool:
+    if ctype in _FF_COARSE:
+        return True
+    m = _FF_FINE.match(ctype)
+    return bool(m) and tuple(bool(g) for g in m.groups()[2:]) == _FF_SHAPES[m.group(1)]
+
+
+def _seq_kind(ctype: str) -> str:
+    t = ctype.lower()
+    if "latch" in t:
+        return "a level-sensitive latch"
+    if "adff" in t or "aldff" in t or "dffsr" in t or re.match(r"^\$_dff_[pn][pn][01]_$", t):
+        return "a flip-flop with an asynchronous reset or set"
+    if re.match(r"^\$_(s?dffc?e?)_n", t):
+        return "a falling-edge flip-flop"
+    return f"the sequential cell {ctype}"
+
+
+def _binary(value, width: int) -> int:
+    """A Yosys parameter or attribute as an integer: a binary string (MSB
+    first; x and z read as 0) or a number."""
+    if isinstance(value, str):
+        bits = value.strip().lower().replace("x", "0").replace("z", "0")
+        return int(bits, 2) if bits and set(bits) <= {"0", "1"} else 0
+    return int(value) & ((1 << width) - 1) if width else int(value)
+
+
+def _flip_flop(b: ModuleBuilder, ctype: str, cell: dict, conns: dict, bit_expr, init_of,
+               who: str, loc: Loc, cname: str) -> None:
+    """Record a yosys flip-flop cell as a register (its clock the module's
+    one clock), with yosys's reset and enable priorities."""
+    params = cell.get("parameters") or {}
+    fine = _FF_FINE.match(ctype)
+    if fine:
+        kind, clk, rpol, rval, epol = fine.groups()
+        kind = kind.lower()
+        clock_pin, en_pin, rst_pin = "C", "E", "R"
+        if kind == "dffe":
+            epol, rpol = rpol, ""
+        clock_rises = clk == "P"
+        reset_active = rpol != "N"
+        reset_value = rval == "1"
+        enable_active = epol != "N"
+    else:
+        kind = ctype[1:]
+        clock_pin, en_pin, rst_pin = "CLK", "EN", "SRST"
+        clock_rises = _binary(params.get("CLK_POLARITY", 1), 1) == 1
+        reset_active = _binary(params.get("SRST_POLARITY", 1), 1) == 1
+        enable_active = _binary(params.get("EN_POLARITY", 1), 1) == 1
+        reset_value = None
+    if not clock_rises:
+        raise NetlistError(f"{who}: not supported: a falling-edge flip-flop; circuitnn "
+                           f"simulates rising-edge flip-flops on one clock", loc)
+    q_bits = conns.get("Q", [])
+    d_bits = conns.get("D", [])
+    clock = conns.get(clock_pin, [])
+    if not q_bits or len(d_bits) != len(q_bits):
+        raise NetlistError(f"{who}: D and Q must connect the same number of bits (got "
+                           f"{len(d_bits)} and {len(q_bits)})", loc)
+    if len(clock) != 1 or not isinstance(clock[0], int):
+        raise NetlistError(f"{who}: the flip-flop has no clock (its {clock_pin} pin is "
+                           f"{clock!r}); connect it to the clock input", loc)
+    clock_expr = bit_expr(clock[0], loc)
+    parts = [bit_expr(bit, loc) for bit in q_bits]
+    q = parts[0] if len(parts) == 1 else Concat(tuple(parts))
+    d_parts = [bit_expr(bit, loc) for bit in d_bits]
+    d = d_parts[0] if len(d_parts) == 1 else Concat(tuple(d_parts))
+    options: dict = {"init": init_of(q_bits)}
+    if kind in ("sdff", "sdffe", "sdffce"):
+        rst = conns.get(rst_pin, [])
+        if len(rst) != 1:
+            raise NetlistError(f"{who}: port {rst_pin} must connect 1 bit", loc)
+        options["reset"] = bit_expr(rst[0], loc)
+        options["reset_active"] = int(reset_active)
+        options["reset_value"] = (int(reset_value) * ((1 << len(q_bits)) - 1)
+                                  if reset_value is not None
+                                  else _binary(params.get("SRST_VALUE", 0), len(q_bits)))
+    if kind in ("dffe", "sdffe", "sdffce"):
+        en = conns.get(en_pin, [])
+        if len(en) != 1:
+            raise NetlistError(f"{who}: port {en_pin} must connect 1 bit", loc)
+        options["enable"] = bit_expr(en[0], loc)
+        options["enable_active"] = int(enable_active)
+        options["priority"] = "enable" if kind == "sdffce" else "reset"
+    orig = _orig_name(b, clock_expr)
+    b.register(d, q, loc, cname, clock=orig, **options)
+
+
+def _orig_name(b: ModuleBuilder, expr: Expr) -> str:
+    """The original name of the net ``expr`` refers to (for the clock)."""
+    for orig, ref in b._orig.items():
+        if ref == expr:
+            return orig
+    return expr.net if isinstance(expr, Bits) else str(expr)
+
