@@ -120,7 +120,7 @@ def test_verify_passes_for_every_example(cli, path):
 
 def test_embedded_tests_pass_and_a_wrong_expectation_fails(cli, tmp_path):
     code, out, _ = cli("test", "circuits")
-    assert code == 0 and out.rstrip().endswith("42 passed, 0 failed")
+    assert code == 0 and out.rstrip().endswith("47 passed, 0 failed")
     bad = tmp_path / "bad.yaml"
     bad.write_text("inputs: [a, b]\noutputs: [y]\n"
                    "gates: [{name: g, type: AND, in: [a, b], out: y}]\n"

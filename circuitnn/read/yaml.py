@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
 from ..ir.build import RecordBuilder
 from ..ir.primitives import did_you_mean
@@ -41,7 +43,7 @@ _GATE_KEYS = ("name", "type", "in", "out", "ports", "repeat", "chain", "descript
 #: what a register (``type: DFF``) may say besides the gate keys
 _REGISTER_KEYS = ("name", "type", "in", "out", "repeat", "description", "init", "reset",
                   "reset_value", "reset_active", "enable", "enable_active", "priority")
-_PRIM_KEYS = ("inputs", "outputs", "rows", "expr", "description")
+_PRIM_KEYS = ("inputs", "outputs", "rows", "expr", "hex", "description")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -163,10 +165,13 @@ class _Reader:
                               spec.key_lines.get("inputs", line))
         outs_raw = spec.get("outputs")
         try:
-            if "rows" in spec and "expr" in spec:
-                self.problem(f"primitive {name!r} has both 'rows' and 'expr'; give one",
-                             line)
+            given = [k for k in ("rows", "expr", "hex") if k in spec]
+            if len(given) > 1:
+                self.problem(f"primitive {name!r} has both {given[0]!r} and {given[1]!r}; "
+                             "give one", line)
                 return None
+            if "hex" in spec:
+                return self.read_hex(name, spec, ins, line)
             if "expr" in spec:
                 expr = spec["expr"]
                 if isinstance(expr, _LDict):
@@ -208,6 +213,51 @@ class _Reader:
         except TruthTableError as e:
             self.problem(f"primitive {name!r}: {e.message}", line)
         return None
+
+    def read_hex(self, name: str, spec, ins, line: int) -> TruthTable | None:
+        """A ROM: ``hex`` names a file of hexadecimal words, one per line (``#``
+        comments, blank lines ignored), word ``r`` being the outputs for
+        input row ``r``; inputs and outputs are listed most significant
+        first, the words beyond the file's end are 0."""
+        outs = self._name_list(spec.get("outputs"), f"primitive {name!r} outputs", line)
+        hline = spec.key_lines["hex"]
+        if ins is None or outs is None:
+            self.problem(f"primitive {name!r} needs 'inputs' (the address bits) and "
+                         "'outputs' (the data bits) for its hex file", line)
+            return None
+        if not isinstance(spec["hex"], str):
+            self.problem(f"primitive {name!r}: 'hex' is a file name", hline)
+            return None
+        path = Path(self.file).parent / spec["hex"]
+        try:
+            text = path.read_text()
+        except OSError as e:
+            self.problem(f"primitive {name!r}: cannot read the hex file {spec['hex']!r}: "
+                         f"{e.strerror}", hline)
+            return None
+        words = []
+        for n, raw in enumerate(text.splitlines(), 1):
+            word = raw.split("#")[0].strip()
+            if not word:
+                continue
+            try:
+                value = int(word, 16)
+            except ValueError:
+                self.problem(f"{path.name}:{n}: {word!r} is not a hexadecimal word", hline)
+                return None
+            if value >> len(outs):
+                self.problem(f"{path.name}:{n}: word {word} does not fit in the "
+                             f"{len(outs)} outputs of primitive {name!r}", hline)
+                return None
+            words.append(value)
+        if len(words) > 1 << len(ins):
+            self.problem(f"primitive {name!r}: the hex file has {len(words)} words; "
+                         f"{len(ins)} address inputs hold {1 << len(ins)}", hline)
+            return None
+        words += [0] * ((1 << len(ins)) - len(words))
+        shifts = np.arange(len(outs) - 1, -1, -1)
+        table = ((np.array(words)[:, None] >> shifts) & 1).astype(np.uint8)
+        return TruthTable(tuple(ins), tuple(outs), table, name=name)
 
     def _name_list(self, raw, what: str, line: int) -> list[str] | None:
         if raw is None:
