@@ -4,7 +4,9 @@
 Left to right (``rankdir=LR``): one node per input port on the left
 (``rank=source``), one per output port on the right (``rank=sink``), a bus
 as a record with a field per bit (``a | 0 | 1 | ...``), so edges leave and
-enter at the right bit; a node per gate labelled with its primitive.
+enter at the right bit; a node per gate labelled with its primitive; a
+register as a distinct box (doubled, orange) labelled with its name and
+width, fed by what it loads and feeding the gates that read its state.
 """
 
 from __future__ import annotations
@@ -68,6 +70,13 @@ def circuit_to_dot(circuit: Circuit) -> str:
                     src[s] = f"{node}:b{j}:e" if p.bus else node
         out.append("  }")
     used_consts = set()
+    for ri, r in enumerate(circuit.registers):
+        size = f"[{r.width}]" if r.width > 1 else ""
+        out.append(f'  r{ri} [shape=box, peripheries=2, style="filled,bold", '
+                   f'fillcolor="#ffe0b3", label="{_esc(r.name)}{size}\\nDFF", '
+                   f'tooltip="register {_esc(r.name)}"];')
+        for s in r.q:
+            src[s] = f"r{ri}"
     for gi, g in enumerate(circuit.gates):
         out.append(f'  g{gi} [shape=box, label="{_esc(g.prim)}", '
                    f'tooltip="{_esc(g.name)}"];')
@@ -75,7 +84,8 @@ def circuit_to_dot(circuit: Circuit) -> str:
             src[s] = f"g{gi}"
     for s in (0, 1):
         if any(s in g.inputs for g in circuit.gates) or any(
-                s in p.signals for p in circuit.outputs):
+                s in p.signals for p in circuit.outputs) or any(
+                s in r.next for r in circuit.registers):
             used_consts.add(s)
             out.append(f'  const{s} [shape=plaintext, label="{s}"];')
             src[s] = f"const{s}"
@@ -83,6 +93,10 @@ def circuit_to_dot(circuit: Circuit) -> str:
         for s in g.inputs:
             label = circuit.signal_names[s]
             out.append(f'  {src[s]} -> g{gi} [tooltip="{_esc(label)}"];')
+    for ri, r in enumerate(circuit.registers):
+        for s in dict.fromkeys(r.next):
+            out.append(f'  {src[s]} -> r{ri} [style=bold, '
+                       f'tooltip="{_esc(circuit.signal_names[s])}"];')
     for i, p in enumerate(circuit.outputs):
         node = port_node(p, i, "out")
         for j, s in enumerate(p.signals):

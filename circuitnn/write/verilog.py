@@ -1,5 +1,8 @@
 """Write a compiled circuit as structural Verilog: one module, one
-``assign`` per gate output.
+``assign`` per gate output, and for a sequential circuit one
+``always @(posedge clk)`` block per register with its synchronous reset and
+enable (and an ``initial`` value).  The clock port is the design's clock
+name, or ``clk``.
 
 Standard gates become their operators (``&``, ``|``, ``^``, ``~``, ``?:``);
 any other primitive becomes a sum of products of its truth table (of the
@@ -87,6 +90,37 @@ def sop_expr(column: np.ndarray, x: list[str]) -> str:
     return f"~({body})" if invert else body
 
 
+def _register(r, rname: str, names, clock: str, taken: set) -> list[str]:
+    """A register as a ``reg`` vector loaded in ``always @(posedge clock)``,
+    with its reset and enable as written (the gates that compute them for
+    the nets are then unused wires)."""
+    reg = f"r_{rname}"
+    while reg in taken:
+        reg += "_"
+    taken.add(reg)
+    w = r.width
+    rng = f"[{w - 1}:0] " if w > 1 else ""
+    d = names.text[r.d[0]] if w == 1 else "{" + ", ".join(names.text[s] for s in
+                                                          reversed(r.d)) + "}"
+    lines = [f"  reg {rng}{reg};  // register {r.name}", f"  initial {reg} = {w}'d{r.init};"]
+    lines += [f"  assign {names.text[s]} = {reg}{f'[{i}]' if w > 1 else ''};"
+              for i, s in enumerate(r.q)]
+    load = f"{reg} <= {d};"
+    if r.enable is not None:
+        en = names.text[r.enable] if r.enable_active else f"~{names.text[r.enable]}"
+        load = f"if ({en}) {load}"
+    if r.reset is not None:
+        rst = names.text[r.reset] if r.reset_active else f"~{names.text[r.reset]}"
+        reset = f"if ({rst}) {reg} <= {w}'d{r.reset_value}; else {load}"
+        if r.enable is not None and r.priority == "enable":
+            en = names.text[r.enable] if r.enable_active else f"~{names.text[r.enable]}"
+            reset = (f"if ({en}) begin if ({rst}) {reg} <= {w}'d{r.reset_value}; "
+                     f"else {reg} <= {d}; end")
+        load = reset
+    lines.append(f"  always @(posedge {_port(clock)}) {load}")
+    return lines
+
+
 def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
     """Structural Verilog text of a circuit.
 
@@ -107,9 +141,20 @@ def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
     if mod in KEYWORDS:
         mod = f"m_{mod}"
     ports = [_port(p.name) for p in circuit.inputs + circuit.outputs]
+    taken = set(names.wires) | {p.name for p in circuit.inputs + circuit.outputs} | KEYWORDS
+    clock = None
+    if circuit.registers:
+        clock = circuit.clock or "clk"
+        while clock in taken:
+            clock += "_"
+        taken.add(clock)
+        ports.insert(0, _port(clock))
     out = [(f"// Written by circuitnn from {circuit.source or 'a circuit'}: "
-           f"{len(circuit.gates)} gates, depth {circuit.depth}."),
+           f"{len(circuit.gates)} gates, depth {circuit.depth}"
+           f"{f', {len(circuit.registers)} registers' if circuit.registers else ''}."),
            f"module {mod} ({', '.join(ports)});"]
+    if clock is not None:
+        out.append(f"  input {_port(clock)};")
     for kind, plist in (("input", circuit.inputs), ("output", circuit.outputs)):
         for p in plist:
             rng = f"[{p.width - 1}:0] " if p.bus else ""
@@ -130,5 +175,7 @@ def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
             out.append(f"  assign {names.text[s]} = {expr};  // {gname}: {note}")
     for bit, s in names.out_assigns:
         out.append(f"  assign {bit} = {names.text[s]};")
+    for rname, r in zip(names.register_names, circuit.registers):
+        out += _register(r, rname, names, clock, taken)
     out.append("endmodule")
     return "\n".join(out) + "\n"
