@@ -130,6 +130,21 @@ def test_the_simulator_runs_the_nets(store):
     assert Session(s.circuit, nets).sim(en=[1] * 10, exact=True)["count"].tolist() == good
 
 
+def test_the_one_stream_engine_computes_what_the_numpy_engine_computes(store):
+    from circuitnn.run.neural import NeuralEngine
+    from circuitnn.run.scalar import ScalarEngine
+
+    s = accumulator(6).compile(store=store)
+    step = s.circuit.step
+    x = np.random.default_rng(2).random((step.n_input_bits, 20))
+    x[:, :10] = x[:, :10] > 0.5  # bits, and values inside the boxes
+    want = NeuralEngine(step, s.nets, dtype=np.float64).run(x)
+    scalar = ScalarEngine(step, s.nets)
+    got = np.hstack([scalar.run(x[:, i:i + 1]) for i in range(20)])
+    assert np.abs(got - want).max() < 1e-9
+    assert s.clocked(1).engine.__class__ is ScalarEngine
+
+
 def test_neural_and_exact_agree_on_random_cycles(store):
     c = compile_design(reads_bench(S27, "s27.bench", "s27"))
     report = Session.from_store(c, store).sim_verify(cycles=300, streams=4, seed=2)

@@ -425,13 +425,33 @@ class Session:
         """The exact engine over one clock cycle (:attr:`Circuit.step`)."""
         return ExactEngine(self.circuit.step)
 
+    @cached_property
+    def step_scalar(self):
+        """The one-vector neural engine over one clock cycle (generated
+        Python code; None when a net is out of its range)."""
+        from .scalar import ScalarEngine
+
+        try:
+            return ScalarEngine(self.circuit.step, self.nets, mode=self.mode)
+        except UsageError:
+            return None
+
     def clocked(self, streams: int = 1, exact: bool = False):
         """A :class:`~circuitnn.run.sim.Clocked` simulator of this circuit
-        with ``streams`` streams, through the nets (or the truth tables)."""
+        with ``streams`` streams, through the nets (or the truth tables).
+
+        One stream runs the nets through generated Python code (numpy's
+        per-call overhead dominates for one vector); several streams run
+        the numpy neural engine, one lane each."""
         from .sim import Clocked
 
-        engine = self.step_exact if exact else self.step_engine
-        if streams > 1 and not exact:
+        if exact:
+            engine = self.step_exact
+        elif streams == 1 and self.step_scalar is not None:
+            engine = self.step_scalar
+        elif streams == 1:
+            engine = self.step_engine
+        else:
             engine = NeuralEngine(self.circuit.step, self.nets, mode=self.mode,
                                   dtype=self.dtype)
         return Clocked(self.circuit, engine, streams)

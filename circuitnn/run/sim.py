@@ -28,6 +28,7 @@ from ..compile import Circuit
 from ..errors import UsageError
 from .exact import ExactEngine
 from .neural import NeuralEngine
+from .scalar import ScalarEngine
 
 __all__ = ["Cycle", "Clocked", "SimReport", "compare", "initial_state", "random_stimulus",
            "RANDOM_CYCLE_BLOCK"]
@@ -52,6 +53,28 @@ class Cycle:
     state: np.ndarray
 
 
+class _ScalarCycle:
+    """A :class:`Cycle` of one stream, kept as Python lists until asked: a
+    one-stream simulation pays for arrays only where they are used."""
+
+    __slots__ = ("index", "inputs", "_analog", "_state")
+
+    def __init__(self, index: int, inputs, analog: list, state: list):
+        self.index, self.inputs, self._analog, self._state = index, inputs, analog, state
+
+    @property
+    def analog(self) -> np.ndarray:
+        return np.array(self._analog, dtype=np.float64).reshape(-1, 1)
+
+    @property
+    def outputs(self) -> np.ndarray:
+        return (self.analog > 0.5).astype(np.uint8)
+
+    @property
+    def state(self) -> np.ndarray:
+        return np.array(self._state, dtype=np.uint8).reshape(-1, 1)
+
+
 def initial_state(circuit: Circuit, streams: int = 1) -> np.ndarray:
     """Every register's initial value as bits ``(state bits, streams)``.
 
@@ -74,8 +97,8 @@ class Clocked:
     circuit : Circuit
         A sequential circuit (one with registers; a combinational one works
         too, with no state).
-    engine : NeuralEngine or ExactEngine
-        An engine over ``circuit.step``.
+    engine : NeuralEngine, ScalarEngine or ExactEngine
+        An engine over ``circuit.step`` (a ScalarEngine runs one stream).
     streams : int
         How many independent streams run side by side.
 
@@ -89,7 +112,7 @@ class Clocked:
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, circuit: Circuit, engine: NeuralEngine | ExactEngine,
+    def __init__(self, circuit: Circuit, engine: NeuralEngine | ScalarEngine | ExactEngine,
                  streams: int = 1):
         if streams < 1:
             raise UsageError(f"--streams needs a positive count, got {streams}")
@@ -98,7 +121,10 @@ class Clocked:
         self.circuit = circuit
         self.engine = engine
         self.streams = streams
-        self.neural = isinstance(engine, NeuralEngine)
+        self.scalar = isinstance(engine, ScalarEngine)
+        if self.scalar and streams != 1:
+            raise UsageError("the scalar engine runs one stream")
+        self.neural = isinstance(engine, (NeuralEngine, ScalarEngine))
         #: the last cycle's step outputs: the outputs, then what the registers load
         self.last = np.empty((0, streams))
         self.n_in = circuit.n_input_bits
@@ -111,11 +137,14 @@ class Clocked:
     def reset(self) -> None:
         """Back to every register's initial value, at cycle 0."""
         self._x[self.n_in:] = initial_state(self.circuit, self.streams)
+        self._state = self._x[self.n_in:, 0].astype(float).tolist() if self.scalar else None
         self.cycle = 0
 
     @property
     def state(self) -> np.ndarray:
         """The registers' bits now, ``(state bits, streams)``."""
+        if self.scalar:
+            return np.array(self._state, dtype=np.uint8).reshape(-1, 1)
         return self._x[self.n_in:].astype(np.uint8)
 
     def step(self, inputs: np.ndarray) -> Cycle:
@@ -126,6 +155,8 @@ class Clocked:
             raise UsageError(f"a cycle's inputs are {self.n_in} bits for {self.streams} "
                              f"stream{'s' if self.streams != 1 else ''}, got an array of "
                              f"shape {inputs.shape}")
+        if self.scalar:
+            return self._scalar_step(inputs)
         x = self._x
         x[:self.n_in] = inputs
         state = x[self.n_in:].astype(np.uint8)
@@ -142,6 +173,14 @@ class Clocked:
         cyc = Cycle(self.cycle, np.asarray(inputs, dtype=np.uint8), analog, bits, state)
         self.cycle += 1
         return cyc
+
+    def _scalar_step(self, inputs: np.ndarray) -> _ScalarCycle:
+        state = self._state
+        y = self.last = self.engine.run_list(inputs[:, 0].tolist() + state)
+        # a flip-flop regenerates its level: the state is always bits
+        self._state = [1.0 if v > 0.5 else 0.0 for v in y[self.n_out:]]
+        self.cycle += 1
+        return _ScalarCycle(self.cycle - 1, inputs, y[:self.n_out], state)
 
     def run(self, stimulus: Iterable[np.ndarray]) -> Iterator[Cycle]:
         """A :class:`Cycle` for each cycle's input bits in ``stimulus``,
@@ -224,7 +263,8 @@ def compare(neural: Clocked, exact: Clocked, cycles: int, seed: int = 0) -> SimR
             mismatches += int(wrong.sum())
             if first is None:
                 first = (a.index, int(np.flatnonzero(wrong)[0]))
-        if neural.neural and neural.last.size:
+        last = np.asarray(neural.last, dtype=np.float64)
+        if neural.neural and last.size:
             # the outputs and what the registers load: both are thresholded
-            margin = min(margin, float(np.abs(neural.last - 0.5).min()))
+            margin = min(margin, float(np.abs(last - 0.5).min()))
     return SimReport(cycles, streams, mismatches, first, margin)
