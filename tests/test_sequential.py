@@ -9,7 +9,7 @@ import pytest
 
 from circuitnn.cli import main
 from circuitnn.compile import compile_design
-from circuitnn.errors import UsageError, ValidationError
+from circuitnn.errors import CircuitError, UsageError, ValidationError
 from circuitnn.hdl import Builder
 from circuitnn.library import accumulator, counter, lfsr, shift_register
 from circuitnn.read import load_circuit
@@ -164,6 +164,28 @@ def test_bench_dff_matches_a_direct_evaluation_of_the_text(store):
     assert len({w["G17"] for w in want}) == 2
 
 
+def test_blif_latches_with_a_clock_and_the_global_clock(store):
+    from circuitnn.read.blif import reads_blif
+
+    # q0 toggles on the named clock starting at 1; q1 (ABC's form) delays q0
+    text = (".model t\n.inputs clk\n.outputs y0 y1\n.latch n0 q0 re clk 1\n"
+            ".latch q0 q1 3\n.names q0 n0\n0 1\n.names q0 y0\n1 1\n.names q1 y1\n1 1\n"
+            ".end\n")
+    c = compile_design(reads_blif(text, "t.blif"))
+    assert c.clock == "clk" and c.inputs == () and [r.init for r in c.registers] == [1, 0]
+    got = Session.from_store(c, store).sim(cycles=6)
+    assert got["y0"].tolist() == [1, 0, 1, 0, 1, 0]
+    assert got["y1"].tolist() == [0, 1, 0, 1, 0, 1]
+    two = text.replace(".latch q0 q1 3", ".latch q0 q1 re clk2 0").replace(
+        ".inputs clk", ".inputs clk clk2")
+    with pytest.raises(CircuitError, match=r"t\.blif:5: a second clock 'clk2' \(the "
+                                              r"first is 'clk', line 4\)"):
+        reads_blif(two, "t.blif")
+    read = text.replace(".names q0 y0", ".names clk y0")
+    with pytest.raises(CircuitError, match=r"the clock .clk. is also read by"):
+        reads_blif(read, "t.blif")
+
+
 YAML_REG = """
 name: toggle
 inputs: [en, rst]
@@ -187,18 +209,23 @@ tests:
 
 
 @pytest.mark.parametrize("priority", ["reset", "enable"])
-def test_yaml_register_with_reset_enable_and_priority(store, priority):
-    text = YAML_REG.replace("init: 2}", f"init: 2, priority: {priority}}}")
+@pytest.mark.parametrize("reset_active, enable_active", [(1, 1), (0, 0), (1, 0)])
+def test_yaml_register_with_reset_enable_and_priority(store, priority, reset_active,
+                                                      enable_active):
+    text = YAML_REG.replace("init: 2}", f"init: 2, priority: {priority}, reset_value: 1, "
+                                        f"reset_active: {reset_active}, "
+                                        f"enable_active: {enable_active}}}")
     c = compile_design(loads_yaml(text))
     rng = np.random.default_rng(1)
     en, rst = rng.integers(0, 2, 200), rng.integers(0, 2, 200)
     s, want = 2, []
     for e, r in zip(en, rst):
         want.append(s)
+        e, r = e == enable_active, r == reset_active
         if priority == "reset":
-            s = 0 if r else ((s + 1) % 4 if e else s)
+            s = 1 if r else ((s + 1) % 4 if e else s)
         else:
-            s = (0 if r else (s + 1) % 4) if e else s
+            s = (1 if r else (s + 1) % 4) if e else s
     assert Session.from_store(c, store).sim(en=en, rst=rst)["q"].tolist() == want
 
 
