@@ -177,7 +177,7 @@ def _stimulus(ins, cycles: int, seed: int, reset_first: bool = True):
 
 def _sim(session, stimulus):
     names = [p.name for p in session.circuit.inputs]
-    got = session.sim(**{n: [row[n] for row in stimulus] for n in names})
+    got = session.sim(cycles=len(stimulus), **{n: [row[n] for row in stimulus] for n in names})
     return [{k: int(v[i]) for k, v in got.items()} for i in range(len(stimulus))]
 
 
@@ -189,7 +189,8 @@ def _sim_exact(circuit, stimulus):
 
     clock = Clocked(circuit, ExactEngine(circuit.step))
     names = [p.name for p in circuit.inputs]
-    bits = encode(circuit, {n: [row[n] for row in stimulus] for n in names})
+    bits = (encode(circuit, {n: [row[n] for row in stimulus] for n in names}) if names
+            else np.zeros((0, len(stimulus)), np.uint8))
     rows = []
     for k in range(len(stimulus)):
         out = decode(circuit.outputs, clock.step(bits[:, k:k + 1]).outputs)

@@ -352,22 +352,21 @@ def _vcd_name(name: str) -> str:
 
 # ------------------------------------------------------------------ command
 def cmd_sim(args) -> int:
+    import contextlib
+
     from ..run.sim import random_stimulus
     from . import EXIT_OK, _guarantee, _load, _session
-    from .run import output_file
+    from ._output import check_output, open_output
 
-    if args.streams < 1:
-        raise UsageError(f"--streams needs a positive count, got {args.streams}")
     if (args.stimulus is None) == (args.random is None):
         raise UsageError("give --stimulus FILE.csv (or - for stdin) or --random N")
-    if args.random is not None and args.random < 1:
-        raise UsageError(f"--random needs a positive number of cycles, got {args.random}")
     if not 0 <= args.vcd_stream < args.streams:
         raise UsageError(f"--vcd-stream {args.vcd_stream} is not a stream; --streams "
                          f"{args.streams} numbers them 0 to {args.streams - 1}")
     inputs = [args.circuit] + ([args.stimulus] if args.stimulus not in (None, "-") else [])
-    vcd_path = output_file(args.vcd, inputs, args.force, "--vcd") if args.vcd else None
-    out_path = output_file(args.output, inputs, args.force, "--output") if args.output else None
+    for option, given in (("--vcd", args.vcd), ("--output", args.output)):
+        if given:
+            check_output(given, inputs, args.force, option=option)
     circuit = _load(args)
     if args.random is not None:
         cycles = args.random
@@ -383,10 +382,13 @@ def cmd_sim(args) -> int:
         print(f"warning: {label}", file=sys.stderr)
     clock = session.clocked(args.streams, exact=args.exact)
     fmt = args.format or "table"
-    out = open(out_path, "w", newline="") if out_path else sys.stdout  # noqa: SIM115
-    vcd_file = open(vcd_path, "w") if vcd_path else None  # noqa: SIM115
     trace = _Trace(circuit) if args.trace else None
-    try:
+    with contextlib.ExitStack() as files:
+        # written beside their place and renamed over it when complete
+        out = (files.enter_context(open_output(args.output, inputs, args.force))
+               if args.output else sys.stdout)
+        vcd_file = (files.enter_context(open_output(args.vcd, inputs, args.force))
+                    if args.vcd else None)
         writer = None if args.trace else _WRITERS[fmt](out, _Columns(circuit), args.streams)
         vcd = _Vcd(vcd_file, circuit, args.vcd_stream) if vcd_file else None
         for cyc in clock.run(stimulus):
@@ -405,16 +407,14 @@ def cmd_sim(args) -> int:
             vcd.end(clock.state)
         if trace is not None:
             out.write(trace.render())
-    finally:
-        if out is not sys.stdout:
-            out.close()
-        if vcd_file is not None:
-            vcd_file.close()
     return EXIT_OK
 
 
 def add_command(sub, common, circ, mode) -> None:
     """Add ``sim`` to the CLI's subparsers."""
+    from . import _count, _seed
+    from ._output import add_force_option
+
     s = sub.add_parser("sim", parents=[common, circ, mode],
                        help="run a sequential circuit clock cycle by clock cycle",
                        description="Run a circuit with registers, one clock cycle per "
@@ -423,10 +423,10 @@ def add_command(sub, common, circ, mode) -> None:
     s.add_argument("--stimulus", metavar="FILE",
                    help="CSV: a header naming the input ports (optionally after 'cycle', "
                         "and after 'stream' with --streams), one row per cycle; - is stdin")
-    s.add_argument("--random", type=int, metavar="N", help="N cycles of random stimulus")
-    s.add_argument("--seed", type=int, default=0,
+    s.add_argument("--random", type=_count, metavar="N", help="N cycles of random stimulus")
+    s.add_argument("--seed", type=_seed, default=0,
                    help="seed for --random; stream k draws from (seed, k) (default 0)")
-    s.add_argument("--streams", type=int, default=1, metavar="N",
+    s.add_argument("--streams", type=_count, default=1, metavar="N",
                    help="N independent streams side by side, one lane each (default 1)")
     s.add_argument("--format", choices=tuple(_WRITERS),
                    help="table (default), csv (cycle, inputs, outputs as integers) or json")
@@ -438,5 +438,5 @@ def add_command(sub, common, circ, mode) -> None:
                    help=f"print a text waveform (up to {MAX_TRACE_CYCLES} cycles)")
     s.add_argument("--exact", action="store_true",
                    help="run the exact reference engine (truth tables) instead of the nets")
-    s.add_argument("--force", action="store_true", help="replace existing output files")
+    add_force_option(s)
     s.set_defaults(func=cmd_sim)
