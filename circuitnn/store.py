@@ -313,9 +313,13 @@ class ModelStore:
         return self.get_or_train_many([tt], progress, retrain)[0]
 
     def get_or_train_many(
-        self, tts: list[TruthTable], progress=None, retrain: bool | None = None
+        self, tts: list[TruthTable], progress=None, retrain: bool | None = None,
+        trainer=None,
     ) -> list[GateNet]:
         """:meth:`get_or_train` for many tables; the missing ones train in one batch.
+
+        ``trainer(tables, settings, progress)`` replaces :func:`~circuitnn.nn.train_many`
+        for the missing tables (e.g. one that trains on a Dask cluster).
 
         Examples
         --------
@@ -330,7 +334,7 @@ class ModelStore:
         nets: list[GateNet | None] = [None] * len(tts) if retrain else self.get_many(tts)
         missing = [i for i, n in enumerate(nets) if n is None]
         if missing:
-            fresh = train_many([tts[i] for i in missing], self.settings, progress)
+            fresh = (trainer or train_many)([tts[i] for i in missing], self.settings, progress)
             self.trained += len(fresh)
             for i, net in zip(missing, fresh):
                 nets[i] = net

@@ -114,40 +114,54 @@ def _session(args, circuit):
 
 # ---------------------------------------------------------------- verify
 def cmd_verify(args) -> int:
+    from ..run.distributed import summarize, verify_chunks
+    from .cluster import chunk_of, cluster_of, progress_of
+
     circuit = _load(args)
     if circuit.sequential:
         return _verify_sequential(args, circuit)
-    bits, how = pick_vectors(circuit, random=args.random, seed=args.seed, otherwise=10_000)
     sim = _session(args, circuit)
-    start = time.perf_counter()
-    report = sim.verify(bits)
-    seconds = time.perf_counter() - start
-    print(f"{circuit.name}: neural ({args.mode}) vs exact reference, {report.rows:,} "
+    with cluster_of(args) as cluster:
+        start = time.perf_counter()
+        if cluster is None:
+            bits, how = pick_vectors(circuit, random=args.random, seed=args.seed,
+                                     otherwise=10_000)
+            summary = summarize(sim.verify(bits))
+        else:
+            from ..run.vectors import choose_vectors
+
+            vectors, how = choose_vectors(circuit, random=args.random, seed=args.seed,
+                                          otherwise=10_000)
+            summary = verify_chunks(sim, vectors, chunk_of(args), cluster,
+                                    progress=progress_of(args))
+            if sys.stderr.isatty():
+                print("\r\033[K", end="", file=sys.stderr)
+        seconds = time.perf_counter() - start
+    print(f"{circuit.name}: neural ({args.mode}) vs exact reference, {summary.rows:,} "
           f"vectors ({how}), {len(circuit.gates):,} gates")
     delta, label = _guarantee(sim.nets)
     bound = (f"certified bound: at least {0.5 - delta:.4f}, every gate being {label}"
              if delta is not None and args.mode == "analog" else f"no bound: {label}"
              if delta is None else "digital mode")
-    print(f"  mismatches: {len(report.mismatched_rows):,}")
-    print(f"  smallest output margin: {report.min_margin:.4f} (|output - 0.5|; {bound})")
+    print(f"  mismatches: {summary.mismatches:,}")
+    print(f"  smallest output margin: {summary.min_margin:.4f} (|output - 0.5|; {bound})")
     print(f"  time: {seconds:.3f}s")
-    if report.ok:
+    if summary.ok:
         print("  OK")
         if args.spec:
             from .equiv import spec_link
 
             return spec_link(args, circuit, sim)
         return EXIT_OK
-    ins = report.result.input_values()
-    got = report.result.output_values()
     from ..run.vectors import decode
 
-    want = decode(circuit.outputs, report.exact_bits)
-    for i in report.mismatched_rows[:5]:
-        i = int(i)
-        args_txt = ", ".join(f"{n}={int(v[i])}" for n, v in ins.items())
-        diff = ", ".join(f"{n}={int(got[n][i])} (exact {int(want[n][i])})" for n in got
-                         if got[n][i] != want[n][i])
+    for _, ins_bits, got_bits, want_bits in summary.first:
+        ins = decode(circuit.inputs, ins_bits[:, None])
+        got = decode(circuit.outputs, got_bits[:, None])
+        want = decode(circuit.outputs, want_bits[:, None])
+        args_txt = ", ".join(f"{n}={int(v[0])}" for n, v in ins.items())
+        diff = ", ".join(f"{n}={int(got[n][0])} (exact {int(want[n][0])})" for n in got
+                         if got[n][0] != want[n][0])
         print(f"  MISMATCH {args_txt}: {diff}")
     return EXIT_FAIL
 
@@ -312,14 +326,24 @@ def cmd_info(args) -> int:
 
 # ----------------------------------------------------------------- train
 def cmd_train(args) -> int:
+    from .cluster import cluster_of
+
+    with cluster_of(args) as cluster:
+        return _train(args, cluster)
+
+
+def _train(args, cluster) -> int:
+    from ..run.distributed import train_on
     from ..run.session import train_nets
 
+    trainer = train_on(cluster) if cluster is not None else None
     store = _store(args)
     for path in args.circuits:
         args.circuit = path
         circuit = _load(args)
         start = time.perf_counter()
-        nets = train_nets(circuit, store, retrain=args.retrain, progress=_progress(args))
+        nets = train_nets(circuit, store, retrain=args.retrain, progress=_progress(args),
+                          trainer=trainer)
         if sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr)
         took = time.perf_counter() - start
@@ -414,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
+    from .cluster import add_scheduler_option
     from .run import add_command as add_run
 
     add_run(sub, common, circ, mode)
@@ -436,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .equiv import add_command, add_spec_options
 
     add_spec_options(v.add_argument_group("with --spec"), seed=False)
+    add_scheduler_option(v)
     v.set_defaults(func=cmd_verify)
 
     t = sub.add_parser("test", parents=[common, mode],
@@ -452,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("circuits", nargs="+", metavar="CIRCUIT")
     tr.add_argument("--retrain", action="store_true", help="train again even if stored")
     tr.add_argument("--from", dest="from_", metavar="FORMAT")
+    add_scheduler_option(tr)
     tr.set_defaults(func=cmd_train)
 
     m = sub.add_parser("models", parents=[common], help="list the trained models")

@@ -91,23 +91,42 @@ def cmd_run(args) -> int:
     if delta is None:
         print(f"warning: {label}", file=sys.stderr)
     engine = f"neural ({args.mode})"
-    if path is None:
-        _write_all(make_writer(fmt, sys.stdout, circuit, engine, label), sim, vectors)
-    elif fmt == "npz":
-        with output_errors(path):
-            _write_all(make_writer(fmt, path, circuit, engine, label), sim, vectors)
-    else:
-        _write_file(path, fmt, circuit, engine, label, sim, vectors, args.force)
+    from .cluster import chunk_of, cluster_of, progress_of
+
+    with cluster_of(args) as cluster:
+        results = (_local_results(sim, vectors) if cluster is None else
+                   _cluster_results(cluster, sim, vectors, chunk_of(args), progress_of(args)))
+        if path is None:
+            _write_all(make_writer(fmt, sys.stdout, circuit, engine, label), results,
+                       vectors.n)
+        elif fmt == "npz":
+            with output_errors(path):
+                _write_all(make_writer(fmt, path, circuit, engine, label), results,
+                           vectors.n)
+        else:
+            _write_file(path, fmt, circuit, engine, label, results, vectors.n, args.force)
     return EXIT_OK
 
 
-def _write_all(writer, sim, vectors) -> None:
+def _local_results(sim, vectors):
     size = chunk_size(sim.circuit)
-    writer.begin(vectors.n)
+    for lo in range(0, vectors.n, size):
+        yield sim.run_bits(vectors.bits(lo, min(vectors.n, lo + size)))
+
+
+def _cluster_results(cluster, sim, vectors, size: int, progress):
+    from ..run.distributed import run_chunks
+
+    yield from run_chunks(cluster, sim, vectors, size, progress)
+    if progress is not None:
+        print("\r\033[K", end="", file=sys.stderr)
+
+
+def _write_all(writer, results, n: int) -> None:
+    writer.begin(n)
     try:
-        for lo in range(0, vectors.n, size):
-            hi = min(vectors.n, lo + size)
-            writer.write(sim.run_bits(vectors.bits(lo, hi)))
+        for result in results:
+            writer.write(result)
     except BaseException:
         abort = getattr(writer, "abort", None)
         if abort is not None:
@@ -116,14 +135,14 @@ def _write_all(writer, sim, vectors) -> None:
     writer.end()
 
 
-def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, sim, vectors,
+def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, results, n: int,
                 force: bool) -> None:
     """A text format into ``path``, through a temporary file that replaces it
     only when complete."""
     from ..run.output import make_writer
 
     with open_output(path, force=force, binary=True) as f:
-        _write_all(make_writer(fmt, f, circuit, engine, label), sim, vectors)
+        _write_all(make_writer(fmt, f, circuit, engine, label), results, n)
 
 
 def add_command(sub, common, circ, mode) -> None:
@@ -146,4 +165,7 @@ def add_command(sub, common, circ, mode) -> None:
                    help="write to FILE (.csv, .json, .jsonl or .npz) instead of standard "
                         "output")
     add_force_option(r)
+    from .cluster import add_scheduler_option
+
+    add_scheduler_option(r)
     r.set_defaults(func=cmd_run)

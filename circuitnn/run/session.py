@@ -47,11 +47,13 @@ def check_mode(mode: str) -> None:
 
 
 def train_nets(circuit: Circuit, store, retrain: bool = False,
-               progress: Callable[[str], None] | None = None) -> dict:
+               progress: Callable[[str], None] | None = None, trainer=None) -> dict:
     """A trained net for every primitive of ``circuit``, from ``store``.
 
     The ones not stored yet train together (tables of one shape share one
-    batched computation); ``progress`` receives a line about each step.
+    batched computation), or with ``trainer`` (see
+    :meth:`~circuitnn.store.ModelStore.get_or_train_many`); ``progress``
+    receives a line about each step.
 
     Examples
     --------
@@ -64,7 +66,7 @@ def train_nets(circuit: Circuit, store, retrain: bool = False,
     """
     names = list(circuit.primitives)
     nets = store.get_or_train_many([circuit.primitives[n] for n in names], progress=progress,
-                                   retrain=retrain)
+                                   retrain=retrain, trainer=trainer)
     return dict(zip(names, nets))
 
 
