@@ -25,10 +25,12 @@ def add_scheduler_option(parser) -> None:
 @contextlib.contextmanager
 def cluster_of(args):
     """The cluster ``args`` names, connected for the duration, or None."""
-    from ..run.distributed import scheduler_from
+    import os
 
-    spec = scheduler_from(getattr(args, "scheduler", None))
-    if spec is None:
+    # the variable's name is circuitnn.run.distributed.ENV; that module (and
+    # dask) is imported only when a cluster is named
+    spec = getattr(args, "scheduler", None) or os.environ.get("CIRCUITNN_SCHEDULER")
+    if not spec:
         yield None
         return
     from ..errors import UsageError
