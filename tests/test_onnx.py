@@ -34,7 +34,7 @@ import onnxruntime as ort  # noqa: E402
 from circuitnn.cli import main  # noqa: E402
 from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.hdl import Builder  # noqa: E402
-from circuitnn.library import kogge_stone_adder  # noqa: E402
+from circuitnn.library import accumulator, counter, kogge_stone_adder, lfsr  # noqa: E402
 from circuitnn.nn.certify import SIGMOID_ERROR, runtime_certificate, runtime_error_bound  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
@@ -49,7 +49,7 @@ BENCH = ROOT / "data" / "benchmarks"
 #: measured differences are about 2e-7, the certified margin is 0.1
 TOL = {"float32": 1e-5, "float64": 1e-12}
 
-CIRCUITS = {p.stem: p for p in sorted((ROOT / "circuits").glob("*.yaml"))}
+CIRCUITS = {p.stem: p for p in sorted((ROOT / "circuits").rglob("*.yaml"))}
 CIRCUITS["c6288"] = BENCH / "iscas85" / "c6288.bench"
 CIRCUITS["epfl_adder"] = BENCH / "epfl" / "adder.blif"
 CIRCUITS["kogge_stone_64"] = None  # the library's, built in Python
@@ -343,6 +343,57 @@ def test_coarse_runtime_arithmetic_voids_the_guarantee(store, tmp_path, monkeypa
     meta = {p.key: p.value for p in to_onnx(circuit, nets, tmp_path / "h.onnx").metadata_props}
     assert meta["certified_delta"] == ""
     assert meta["guarantee"].startswith("no guarantee (float32 arithmetic may leave")
+
+
+# -------------------------------------------------------------- sequential
+SEQUENTIAL = {
+    "counter_8": lambda: counter(8).compile_circuit(),
+    "accumulator_8": lambda: accumulator(8).compile_circuit(),
+    "lfsr_16": lambda: lfsr(16).compile_circuit(),
+    "s27": lambda: load_circuit(BENCH / "iscas89" / "s27.bench"),
+    "s298": lambda: load_circuit(BENCH / "iscas89" / "s298.bench"),
+}
+
+
+@pytest.mark.parametrize("name", list(SEQUENTIAL))
+def test_one_cycle_model_looped_matches_the_exact_engine(name, store, tmp_path):
+    circuit = SEQUENTIAL[name]()
+    assert circuit.registers
+    nets = train_nets(circuit, store)
+    model = to_onnx(circuit, nets, tmp_path / f"{name}.onnx")
+    assert [i.name for i in model.graph.input][-1] == STATE_INPUT
+    assert [o.name for o in model.graph.output][-1] == STATE_OUTPUT
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["guarantee"].endswith("the guarantee holds at every cycle.")
+    _run_cycles(tmp_path / f"{name}.onnx", circuit, nets, cycles=40, streams=32)
+
+
+def test_counter_and_accumulator_count(store, tmp_path):
+    c = counter(8).compile_circuit()
+    nets = train_nets(c, store)
+    to_onnx(c, nets, tmp_path / "c.onnx", mode="digital")
+    rng = np.random.default_rng(1)
+    en = rng.integers(0, 2, size=(300, 1, 8), dtype=np.uint8)
+    seen = _run_cycles(tmp_path / "c.onnx", c, nets, 300, 8, stimulus=lambda k: en[k])
+    want = np.cumsum(en[:, 0, :], axis=0) - en[:, 0, :]  # sampled before the edge
+    assert [_ints(s) for s in seen] == (want % 256).tolist()
+
+    a = accumulator(8).compile_circuit()
+    nets = train_nets(a, store)
+    to_onnx(a, nets, tmp_path / "a.onnx")
+    xs = rng.integers(0, 256, size=(60, 4))
+    clr = (rng.random((60, 4)) < 0.1).astype(int)
+
+    def stimulus(k):
+        x = ((xs[k][None, :] >> np.arange(8)[:, None]) & 1).astype(np.uint8)
+        return np.concatenate([x, clr[k][None, :].astype(np.uint8)])
+
+    seen = _run_cycles(tmp_path / "a.onnx", a, nets, 60, 4, stimulus=stimulus)
+    acc, want = [0] * 4, []
+    for k in range(60):
+        want.append(list(acc))
+        acc = [0 if clr[k][j] else (acc[j] + int(xs[k][j])) % 256 for j in range(4)]
+    assert [_ints(s) for s in seen] == want
 
 
 # --------------------------------------------------------------------- CLI
