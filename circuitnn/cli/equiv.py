@@ -23,9 +23,8 @@ def _fmt(value: int, width: int) -> str:
 
 
 def _prove(args, a, b, label_a: str, label_b: str):
-    from ..prove import match_ports, prove
+    from ..prove import DEFAULT_CYCLES, check
 
-    matching = match_ports(a, b, (label_a, label_b), args.map, args.const)
     progress = None
     if sys.stderr.isatty():
         start = time.perf_counter()
@@ -34,30 +33,50 @@ def _prove(args, a, b, label_a: str, label_b: str):
             print(f"\rproving: {message} ({time.perf_counter() - start:.1f}s)\033[K", end="",
                   file=sys.stderr, flush=True)
 
-    result = prove(a, b, matching, timeout=args.timeout, sweep=not args.no_sweep,
-                   seed=args.seed, progress=progress)
+    notes: list[str] = []
+    result = check(a, b, (label_a, label_b), args.map, args.const, timeout=args.timeout,
+                   sweep=not args.no_sweep, seed=args.seed,
+                   cycles=getattr(args, "cycles", None) or DEFAULT_CYCLES,
+                   progress=progress, notes=notes)
     if progress is not None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
-    return matching, result
+    return result.matching, result, notes
 
 
-def _neural_outputs(args, circuit, values: dict[str, int]) -> tuple[dict[str, int], str]:
-    """The circuit's outputs on one input through its trained nets."""
+def _neural_outputs(args, circuit, values: dict[str, int],
+                    sequence: list[dict[str, int]] | None = None) -> tuple[dict[str, int], str]:
+    """The circuit's outputs on one input through its trained nets (for a
+    sequential circuit, in the last cycle of ``sequence``, run from reset)."""
     from . import _guarantee, _session
 
     sim = _session(args, circuit)
+    if getattr(circuit, "registers", ()):
+        got = sim.sim(**{p.name: [step[p.name] for step in sequence] for p in circuit.inputs})
+        return {k: int(v[-1]) for k, v in got.items()}, _guarantee(sim.nets)[1]
     res = sim.run(**{k: [v] for k, v in values.items()})
     return {k: int(v[0]) for k, v in res.output_values().items()}, _guarantee(sim.nets)[1]
 
 
-def _report_counterexample(args, a, b, matching, cex, label_a: str, label_b: str) -> None:
+def _report_counterexample(args, a, b, matching, cex, label_a: str, label_b: str,
+                           trace=None) -> None:
     widths = {p.name: p.width for p in a.inputs + a.outputs}
     widths_b = {p.name: p.width for p in b.inputs}
     print("counterexample:")
+    if trace is not None:
+        print(f"  from reset, cycle by cycle (outputs sampled before each edge; cycle "
+              f"{trace.cycle} differs):")
+        for t, values in enumerate(trace.inputs_a):
+            ins = ", ".join(f"{k}={_fmt(v, widths[k])}" for k, v in values.items())
+            outs = ", ".join(f"{k}={_fmt(v, widths[k])}/{_fmt(trace.outputs_b[t][k], widths[k])}"
+                             for k, v in trace.outputs_a[t].items())
+            print(f"    cycle {t}: {ins}  ->  A/B {outs}")
+        print(f"  cycle {trace.cycle}:")
     for side, values, w in (("A", cex.inputs_a, widths), ("B", cex.inputs_b, widths_b)):
         print(f"  inputs of {side}: {', '.join(f'{k}={_fmt(v, w[k])}' for k, v in values.items())}")
-    neural_a, cert_a = _neural_outputs(args, a, cex.inputs_a)
-    neural_b_raw, cert_b = _neural_outputs(args, b, cex.inputs_b)
+    neural_a, cert_a = _neural_outputs(args, a, cex.inputs_a,
+                                       trace.inputs_a if trace is not None else None)
+    neural_b_raw, cert_b = _neural_outputs(args, b, cex.inputs_b,
+                                           trace.inputs_b if trace is not None else None)
     rows_b, r = {}, 0
     for p in b.outputs:
         rows_b[p.name] = r
@@ -87,13 +106,23 @@ def _report_counterexample(args, a, b, matching, cex, label_a: str, label_b: str
     print(f"  (B's bits are shown in A's port layout; A is {label_a}, B is {label_b})")
 
 
-def write_test(path: str, a, cex, label_b: str, inputs=(), force: bool = True) -> None:
+def write_test(path: str, a, cex, label_b: str, inputs=(), force: bool = True,
+               trace=None) -> None:
     """Write the counterexample as a vectors CSV for A: its input columns, then
-    its output columns holding the outputs B (the specification) gives."""
-    lines = [f"# counterexample from circuitnn equiv: expected outputs are {label_b}'s",
-             ",".join([p.name for p in a.inputs] + [p.name for p in a.outputs]),
-             ",".join([str(cex.inputs_a[p.name]) for p in a.inputs]
-                      + [str(cex.outputs_b[p.name]) for p in a.outputs])]
+    its output columns holding the outputs B (the specification) gives; for a
+    sequential counterexample, a leading ``cycle`` column and a row per cycle
+    from reset."""
+    names = [p.name for p in a.inputs] + [p.name for p in a.outputs]
+    lines = [f"# counterexample from circuitnn equiv: expected outputs are {label_b}'s"]
+    if trace is None:
+        lines += [",".join(names),
+                  ",".join([str(cex.inputs_a[p.name]) for p in a.inputs]
+                           + [str(cex.outputs_b[p.name]) for p in a.outputs])]
+    else:
+        lines.append(",".join(["cycle"] + names))
+        for t, values in enumerate(trace.inputs_a):
+            lines.append(",".join([str(t)] + [str(values[p.name]) for p in a.inputs]
+                                  + [str(trace.outputs_b[t][p.name]) for p in a.outputs]))
     write_output(path, "\n".join(lines) + "\n", inputs, force)
 
 
@@ -104,12 +133,14 @@ def cmd_equiv(args) -> int:
         check_output(args.emit_test, (args.a, args.b), args.force, option="--emit-test")
     a = load_circuit(args.a)
     b = load_circuit(args.b)
-    matching, result = _prove(args, a, b, args.a, args.b)
+    matching, result, notes = _prove(args, a, b, args.a, args.b)
     print(f"A: {args.a} ({a.name}, {len(a.gates):,} gates)   B: {args.b} ({b.name}, "
           f"{len(b.gates):,} gates)")
     print(f"compared {len(matching.outputs):,} output bits over {len(matching.inputs):,} "
           f"shared input bits" + (f", {len(matching.consts)} tied to constants"
                                   if matching.consts else ""))
+    for note in notes:
+        print(f"note: {note}")
     if result.status == "equivalent":
         print(result)
         return EXIT_OK
@@ -119,9 +150,9 @@ def cmd_equiv(args) -> int:
     cex = result.counterexample
     print(f"not equivalent (found in {result.seconds:.2f} s); outputs that differ: "
           f"{', '.join(cex.differing)}")
-    _report_counterexample(args, a, b, matching, cex, args.a, args.b)
+    _report_counterexample(args, a, b, matching, cex, args.a, args.b, result.trace)
     if args.emit_test:
-        write_test(args.emit_test, a, cex, args.b, (args.a, args.b), args.force)
+        write_test(args.emit_test, a, cex, args.b, (args.a, args.b), args.force, result.trace)
         print(f"wrote the counterexample as a test vector for A to {args.emit_test}")
     return EXIT_FAIL
 
@@ -134,7 +165,9 @@ def spec_link(args, circuit, sim) -> int:
 
     spec = load_circuit(args.spec)
     delta, label = _guarantee(sim.nets)
-    _, result = _prove(args, circuit, spec, args.circuit, args.spec)
+    _, result, notes = _prove(args, circuit, spec, args.circuit, args.spec)
+    for note in notes:
+        print(f"note: {note}")
     bits = circuit.n_input_bits
     print(f"proof chain: the neural network of {circuit.name} computes {args.spec}")
     link1 = delta is not None
@@ -193,6 +226,9 @@ def add_command(sub, common) -> None:
     e.add_argument("a", metavar="A", help="netlist (.yaml, .blif, .bench, .json)")
     e.add_argument("b", metavar="B", help="netlist playing the specification")
     add_spec_options(e)
+    e.add_argument("--cycles", type=int, metavar="K",
+                   help="sequential circuits whose registers do not correspond: compare "
+                        "the first K cycles from reset (default 20)")
     e.add_argument("--emit-test", metavar="FILE.csv",
                    help="write a counterexample as a test vector for A: its inputs and "
                         "the outputs B gives")

@@ -13,15 +13,26 @@ it is imported only when a proof is asked for.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from ..compile import Circuit
 from ..errors import UsageError
-from .miter import Counterexample, Equivalence, prove
-from .ports import Matching, match_ports
+from .miter import (
+    Counterexample,
+    Equivalence,
+    Trace,
+    prove,
+    prove_bounded,
+    registers_correspond,
+)
+from .ports import Matching, match_ports, parse_map
 
-__all__ = ["equivalent", "Equivalence", "Counterexample", "Matching", "match_ports",
-           "as_circuit"]
+#: Clock cycles a bounded sequential check unrolls by default.
+DEFAULT_CYCLES = 20
+
+__all__ = ["equivalent", "check", "Equivalence", "Counterexample", "Trace", "Matching",
+           "match_ports", "as_circuit"]
 
 
 def as_circuit(obj) -> Circuit:
@@ -57,7 +68,8 @@ def as_circuit(obj) -> Circuit:
 
 
 def equivalent(a, b, map=None, const=None, timeout: float | None = None,
-               sweep: bool = True, seed: int = 0) -> Equivalence:
+               sweep: bool = True, seed: int = 0, cycles: int = DEFAULT_CYCLES
+               ) -> Equivalence:
     """Prove that two circuits compute the same function, or find an input on
     which they differ.
 
@@ -79,6 +91,9 @@ def equivalent(a, b, map=None, const=None, timeout: float | None = None,
         structural hashing and constant propagation simplify the miter.
     seed : int
         Seed of the random simulation patterns.
+    cycles : int
+        For sequential circuits whose registers do not correspond: clock
+        cycles from reset that the bounded check compares.
 
     Returns
     -------
@@ -103,5 +118,42 @@ def equivalent(a, b, map=None, const=None, timeout: float | None = None,
     ('different', ['cout'])
     """
     ca, cb = as_circuit(a), as_circuit(b)
-    matching = match_ports(ca, cb, (ca.name, cb.name), map, const)
-    return prove(ca, cb, matching, timeout=timeout, sweep=sweep, seed=seed)
+    return check(ca, cb, (ca.name, cb.name), map, const, timeout=timeout, sweep=sweep,
+                 seed=seed, cycles=cycles)
+
+
+def check(a: Circuit, b: Circuit, labels: tuple[str, str], map=None, const=None,
+          timeout: float | None = None, sweep: bool = True, seed: int = 0,
+          cycles: int = DEFAULT_CYCLES, progress=None, notes: list | None = None
+          ) -> Equivalence:
+    """:func:`equivalent` on compiled circuits; for sequential ones, the
+    register-matched check when the registers correspond, else (or when it
+    fails) the bounded check for ``cycles`` cycles.  ``notes`` collects a
+    line about each fallback."""
+    import time
+
+    notes = notes if notes is not None else []
+    if not (getattr(a, "registers", ()) or getattr(b, "registers", ())):
+        matching = match_ports(a, b, labels, map, const)
+        return prove(a, b, matching, timeout=timeout, sweep=sweep, seed=seed,
+                     progress=progress)
+    start = time.monotonic()
+    step_map = registers_correspond(a, b, map, const)
+    if step_map is not None:
+        result = prove(a.step, b.step, step_map, timeout=timeout, sweep=sweep, seed=seed,
+                       progress=progress)
+        if result.status != "different":
+            return dataclasses.replace(result, stats={**result.stats,
+                                                      "method": "register-matched"})
+        notes.append("the register-matched check failed (the states where the step "
+                     "functions differ may be unreachable); falling back to the bounded "
+                     f"check for {cycles} cycles")
+    else:
+        notes.append(f"the registers do not correspond by name, width and initial value; "
+                     f"bounded check for {cycles} cycles from reset")
+    if timeout is not None:
+        timeout = max(0.0, timeout - (time.monotonic() - start))
+    plain = [(x, y) for x, y in parse_map(map) if "." not in x.split("[")[0]]
+    matching = match_ports(a, b, labels, plain, const)
+    return prove_bounded(a, b, matching, cycles, timeout=timeout, sweep=sweep, seed=seed,
+                         progress=progress)

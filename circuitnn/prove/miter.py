@@ -28,7 +28,8 @@ from .network import FALSE, TRUE, Network
 from .ports import Matching
 from .solver import Solver, Timeout
 
-__all__ = ["Equivalence", "Counterexample", "embed", "prove"]
+__all__ = ["Equivalence", "Counterexample", "Trace", "embed", "prove", "prove_bounded",
+           "registers_correspond"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,20 @@ class Counterexample:
 
 
 @dataclass(frozen=True)
+class Trace:
+    """A sequential counterexample: each side's inputs for each cycle from
+    reset, the cycle whose outputs differ, and each cycle's outputs on the
+    exact engine (B's in A's port layout).  The result's ``counterexample``
+    holds the failing cycle's values."""
+
+    inputs_a: list[dict[str, int]]
+    inputs_b: list[dict[str, int]]
+    cycle: int
+    outputs_a: list[dict[str, int]] = field(default_factory=list)
+    outputs_b: list[dict[str, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Equivalence:
     """The answer of :func:`~circuitnn.prove.equivalent`.
 
@@ -67,13 +82,20 @@ class Equivalence:
     seconds: float
     counterexample: Counterexample | None = None
     stats: dict = field(default_factory=dict)
+    matching: Matching | None = field(default=None, repr=False)
+    trace: Trace | None = None
 
     def __bool__(self) -> bool:
         return self.status == "equivalent"
 
     def __str__(self) -> str:
         if self.status == "equivalent":
-            return (f"equivalent (proved by SAT: {self.variables:,} variables, "
+            how = {"bounded": f"for the first {self.stats.get('cycles')} cycles from reset "
+                              "(bounded check; ",
+                   "register-matched": "in every cycle from reset (register-matched: same "
+                                       "outputs and register loads from any state; "}.get(
+                self.stats.get("method"), "(")
+            return (f"equivalent {how}proved by SAT: {self.variables:,} variables, "
                     f"{self.clauses:,} clauses, {self.seconds:.2f} s)")
         if self.status == "unknown":
             done = (f"; {self.stats['outputs_proved']} of {self.stats['outputs']} output "
@@ -81,8 +103,10 @@ class Equivalence:
             return (f"unknown: no proof and no counterexample within {self.seconds:.2f} s "
                     f"({self.variables:,} variables, {self.clauses:,} clauses{done})")
         cex = self.counterexample
+        when = (f" in cycle {self.trace.cycle} from reset, after the input sequence of the "
+                "trace" if self.trace is not None else "")
         return (f"not equivalent: {', '.join(cex.differing)} differ"
-                f" for {_show(cex.inputs_a)}")
+                f" for {_show(cex.inputs_a)}{when}")
 
 
 def _show(values: dict[str, int]) -> str:
@@ -198,7 +222,8 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
     stats = {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
              "sat_calls": solver.calls, "patterns": net.n_patterns,
              "outputs_proved": proved, "outputs": len(out_a)}
-    return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats)
+    return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats,
+                       matching)
 
 
 def _port_values(circuit: Circuit, lits: dict[int, int], cex: dict[int, int]) -> dict:
@@ -239,3 +264,137 @@ def _rows(ports) -> dict[str, int]:
         rows[p.name] = r
         r += p.width
     return rows
+
+
+# ---------------------------------------------------------------- sequential
+def _init_lits(circuit: Circuit) -> dict[int, int]:
+    """Each register output signal at reset: its initial value as a constant."""
+    lits = {}
+    for r in circuit.registers:
+        for i, s in enumerate(r.q):
+            lits[s] = TRUE if (r.init >> i) & 1 else FALSE
+    return lits
+
+
+def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
+                  timeout: float | None = None, sweep: bool = True, seed: int = 0,
+                  progress: Callable[[str], None] | None = None) -> Equivalence:
+    """Bounded equivalence from reset: both circuits unrolled for ``cycles``
+    clock cycles over shared inputs, every paired output compared in every
+    cycle (sampled before the edge).  Registers need not correspond."""
+    say = progress or (lambda message: None)
+    start = time.perf_counter()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    solver = Solver(deadline)
+    net = Network(solver, sweep=sweep, seed=seed, deadline=deadline)
+    state_a, state_b = _init_lits(a), _init_lits(b)
+    out_a = [_signal(a, x) for x, _ in matching.outputs]
+    out_b = [_signal(b, y) for _, y in matching.outputs]
+    frames: list[tuple[dict, dict]] = []
+    status, cex, fail_cycle = "unknown", None, None
+    try:
+        for t in range(cycles):
+            say(f"cycle {t + 1}/{cycles}")
+            in_a, in_b = dict(state_a), dict(state_b)
+            for bit_a, bit_b in matching.inputs:
+                lit = net.input()
+                in_a[_signal(a, bit_a)] = lit
+                in_b[_signal(b, bit_b)] = lit
+            for (side, port, i), value in matching.consts.items():
+                circuit, lits = (a, in_a) if side == "A" else (b, in_b)
+                lits[circuit.port(port).signals[i]] = TRUE if value else FALSE
+            frames.append((in_a, in_b))
+            next_a = [s for r in a.registers for s in r.next]
+            next_b = [s for r in b.registers for s in r.next]
+            net.sweep = False
+            lits_a = embed(net, a, in_a, out_a + next_a)
+            net.sweep = sweep
+            lits_b = embed(net, b, in_b, out_b + next_b)
+            for sa, sb in zip(out_a, out_b):
+                x, y = lits_a[sa], lits_b[sb]
+                cex = net.pattern_inputs(x, y)
+                if cex is None and net.equal(x, y) is False:
+                    cex = net.model_inputs()
+                if cex is not None:
+                    fail_cycle = t
+                    break
+            if cex is not None:
+                break
+            state_a = {q: lits_a[n] for r in a.registers for q, n in zip(r.q, r.next)}
+            state_b = {q: lits_b[n] for r in b.registers for q, n in zip(r.q, r.next)}
+        status = "equivalent" if cex is None else "different"
+    except Timeout:
+        pass
+    finally:
+        solver.close()
+    seconds = time.perf_counter() - start
+    counterexample = trace = None
+    if cex is not None:
+        counterexample, trace = _replay_trace(a, b, matching, frames, cex, fail_cycle)
+    stats = {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
+             "sat_calls": solver.calls, "patterns": net.n_patterns, "cycles": cycles,
+             "cycles_proved": len(frames) - (status != "equivalent"), "method": "bounded"}
+    return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats,
+                       matching, trace)
+
+
+def _replay_trace(a, b, matching, frames, cex, fail_cycle):
+    """Run the input sequence through both circuits' step functions on the
+    exact engine, cycle by cycle from reset."""
+    from ..run.exact import ExactEngine
+    from ..run.vectors import decode, encode
+
+    inputs_a = [_port_values(a, fa, cex) for fa, _ in frames]
+    inputs_b = [_port_values(b, fb, cex) for _, fb in frames]
+
+    def run(circuit, inputs):
+        step = circuit.step
+        engine = ExactEngine(step)
+        state = {f"{r.name}.q": r.init for r in circuit.registers}
+        outs = []
+        for values in inputs:
+            bits = engine.run(encode(step, {k: [v] for k, v in {**values, **state}.items()}))
+            got = {k: int(v[0]) for k, v in decode(step.outputs, bits).items()}
+            outs.append({p.name: got[p.name] for p in circuit.outputs})
+            state = {f"{r.name}.q": got[f"{r.name}.next"] for r in circuit.registers}
+        return outs
+
+    outs_a, outs_b = run(a, inputs_a), run(b, inputs_b)
+    row = {}
+    for (pa, i), (pb, j) in matching.outputs:
+        row.setdefault(pa, []).append((i, pb, j))
+    mapped = []
+    for t in range(len(frames)):
+        mapped_b = dict.fromkeys(outs_a[t], 0)
+        for pa, bits in row.items():
+            for i, pb, j in bits:
+                mapped_b[pa] |= ((outs_b[t][pb] >> j) & 1) << i
+        mapped.append(mapped_b)
+    t = fail_cycle
+    result = Counterexample(inputs_a[t], inputs_b[t], outs_a[t], mapped[t])
+    if not result.differing:
+        raise InternalError(f"the sequential counterexample gives equal outputs in cycle {t} "
+                            "on the exact engine")
+    return result, Trace(inputs_a, inputs_b, t, outs_a, mapped)
+
+
+def registers_correspond(a: Circuit, b: Circuit, mapping=None, consts=None
+                         ) -> Matching | None:
+    """The pairing of both step functions (inputs and register outputs in,
+    outputs and register loads out) when every register of A has a partner
+    in B of the same width and initial value, by name or ``mapping``
+    (``r.q=s.q,r.next=s.next``); else None."""
+    from ..errors import UsageError
+    from .ports import match_ports
+
+    try:
+        m = match_ports(a.step, b.step, ("A", "B"), mapping, consts)
+    except UsageError:
+        return None
+    init_a = {s: (r.init >> i) & 1 for r in a.registers for i, s in enumerate(r.q)}
+    init_b = {s: (r.init >> i) & 1 for r in b.registers for i, s in enumerate(r.q)}
+    for bit_a, bit_b in m.inputs:
+        sa, sb = _signal(a.step, bit_a), _signal(b.step, bit_b)
+        if (sa in init_a) != (sb in init_b) or init_a.get(sa) != init_b.get(sb):
+            return None
+    return m
