@@ -125,3 +125,11 @@ def test_cli_equiv_prints_the_trace_and_emits_a_cycle_test(store, capsys, monkey
     expected = [int(r[5]) for r in rows[1:]]
     assert expected[:-1] == counter_model(inputs)[:-1]
     assert expected[-1] != counter_model(inputs)[-1]  # the mutant's output, as B gives it
+
+
+def test_registers_with_other_names_are_paired_by_map():
+    text = COUNTER.read_text().replace("{name: r, type: DFF", "{name: cnt, type: DFF")
+    renamed = compile_design(loads_yaml(text, str(COUNTER)))
+    assert equivalent(COUNTER, renamed, cycles=3).stats["method"] == "bounded"
+    result = equivalent(COUNTER, renamed, map="r.q=cnt.q,r.next=cnt.next")
+    assert result.status == "equivalent" and result.stats["method"] == "register-matched"
