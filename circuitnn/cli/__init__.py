@@ -86,11 +86,28 @@ def _progress(args):
     return report
 
 
+def _budget(args):
+    """The design budget: --max-gates/--max-bits, else $CIRCUITNN_MAX_GATES/_BITS."""
+    from ..compile import Budget
+
+    values = {}
+    for field, env in (("gates", "CIRCUITNN_MAX_GATES"), ("bits", "CIRCUITNN_MAX_BITS")):
+        value = getattr(args, f"max_{field}", None)
+        if value is None and os.environ.get(env):
+            try:
+                value = _count(os.environ[env])
+            except argparse.ArgumentTypeError as e:
+                raise UsageError(f"${env}: {e}") from None
+        if value is not None:
+            values[field] = value
+    return Budget(**values)
+
+
 def _load(args):
     from ..read import load_circuit
 
     circuit = load_circuit(args.circuit, fmt=getattr(args, "from_", None),
-                           top=getattr(args, "top", None))
+                           top=getattr(args, "top", None), budget=_budget(args))
     _print_warnings(circuit)
     return circuit
 
@@ -217,7 +234,7 @@ def cmd_test(args) -> int:
         for name, mod in design.modules.items():
             if not mod.tests or (mod.loc and mod.loc.file != str(path)):
                 continue
-            circuit = compile_design(design, top=name)
+            circuit = compile_design(design, top=name, budget=_budget(args))
             _print_warnings(circuit)
             sim = Session.from_store(circuit, store, mode=args.mode,
                                      progress=_progress(args))
@@ -426,6 +443,12 @@ def build_parser() -> argparse.ArgumentParser:
     circ.add_argument("--from", dest="from_", metavar="FORMAT",
                       help="netlist format, when the extension does not tell")
     circ.add_argument("--top", metavar="NAME", help="the circuit to use as top")
+    circ.add_argument("--max-gates", type=_count, metavar="N",
+                      help="refuse designs of more gates, flattened (default "
+                           "$CIRCUITNN_MAX_GATES, else 5,000,000)")
+    circ.add_argument("--max-bits", type=_count, metavar="N",
+                      help="refuse designs of more signal bits, flattened (default "
+                           "$CIRCUITNN_MAX_BITS, else 25,000,000)")
 
     mode = argparse.ArgumentParser(add_help=False)
     mode.add_argument("--mode", choices=("analog", "digital"), default="analog",

@@ -78,13 +78,13 @@ def _load_with_sources(args) -> tuple[object, list[str]]:
     """The circuit, and every file read to make it (none may be overwritten)."""
     from ..compile import compile_design
     from ..read import read_design
-    from . import _print_warnings
+    from . import _budget, _print_warnings
 
     design = read_design(args.circuit, args.from_, args.top)
     sources = {str(args.circuit)}
     sources.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
     sources.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)
-    circuit = compile_design(design, top=args.top)
+    circuit = compile_design(design, top=args.top, budget=_budget(args))
     _print_warnings(circuit)
     return circuit, sorted(sources)
 

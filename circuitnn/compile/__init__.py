@@ -12,7 +12,7 @@ the engines pay Python overhead per group, never per gate or per vector.
 """
 
 from .circuit import Circuit, CircuitWarning, Gate, Group, PortMap
-from .flatten import MAX_DEPTH, compile_design
+from .flatten import MAX_DEPTH, Budget, BudgetError, compile_design
 
 __all__ = ["Gate", "Group", "PortMap", "Circuit", "compile_design", "CircuitWarning",
-           "MAX_DEPTH"]
+           "MAX_DEPTH", "Budget", "BudgetError"]

@@ -3,7 +3,7 @@ resolved, every gate reading and writing numbered signals."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -18,6 +18,47 @@ from .schedule import _levelise
 
 #: Hierarchy deeper than this is refused (it is almost surely recursion).
 MAX_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Upper bounds on a flattened design, checked before it is built.
+
+    A few kilobytes of netlist can describe billions of gates (each circuit
+    instantiating the next twice, ``repeat``, million-bit ports); the
+    flattener works out the size of the result first, per module and without
+    allocating, and refuses a design over budget with a message saying how to
+    raise it.  The defaults admit every real circuit: ISCAS-89 s38584, the
+    largest EPFL circuits and 10,000-gate chains are far below them.
+
+    Parameters
+    ----------
+    gates : int
+        Gates of the flattened design.  CLI: ``--max-gates``, environment:
+        ``CIRCUITNN_MAX_GATES``.
+    bits : int
+        Signal bits of the flattened design: every net bit of every instance,
+        ports included.  CLI: ``--max-bits``, environment: ``CIRCUITNN_MAX_BITS``.
+
+    Examples
+    --------
+    >>> Budget().gates
+    5000000
+    """
+
+    gates: int = 5_000_000
+    bits: int = 25_000_000
+
+
+class BudgetError(NetlistError):
+    """A design larger than its :class:`Budget`."""
+
+
+def _over(what: str, count: int, limit: int, flag: str, env: str, field: str, loc) -> BudgetError:
+    return BudgetError(
+        f"the flattened design would have {count:,} {what}, more than the budget of "
+        f"{limit:,}; raise it with {flag} N (or ${env}, or Budget({field}=N) in Python) "
+        "if the design is meant to be this large", loc)
 
 
 # ------------------------------------------------------ what drives a var
@@ -85,9 +126,10 @@ class FlatGate(NamedTuple):
 
 # -------------------------------------------------------------- flattening
 class _Flattener:
-    def __init__(self, design: Design, checker: _Checker):
+    def __init__(self, design: Design, checker: _Checker, budget: Budget | None = None):
         self.design = design
         self.checker = checker
+        self.budget = budget or Budget()
         self.var_names: list[str] = ["0", "1"]
         self.driver: list[Driver] = [ConstDriver(0), ConstDriver(1)]
         self.gates: list[FlatGate] = []
@@ -95,6 +137,9 @@ class _Flattener:
         self.prims: dict[str, TruthTable] = {}
 
     def new_var(self, name: str) -> int:
+        if len(self.var_names) >= self.budget.bits:  # the estimate's backstop
+            raise _over("signal bits", len(self.var_names) + 1, self.budget.bits,
+                        "--max-bits", "CIRCUITNN_MAX_BITS", "bits", self.design.top_module.loc)
         self.var_names.append(name)
         self.driver.append(None)
         return len(self.var_names) - 1
@@ -156,11 +201,20 @@ class _Flattener:
     def add_gate(self, type_name: str, ins: list[int], outs: list[int], name: str,
                  loc: Loc | None) -> None:
         tt = self.checker.primitive(type_name, len(ins))
+        if tt.n_inputs == 0:
+            # a function of no inputs is a constant (yosys and ABC write them):
+            # its outputs are the constant signals, with no net to train
+            for pin, v in enumerate(outs):
+                self.driver[v] = AliasDriver(CONST1 if tt.table[0, pin] else CONST0, loc)
+            return
         key = tt.name or type_name
         if key in self.prims and self.prims[key] != tt:
             key = f"{key}_{tt.digest[:8]}"
         self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
         gi = len(self.gates)
+        if gi >= self.budget.gates:  # the estimate's backstop
+            raise _over("gates", gi + 1, self.budget.gates, "--max-gates",
+                        "CIRCUITNN_MAX_GATES", "gates", self.design.top_module.loc)
         self.gates.append(FlatGate(name, key, ins, outs, loc))
         for pin, v in enumerate(outs):
             self.driver[v] = GateDriver(gi, pin)
@@ -246,13 +300,51 @@ def _module_order(design: Design) -> list[str]:
     return order
 
 
-def compile_design(design: Design, top: str | None = None) -> Circuit:
+def _check_budget(design: Design, checker: _Checker | None, order: list[str],
+                  budget: Budget) -> None:
+    """Refuse a design over budget before flattening: the gates and signal bits
+    of every module, its instances' included, counted bottom-up (Python ints,
+    so 2**60 gates are counted, not allocated)."""
+    gates: dict[str, int] = {}
+    bits: dict[str, int] = {}
+    for name in order:  # children before parents
+        mod = design.modules[name]
+        g = b = 0
+        if checker is None:  # before checking: declared nets only, a lower bound
+            b += sum(p.width for p in mod.inputs + mod.outputs + mod.wires)
+        else:
+            b += sum(net.width for net in checker.nets_of(mod).values())
+        for inst in mod.instances:
+            if inst.type in design.modules:
+                child = design.modules[inst.type]
+                g += gates[inst.type]
+                b += bits[inst.type] + sum(p.width for p in child.ports)
+            else:
+                g += 1
+        gates[name], bits[name] = g, b
+    top = design.top
+    loc = design.top_module.loc
+    if gates[top] > budget.gates:
+        raise _over("gates", gates[top], budget.gates, "--max-gates", "CIRCUITNN_MAX_GATES",
+                    "gates", loc)
+    if bits[top] > budget.bits:
+        raise _over("signal bits", bits[top], budget.bits, "--max-bits",
+                    "CIRCUITNN_MAX_BITS", "bits", loc)
+
+
+def compile_design(design: Design, top: str | None = None,
+                   budget: Budget | None = None) -> Circuit:
     """Validate, flatten and levelise a design.
+
+    ``budget`` bounds the size of the result (:class:`Budget`; the defaults
+    admit every real circuit).
 
     Raises
     ------
     ValidationError
         Listing every problem found, each with ``file:line``.
+    BudgetError
+        If the flattened design would exceed ``budget``.
 
     Examples
     --------
@@ -272,6 +364,8 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
                                f"{', '.join(design.modules)}", Loc(design.source))
         design = replace(design, top=top)
     mod_names = _module_order(design)
+    budget = budget or Budget()
+    _check_budget(design, None, mod_names, budget)  # before the per-bit work of checking
     checker = _Checker(design)
     for name in mod_names:
         checker.check(design.modules[name])
@@ -282,9 +376,10 @@ def compile_design(design: Design, top: str | None = None) -> Circuit:
                         design.primitive_locs.get(tt_name))
     if checker.problems:
         raise ValidationError(_dedupe(checker.problems))
+    _check_budget(design, checker, mod_names, budget)
 
     top_mod = design.top_module
-    fl = _Flattener(design, checker)
+    fl = _Flattener(design, checker, budget)
     portvars = {}
     for p in top_mod.inputs:
         vs = [fl.new_var(f"{p.name}[{i}]" if p.bus else p.name) for i in range(p.width)]

@@ -8,6 +8,7 @@ notebook uses (``00, 01, 10, 11``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
@@ -363,8 +364,8 @@ def _unate(col: np.ndarray, k: int) -> bool:
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z0-9_]*)|([01])|(\S))")
 
 
-def _apply(fn, left, right):
-    return lambda env: fn(left(env), right(env))
+#: Parentheses nest at most this deep in an expression (as YAML nesting).
+MAX_EXPR_NESTING = 100
 
 
 class _Parser:
@@ -378,13 +379,15 @@ class _Parser:
             if m.group(0).strip():
                 self.tokens.append(m.groups())
         self.pos = 0
+        self.depth = 0
 
     def _peek(self):
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def _fail(self, what: str):
+        shown = self.text if len(self.text) <= 60 else self.text[:57] + "..."
         raise TruthTableError(
-            f"cannot parse expression {self.text!r}: {what}; "
+            f"cannot parse expression {shown!r}: {what}; "
             "use names, 0, 1, ~, &, ^, | and parentheses"
         )
 
@@ -408,11 +411,14 @@ class _Parser:
         return False
 
     def _binary(self, ch, sub, fn):
-        node = sub()
+        # a run of one operator is one node: evaluating ``a & b & ... & z``
+        # must not recurse once per term
+        parts = [sub()]
         while self._op(ch):
-            left, right = node, sub()
-            node = _apply(fn, left, right)
-        return node
+            parts.append(sub())
+        if len(parts) == 1:
+            return parts[0]
+        return lambda env: functools.reduce(fn, (part(env) for part in parts))
 
     def _or(self):
         return self._binary("|", self._xor, np.logical_or)
@@ -424,10 +430,13 @@ class _Parser:
         return self._binary("&", self._not, np.logical_and)
 
     def _not(self):
-        if self._op("~") or self._op("!"):
-            inner = self._not()
-            return lambda env: np.logical_not(inner(env))
-        return self._atom()
+        flips = 0
+        while self._op("~") or self._op("!"):
+            flips += 1
+        inner = self._atom()
+        if flips % 2 == 0:
+            return inner
+        return lambda env: np.logical_not(inner(env))
 
     def _atom(self):
         tok = self._peek()
@@ -443,7 +452,11 @@ class _Parser:
             value = const == "1"
             return lambda env: np.bool_(value)
         if other == "(":
+            self.depth += 1
+            if self.depth > MAX_EXPR_NESTING:
+                self._fail(f"parentheses nest deeper than {MAX_EXPR_NESTING} levels")
             node = self._or()
+            self.depth -= 1
             if not self._op(")"):
                 self._fail("a '(' is never closed")
             return node

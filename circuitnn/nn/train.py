@@ -109,6 +109,9 @@ def train_many(
     results: list[GateNet | None] = [None] * len(tts)
     groups: dict[tuple[int, int], list[int]] = {}
     for i, tt in enumerate(tts):
+        if tt.n_inputs == 0:
+            results[i] = _constant_net(tt, settings)
+            continue
         groups.setdefault((tt.n_inputs, tt.n_outputs), []).append(i)
     for members in groups.values():
         for i, net in zip(members, _train_group([tts[i] for i in members], settings, progress)):
@@ -124,6 +127,14 @@ def train_many(
             "max_epochs, larger hidden_sizes, a smaller delta or certify=False"
         )
     return results  # type: ignore[return-value]
+
+
+def _constant_net(tt: TruthTable, settings: TrainSettings) -> GateNet:
+    """A table of no inputs is a constant: a layer of no weights whose biases
+    put each output within 5e-5 of its value (nothing to train)."""
+    bias = np.where(tt.table[0] == 1, 10.0, -10.0)
+    net = GateNet([np.zeros((0, tt.n_outputs))], [bias], name=tt.name)
+    return _finish(net, tt, settings)
 
 
 def _hidden_sizes(tt: TruthTable, settings: TrainSettings) -> list[int]:

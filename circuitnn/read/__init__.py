@@ -57,8 +57,10 @@ def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None
     return reader(path, top=top)
 
 
-def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | None = None):
-    """Read and compile a netlist file.
+def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | None = None,
+                 budget=None):
+    """Read and compile a netlist file (``budget``: a
+    :class:`circuitnn.compile.Budget` bounding the flattened design).
 
     Examples
     --------
@@ -67,4 +69,4 @@ def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | Non
     """
     from ..compile import compile_design
 
-    return compile_design(read_design(path, fmt, top), top=top)
+    return compile_design(read_design(path, fmt, top), top=top, budget=budget)

@@ -75,16 +75,16 @@ _INVERTED = {"AND": "NAND", "OR": "NOR", "XOR": "XNOR"}
 
 
 def read_text(path: Path) -> str:
-    """A netlist file's text (bytes that are not UTF-8 become U+FFFD, which
-    the readers then report where they stand)."""
+    """A netlist file's text; bytes that are not UTF-8 are an error at their line
+    (replaced, they would silently become names such as ``_``)."""
+    from .source import read_source
+
+    data = read_source(path)
     try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except FileNotFoundError:
-        raise NetlistError("no such file; check the path", Loc(str(path))) from None
-    except IsADirectoryError:
-        raise NetlistError("is a directory; give a netlist file", Loc(str(path))) from None
-    except OSError as e:
-        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise NetlistError("is not UTF-8 text; save the netlist as UTF-8",
+                           Loc(str(path), data[:e.start].count(b"\n") + 1)) from None
 
 
 def identifier(name: str) -> str:

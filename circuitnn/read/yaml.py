@@ -21,6 +21,7 @@ from ..ir.primitives import did_you_mean
 from ..ir.records import Bits, Concat, Design, Instance, Module, TestVector
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
+from .source import read_source
 from .yaml_loader import ALIAS_BUDGET
 from .yaml_loader import LDict as _LDict
 from .yaml_loader import LList as _LList
@@ -32,6 +33,8 @@ __all__ = ["load_yaml", "loads_yaml", "ALIAS_BUDGET", "MAX_REPEAT", "MAX_IMPORT_
 MAX_REPEAT = 1_000_000
 #: Imports nested deeper than this are refused.
 MAX_IMPORT_DEPTH = 64
+#: The most distinct files one netlist's imports may read (each is read once).
+MAX_IMPORT_FILES = 10_000
 #: The largest bus width.
 MAX_WIDTH = 1 << 20
 
@@ -514,6 +517,11 @@ class _Reader:
         if not isinstance(chain, dict):
             raise NetlistError(f"gate {name!r}: 'chain' must be a mapping output_port: "
                                "input_port, such as {cout: cin}", loc)
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in chain.items()):
+            bad = next(f"{k}: {v}" for k, v in chain.items()
+                       if not (isinstance(k, str) and isinstance(v, str)))
+            raise NetlistError(f"gate {name!r}: 'chain' must map an output port name to an "
+                               f"input port name, such as {{cout: cin}}; got {bad!r}", loc)
         if chain and "ports" not in g:
             raise NetlistError(f"gate {name!r}: 'chain' links ports by name, so the gate "
                                "must connect with 'ports'", loc)
@@ -555,6 +563,11 @@ _ARITH_NODES = (ast.Expression, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Const
                 ast.Name, ast.Load, ast.UnaryOp, ast.USub)
 
 
+#: Results (and intermediate values) of ``{...}`` arithmetic stay within this:
+#: they are bit indices and name suffixes, and far larger ones cannot be printed.
+_ARITH_MAX = 1 << 64
+
+
 def _arith(text: str, i: int) -> int | None:
     """Evaluate integer arithmetic over ``i`` (``+ - *``, parentheses), or None."""
     try:
@@ -582,8 +595,11 @@ def _arith(text: str, i: int) -> int | None:
         if isinstance(n, ast.UnaryOp):
             return -ev(n.operand)
         a, b = ev(n.left), ev(n.right)
-        return a + b if isinstance(n.op, ast.Add) else a - b if isinstance(n.op, ast.Sub) \
+        r = a + b if isinstance(n.op, ast.Add) else a - b if isinstance(n.op, ast.Sub) \
             else a * b
+        if abs(r) > _ARITH_MAX:
+            raise OverflowError
+        return r
 
     try:
         return ev(tree)
@@ -602,7 +618,11 @@ def _subst(v, i, loc):
                            "'repeat' can substitute", loc)
 
     def one(m):
-        val = _arith(m.group(1), i)
+        try:
+            val = _arith(m.group(1), i)
+        except OverflowError:
+            raise NetlistError(f"{m.group(0)[:40]!r} in a connection gives a number beyond "
+                               f"2**64 for i={i}; indices are far smaller", loc) from None
         if val is None:
             raise NetlistError(f"cannot substitute {m.group(0)!r} in {v!r}; write integer "
                                "arithmetic over i, such as {i}, {i+1} or {3*i+2}", loc)
@@ -618,7 +638,8 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = ()) -> Design:
+def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = (),
+              _cache: dict | None = None) -> Design:
     """Read a YAML netlist file and the files it imports.
 
     Raises
@@ -628,27 +649,27 @@ def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = ()) -> Design:
         when there are several).
     """
     path = Path(path)
+    data = read_source(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise NetlistError("no such file; check the path", Loc(str(path))) from None
-    except IsADirectoryError:
-        raise NetlistError("is a directory; give a netlist file", Loc(str(path))) from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        line = text_line_of_byte(path, e.start)
+        line = data[:e.start].count(b"\n") + 1
         raise NetlistError("is not UTF-8 text; save the netlist as UTF-8",
                            Loc(str(path), line)) from None
-    except OSError as e:
-        raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(path))) from None
-    return loads_yaml(text, str(path), _stack)
+    return loads_yaml(text, str(path), _stack, _cache)
 
 
 def text_line_of_byte(path: Path, offset: int) -> int:
     return path.read_bytes()[:offset].count(b"\n") + 1
 
 
-def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = ()) -> Design:
-    """Read a YAML netlist from a string; imports resolve relative to ``file``."""
+def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
+               _cache: dict | None = None) -> Design:
+    """Read a YAML netlist from a string; imports resolve relative to ``file``.
+
+    A file imported several times (by several files) is read once.
+    """
+    _cache = {} if _cache is None else _cache
     key = os.path.realpath(file) if file != "<string>" else file
     if key in _stack:
         cycle = " -> ".join([Path(s).name for s in _stack[_stack.index(key):]]
@@ -667,8 +688,17 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = ()) 
     base = Path(file).parent
     for rel, line in imports:
         target = base / rel
+        seen = os.path.realpath(target) if "\0" not in str(target) else None
         try:
-            sub = load_yaml(target, _stack + (key,))
+            if seen in _cache:
+                sub = _cache[seen]
+            else:
+                if len(_cache) >= MAX_IMPORT_FILES:
+                    raise NetlistError(f"imports read more than {MAX_IMPORT_FILES:,} files",
+                                       Loc(file, line))
+                sub = load_yaml(target, _stack + (key,), _cache)
+                if seen is not None:
+                    _cache[seen] = sub
         except ValidationError as e:
             reader.problems.extend(e.problems)
             continue

@@ -91,15 +91,23 @@ def read_yosys_json(path: str | os.PathLike, top: str | None = None) -> Design:
     return reads_yosys_json(text, str(path), top)
 
 
+_STRING = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:\s*\{)?')
+
+
 class _Lines:
     """Best-effort line numbers of JSON object keys."""
 
     def __init__(self, text: str):
         self.lines: dict[str, list[int]] = {}
         for n, line in enumerate(text.splitlines(), 1):
-            for m in re.finditer(r'"((?:[^"\\]|\\.)*)"\s*:\s*\{', line):
+            # every string is matched once, left to right, so the scan is linear
+            # (a pattern that could start again inside a string of many \" was
+            # quadratic); a key of an object is a string followed by ': {'
+            for m in _STRING.finditer(line):
+                if m.group(2) is None:
+                    continue
                 try:
-                    key = json.loads(f'"{m.group(1)}"')
+                    key = json.loads(m.group(1))
                 except ValueError:
                     continue
                 self.lines.setdefault(key, []).append(n)
@@ -125,7 +133,12 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
     ('ANDNOT', [0, 0, 1, 0])
     """
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _DuplicateKey as e:
+        line = _line_of_second(text, e.key)
+        raise NetlistError(f"key {e.key!r} appears twice in one JSON object; each key may "
+                           "appear once (give a file written by Yosys 'write_json')",
+                           Loc(file, line)) from None
     except json.JSONDecodeError as e:
         raise NetlistError(f"not valid JSON: {e.msg}; give a file written by Yosys "
                            "'write_json'", Loc(file, e.lineno)) from None
@@ -181,6 +194,31 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
     raise_problems(problems)
     modules = {b.name: b.build() for b in builders.values()}
     return make_design(builders[top_name].name, modules, lib, file, tuple(warns))
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return out
+
+
+def _line_of_second(text: str, key: str) -> int | None:
+    """The line where ``"key":`` appears a second time (best effort)."""
+    needle = json.dumps(key)
+    first = text.find(needle)
+    second = text.find(needle, first + 1) if first >= 0 else -1
+    return text.count("\n", 0, second) + 1 if second >= 0 else None
 
 
 def _check_shape(modules: dict, file: str, lines: _Lines) -> None:
@@ -264,8 +302,30 @@ def _pick_top(raw: dict, top: str | None, file: str, lines: _Lines) -> str:
     roots = [n for n in raw if n not in used]
     if len(roots) == 1:
         return roots[0]
+    if not roots:
+        cycle = _cycle(raw)
+        raise NetlistError(f"module {cycle[0]!r} contains itself: {' -> '.join(cycle)}; "
+                           "hierarchy must not be recursive", Loc(file, lines.after(cycle[0],
+                                                                                   None)))
     raise NetlistError(f"cannot tell the top module (candidates: {', '.join(roots)}); "
                        "name it with --top", Loc(file))
+
+
+def _no_extra_ports(who: str, conns: dict, ports: tuple[str, ...], loc: Loc) -> None:
+    extra = [p for p in conns if p not in ports]
+    if extra:
+        raise NetlistError(f"{who}: has no port {extra[0]!r}; its ports are "
+                           f"{', '.join(ports)}", loc)
+
+
+def _cycle(raw: dict) -> list[str]:
+    """A cycle of instantiations, when every module is instantiated by another."""
+    name, path = next(iter(raw)), []
+    while name not in path:
+        path.append(name)
+        name = next(c.get("type") for c in (raw[name].get("cells") or {}).values()
+                    if c.get("type") in raw)
+    return path[path.index(name):] + [name]
 
 
 def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: PrimitiveLibrary,
@@ -345,6 +405,7 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
         who = f"cell {cname!r} ({ctype})"
         if ctype in CELLS:
             prim, pins = CELLS[ctype]
+            _no_extra_ports(who, conns, pins + ("Y",), loc)
             missing = [p for p in pins + ("Y",) if len(conns.get(p, [])) != 1]
             if missing:
                 raise NetlistError(f"{who}: port {missing[0]} must connect 1 bit", loc)
@@ -358,12 +419,16 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
                 name, perm = lib.gate_for(tt.table[:, 0], ctype.strip("$_"), loc)
                 b.gate(name, [ins[j] for j in perm], out, loc, cname)
         elif ctype == "$lut":
+            _no_extra_ports(who, conns, ("A", "Y"), loc)
             a = conns.get("A", [])
             lut = str((cell.get("parameters") or {}).get("LUT", "")).strip()
-            if not re.fullmatch(r"[01xX]+", lut) or len(a) > 10 or len(conns.get("Y", [])) != 1:
-                raise NetlistError(f"{who}: cannot read LUT {lut!r} over {len(a)} inputs; "
-                                   "expected a binary string of 2**k bits, k <= 10", loc)
             k = len(a)
+            # Yosys may pad the parameter with leading zeros, never with ones
+            fits = k <= 10 and not lut[:max(0, len(lut) - 2**k)].strip("0")
+            if not re.fullmatch(r"[01xX]+", lut) or not fits or len(conns.get("Y", [])) != 1:
+                shown = lut if len(lut) <= 40 else f"{lut[:20]}... ({len(lut):,} characters)"
+                raise NetlistError(f"{who}: cannot read LUT {shown!r} over {len(a)} inputs; "
+                                   "expected a binary string of 2**k bits, k <= 10", loc)
             # LUT bit i is the output for A == i (A[0] least significant); pins MSB first
             bits = lut.replace("x", "0").replace("X", "0").zfill(2**k)[-(2**k):]
             column = np.array([int(c) for c in reversed(bits)], dtype=np.uint8)
@@ -378,6 +443,9 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
                 port = (child.port_bits.get(orig) or child.port_bits.get(f"{orig}[0]")
                         or (orig, None))[0]
                 p = ports.get(port)
+                if p is None:
+                    raise NetlistError(f"{who}: module {ctype!r} has no port {orig!r}; its "
+                                       f"ports are {', '.join(ports)}", loc)
                 # an output tied to a constant is recorded; the checker refuses it
                 parts = [bit_expr(bit, loc) for bit in bits]
                 bus = p.bus if p is not None else len(parts) > 1

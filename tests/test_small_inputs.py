@@ -1,0 +1,231 @@
+"""Small inputs that blew up (issue 19): every one is built here, under 5 KB.
+
+Each gives one clear message (exit 2) or the right result, within seconds:
+the design budget, imports of regular files read once, deep or long
+expressions, constants of no inputs, and the Yosys JSON reader's edge cases.
+"""
+
+import json
+import os
+import time
+
+import numpy as np
+import pytest
+
+from circuitnn.cli import main
+from circuitnn.compile import Budget, BudgetError, compile_design
+from circuitnn.errors import CircuitError, NetlistError
+from circuitnn.ir.truthtable import TruthTable
+from circuitnn.read import load_circuit
+from circuitnn.read.yaml import loads_yaml
+from circuitnn.read.yosys_json import reads_yosys_json
+
+
+def refused(capsys, argv, pattern):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1, err
+    assert pattern in err, err
+
+
+def doubling(levels: int) -> str:
+    """Each circuit instantiates the one below twice: 2**(levels-1) gates."""
+    lines = ["circuits:"]
+    for k in range(levels):
+        lines += [f"  m{k}:", "    inputs: [a]", "    outputs: [y]", "    gates:"]
+        if k == 0:
+            lines += ["      - {name: g, type: NOT, in: [a], out: y}"]
+        else:
+            lines += [f"      - {{name: u, type: m{k - 1}, ports: {{a: a, y: t}}}}",
+                      f"      - {{name: v, type: m{k - 1}, ports: {{a: t, y: y}}}}"]
+    return "\n".join(lines + [f"top: m{levels - 1}"]) + "\n"
+
+
+# --------------------------------------------------------------- the budget
+def test_exponential_hierarchy_is_refused_before_flattening(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "exp.yaml"
+    path.write_text(doubling(30))
+    assert len(path.read_bytes()) < 5000
+    start = time.perf_counter()
+    with pytest.raises(BudgetError, match=r"would have 536,870,912 gates, more than the "
+                                          r"budget of 5,000,000; raise it with --max-gates N"):
+        load_circuit(path)
+    assert time.perf_counter() - start < 30  # seconds, not the hours flattening would take
+    refused(capsys, ["info", str(path)], "$CIRCUITNN_MAX_GATES, or Budget(gates=N) in Python")
+    # the three ways to raise it
+    small = tmp_path / "small.yaml"
+    small.write_text(doubling(12))  # 2,048 gates
+    assert len(load_circuit(small).gates) == 2048
+    with pytest.raises(BudgetError, match="2,048 gates, more than the budget of 1,000"):
+        load_circuit(small, budget=Budget(gates=1000))
+    refused(capsys, ["info", str(small), "--max-gates", "1000"], "budget of 1,000")
+    monkeypatch.setenv("CIRCUITNN_MAX_GATES", "1000")
+    refused(capsys, ["info", str(small)], "budget of 1,000")
+    assert main(["info", str(small), "--max-gates", "3000"]) == 0
+    assert "gates: 2,048" in capsys.readouterr().out
+    monkeypatch.setenv("CIRCUITNN_MAX_GATES", "x")
+    refused(capsys, ["info", str(small)], "$CIRCUITNN_MAX_GATES: 'x' is not a whole number")
+
+
+def test_wide_port_pairs_are_counted_as_signal_bits(tmp_path):
+    ins = ", ".join(f"'a{k}[1048576]'" for k in range(20))
+    outs = ", ".join(f"'y{k}[1048576]'" for k in range(20))
+    assigns = ", ".join(f"y{k}: a{k}" for k in range(20))
+    d = loads_yaml(f"inputs: [{ins}]\noutputs: [{outs}]\nassign: {{{assigns}}}\n", "w.yaml")
+    with pytest.raises(BudgetError, match=r"41,943,040 signal bits, more than the budget of "
+                                          r"25,000,000; raise it with --max-bits N"):
+        compile_design(d)
+
+
+def test_the_default_budget_admits_real_circuits():
+    assert Budget().gates >= 5_000_000
+    c = load_circuit("data/benchmarks/iscas85/c6288.bench") if os.path.exists(
+        "data/benchmarks/iscas85/c6288.bench") else None
+    if c is not None:
+        assert len(c.gates) > 2000
+
+
+# ----------------------------------------------------------------- imports
+@pytest.mark.parametrize("target", ["/dev/zero", "fifo.yaml"])
+def test_imports_read_regular_files_only(tmp_path, target):
+    if target == "fifo.yaml":
+        os.mkfifo(tmp_path / target)
+    top = tmp_path / "top.yaml"
+    top.write_text(f"imports: [{target}]\ninputs: [a]\noutputs: [y]\n"
+                   "gates: [{name: g, type: NOT, in: [a], out: y}]\n")
+    with pytest.raises(CircuitError, match=rf"top\.yaml:1: import '{target}': is not a "
+                                           "regular file; give a netlist file"):
+        load_circuit(top)
+
+
+def test_a_nul_byte_in_an_import_path(tmp_path):
+    top = tmp_path / "top.yaml"
+    top.write_text('imports: ["a\\0b.yaml"]\ninputs: [a]\noutputs: [y]\n'
+                   "gates: [{name: g, type: NOT, in: [a], out: y}]\n")
+    with pytest.raises(CircuitError, match=r"top\.yaml:1: import 'a\\x00b\.yaml': the path has "
+                                           "a NUL character"):
+        load_circuit(top)
+
+
+def test_a_file_imported_many_times_is_read_once(tmp_path, monkeypatch):
+    import circuitnn.read.yaml as yaml_reader
+
+    (tmp_path / "l0.yaml").write_text("name: c0\ninputs: [a]\noutputs: [y]\n"
+                                      "gates: [{name: g, type: NOT, in: [a], out: y}]\n")
+    for k in range(1, 13):
+        (tmp_path / f"l{k}.yaml").write_text(
+            f"name: c{k}\nimports: [l{k - 1}.yaml, l{k - 1}.yaml, ./l{k - 1}.yaml]\n"
+            "inputs: [a]\noutputs: [y]\n"
+            f"gates: [{{name: g, type: c{k - 1}, ports: {{a: a, y: y}}}}]\n")
+    reads = []
+    real = yaml_reader.read_source
+    monkeypatch.setattr(yaml_reader, "read_source", lambda p: reads.append(p) or real(p))
+    c = load_circuit(tmp_path / "l12.yaml")
+    assert len(c.gates) == 1 and len(reads) == 13  # 3**12 reads before
+
+
+# ------------------------------------------------------------ expressions
+@pytest.mark.parametrize("expr, want", [
+    (" & ".join(["a"] * 1000) + " & b", lambda a, b: a & b),
+    (" ^ ".join(["a"] * 999) + " ^ b", lambda a, b: a ^ b),
+    ("~" * 1001 + "a", lambda a, b: 1 - a),
+    ("(" * 100 + "a | b" + ")" * 100, lambda a, b: a | b),
+])
+def test_long_expressions_evaluate(expr, want):
+    tt = TruthTable.from_expr(expr, inputs=["a", "b"])
+    rows = tt.input_matrix()
+    assert tt.table[:, 0].tolist() == [want(int(a), int(b)) for a, b in rows]
+
+
+def test_parentheses_nest_at_most_100_deep():
+    with pytest.raises(CircuitError, match=r"cannot parse expression '\(\(\(.*\.\.\.': "
+                                           r"parentheses nest deeper than 100 levels"):
+        TruthTable.from_expr("(" * 130 + "a" + ")" * 130, inputs=["a"])
+
+
+def test_arithmetic_beyond_64_bits_is_refused():
+    text = ("inputs: [a]\noutputs: [y]\ngates:\n  - {name: g, type: BUF, repeat: 2, "
+            "in: [a], out: 'y{" + "*".join(["999999"] * 800) + "}'}\n")
+    with pytest.raises(CircuitError, match=r"gives a number beyond 2\*\*64 for i=0"):
+        loads_yaml(text, "x.yaml")
+
+
+def test_a_chain_of_the_wrong_shape():
+    text = ("circuits:\n  c: {inputs: [a], outputs: [y], gates: [{name: g, type: NOT, "
+            "in: [a], out: y}]}\n  t:\n    inputs: [a]\n    outputs: [y]\n    gates:\n"
+            "      - {name: u, type: c, repeat: 2, chain: {y: [a]}, ports: {a: a, y: y}}\n"
+            "top: t\n")
+    with pytest.raises(CircuitError, match=r"'chain' must map an output port name to an "
+                                           r"input port name, such as \{cout: cin\}; got "
+                                           r"\"y: \['a'\]\""):
+        loads_yaml(text, "x.yaml")
+
+
+# ---------------------------------------------------- constants of no input
+def test_a_truth_table_of_no_inputs_is_a_constant(tmp_path, store):
+    from circuitnn.run.session import Session, train_nets
+
+    d = loads_yaml("inputs: [a]\noutputs: [y, z]\nprimitives:\n"
+                   "  ONE: {inputs: [], outputs: [o], rows: ['1']}\n"
+                   "gates:\n  - {name: g, type: ONE, in: [], out: y}\n"
+                   "  - {name: h, type: NOT, in: [a], out: z}\n", "k.yaml")
+    c = compile_design(d)
+    assert [g.prim for g in c.gates] == ["NOT"]
+    out = Session(c, train_nets(c, store))(a=np.array([0, 1]))
+    assert out["y"].tolist() == [1, 1] and out["z"].tolist() == [1, 0]
+    # and trained directly, it is a net of no weights
+    k = TruthTable((), ("o", "p"), np.array([[1, 0]], dtype=np.uint8), name="K")
+    net = store.get_or_train(k)
+    assert net.delta == 0.1 and net.forward(np.zeros((1, 0))).round().tolist() == [[1, 0]]
+
+
+# ---------------------------------------------------------- Yosys JSON
+def _json(cells, ports=None, name="m", extra=None):
+    ports = ports or {"a": {"direction": "input", "bits": [2, 4]},
+                      "y": {"direction": "output", "bits": [3]}}
+    mods = {name: {"ports": ports, "cells": cells}, **(extra or {})}
+    return json.dumps({"modules": mods})
+
+
+def test_json_strings_with_many_escaped_quotes_read_in_linear_time():
+    text = _json({"g": {"type": "$_AND_", "connections": {"A": [2], "B": [4], "Y": [3]}}})
+    text = text[:-1] + ', "creator": "' + '\\"' * 100_000 + '"}'
+    start = time.perf_counter()
+    reads_yosys_json(text, "q.json")
+    assert time.perf_counter() - start < 20  # was 107 s for 100 KB
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"modules": {"m": {"ports": {}, "ports": {}}}}',
+     r"q\.json:1: key 'ports' appears twice in one JSON object; each key may appear once"),
+    (_json({"g": {"type": "$_AND_", "connections": {"A": [2], "B": [4], "Y": [3], "Q": [2]}}}),
+     r"cell 'g' \(\$_AND_\): has no port 'Q'; its ports are A, B, Y"),
+    (_json({"g": {"type": "$lut", "parameters": {"LUT": "1" * 100_000},
+                  "connections": {"A": [2, 4], "Y": [3]}}}),
+     r"cannot read LUT '11111111111111111111\.\.\. \(100,000 characters\)' over 2 inputs"),
+    (_json({"g": {"type": "m", "connections": {"a": [2, 4], "y": [3]}}}),
+     r"q\.json:1: module 'm' contains itself: m -> m; hierarchy must not be recursive"),
+    (_json({"u": {"type": "c", "connections": {"a": [2], "y": [3], "zz": [4]}}},
+           extra={"c": {"ports": {"a": {"direction": "input", "bits": [2]},
+                                  "y": {"direction": "output", "bits": [3]}},
+                        "cells": {"g": {"type": "$_NOT_", "connections": {"A": [2], "Y": [3]}}}}}),
+     r"cell 'u' \(c\): module 'c' has no port 'zz'; its ports are a, y"),
+])
+def test_json_mistakes_are_reported(text, message):
+    with pytest.raises(NetlistError, match=message):
+        reads_yosys_json(text, "q.json")
+
+
+def test_a_padded_lut_parameter_is_read():
+    text = _json({"g": {"type": "$lut", "parameters": {"LUT": "0" * 28 + "0110"},
+                        "connections": {"A": [2, 4], "Y": [3]}}})
+    c = compile_design(reads_yosys_json(text, "q.json"))
+    assert len(c.gates) == 1
+
+
+def test_blif_that_is_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "bad.blif"
+    path.write_bytes(b".model m\n.inputs a\xff\n.outputs y\n.names a\xff y\n1 1\n.end\n")
+    with pytest.raises(NetlistError, match=r"bad\.blif:2: is not UTF-8 text; save the netlist "
+                                           "as UTF-8"):
+        load_circuit(path)
