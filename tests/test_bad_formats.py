@@ -183,7 +183,7 @@ def test_huge_numbers(tmp_path, yaml_loader):
     assert _refused(tmp_path, "w.yaml", "inputs: {a: 1000000000}\noutputs: [y]\n") == (
         ":1: input 'a' of circuit 'w' has width 1000000000; use a whole number from 1 to 1048576")
     assert _refused(tmp_path, "d.yaml", "inputs: [a]\noutputs: [y]\nassign: {y: " + "9" * 5000
-                    + "}\n") == (": a number has more than 4300 decimal digits; write wide "
+                    + "}\n") == (":3: a number has more than 4300 decimal digits; write wide "
                                  "constants in hex (0x...)")
     assert _refused(tmp_path, "h.yaml", "inputs: [a]\noutputs: [y]\nassign: {y: 0x" + "f" * 1000
                     + "}\n") == (":3: assign source: constant 0xffffffff...ffffffff (4000 bits) "

@@ -15,7 +15,6 @@ import os
 import sys
 import time
 import warnings
-from pathlib import Path
 
 from .. import __version__
 from ..errors import CircuitError, InternalError, UsageError
@@ -204,71 +203,6 @@ def _verify_sequential(args, circuit) -> int:
     print(f"  first MISMATCH at cycle {report.first[0]}, stream {report.first[1]} (seed "
           f"{args.seed})")
     return EXIT_FAIL
-
-
-# ------------------------------------------------------------------ test
-def _netlist_files(paths):
-    from ..read import EXTENSIONS
-
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            yield from sorted(f for f in path.rglob("*") if f.suffix in (".yaml", ".yml"))
-        elif path.exists() or path.suffix in EXTENSIONS:
-            yield path
-        else:
-            raise UsageError(f"{p}: no such file or directory")
-
-
-def cmd_test(args) -> int:
-    from ..compile import compile_design
-    from ..ir.records import TestSequence
-    from ..read import read_design
-    from ..run.session import Session
-
-    store = _store(args)
-    total = failed = 0
-    for path in _netlist_files(args.paths):
-        design = read_design(path)
-        checked = 0
-        for name, mod in design.modules.items():
-            if not mod.tests or (mod.loc and mod.loc.file != str(path)):
-                continue
-            circuit = compile_design(design, top=name, budget=_budget(args))
-            _print_warnings(circuit)
-            sim = Session.from_store(circuit, store, mode=args.mode,
-                                     progress=_progress(args))
-            in_names = {p.name for p in circuit.inputs}
-            out_names = {p.name for p in circuit.outputs}
-            for tv in mod.tests:
-                if isinstance(tv, TestSequence) or circuit.sequential:
-                    fail = _run_sequence(sim, tv, name)
-                    total += 1
-                    checked += 1
-                    if fail:
-                        failed += 1
-                        print(fail)
-                    continue
-                values = dict(tv.values)
-                unknown = [k for k in values if k not in in_names | out_names]
-                if unknown:
-                    raise UsageError(f"test names {unknown[0]!r}, which is not a port of "
-                                     f"{name!r}", )
-                res = sim.run(**{k: [v] for k, v in values.items() if k in in_names})
-                got = res.output_values()
-                bad = {k: int(got[k][0]) for k, v in values.items()
-                       if k in out_names and int(got[k][0]) != v}
-                total += 1
-                checked += 1
-                if bad:
-                    failed += 1
-                    want = ", ".join(f"{k}={values[k]}" for k in bad)
-                    have = ", ".join(f"{k}={v}" for k, v in bad.items())
-                    print(f"FAIL {tv.loc}: expected {want}, got {have}")
-        if checked:
-            print(f"{path}: {checked} test vector{'s' if checked != 1 else ''} checked")
-    print(f"{total - failed} passed, {failed} failed")
-    return EXIT_FAIL if failed else EXIT_OK
 
 
 def _run_sequence(sim, test, name: str) -> str | None:
@@ -487,10 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_scheduler_option(v)
     v.set_defaults(func=cmd_verify)
 
-    t = sub.add_parser("test", parents=[common, mode],
-                       help="check the test vectors embedded in netlists")
-    t.add_argument("paths", nargs="+", metavar="PATH", help="netlist files or directories")
-    t.set_defaults(func=cmd_test)
+    from .test import add_command as add_test
+
+    add_test(sub, common, mode)
 
     i = sub.add_parser("info", parents=[common, circ],
                        help="ports, gate counts, depth and primitives of a circuit")

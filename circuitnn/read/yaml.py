@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError, TruthTableError, ValidationError
 from ..ir.build import RecordBuilder
+from ..ir.numbers import whole_number
 from ..ir.primitives import did_you_mean
 from ..ir.records import Bits, Concat, Design, Instance, Module, TestVector
 from ..ir.records import parse_expr as _parse_expr
@@ -380,7 +381,7 @@ class _Reader:
                 if isinstance(value, bool):
                     value = int(value)
                 elif isinstance(value, str):
-                    value = int(value.replace("_", ""), 0)
+                    value = whole_number(value)
                 if not isinstance(value, int) or value < 0:
                     raise ValueError
             except ValueError:

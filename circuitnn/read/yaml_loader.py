@@ -17,6 +17,8 @@ Two loaders give the same data and the same messages:
 
 from __future__ import annotations
 
+import re
+from contextvars import ContextVar
 from typing import Any
 
 import yaml
@@ -25,6 +27,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from ..errors import Loc, NetlistError
+from ..ir.numbers import whole_number
 
 __all__ = ["LDict", "LList", "parse_yaml", "ALIAS_BUDGET", "MAX_NESTING", "LIBYAML"]
 
@@ -66,6 +69,7 @@ def parse_yaml(text: str, file: str) -> Any:
     ...
     circuitnn.errors.NetlistError: demo.yaml:2: key 'a' appears twice in one mapping ...
     """
+    token = _FILE.set(file)
     try:
         if LIBYAML:
             try:
@@ -78,6 +82,12 @@ def parse_yaml(text: str, file: str) -> Any:
             raise
         raise NetlistError("a number has more than 4300 decimal digits; write wide "
                            "constants in hex (0x...)", Loc(file)) from None
+    finally:
+        _FILE.reset(token)
+
+
+#: the file being read, for messages from the shared scalar constructor
+_FILE: ContextVar[str | None] = ContextVar("yaml_file", default=None)
 
 
 def _too_many_aliases(file: str, line: int) -> NetlistError:
@@ -109,9 +119,47 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 #: Scalar tags built here (through PyYAML's own constructors).
 _SCALARS = {f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp")}
-_RESOLVER = Resolver()
+
+
+class _Resolver(Resolver):
+    """YAML 1.1's traps, closed: only true/false are booleans (a port named
+    'on', 'off', 'yes' or 'no' stays a name), and integers follow the one rule
+    of :mod:`circuitnn.ir.numbers` (010 is ten, not octal eight; no base-60
+    '1:30')."""
+
+
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers
+            if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:int")]
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+}
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:bool",
+                                re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                list("tTfF"))
+_Resolver.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(
+    r"^[-+]?(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$"),
+    list("-+0123456789"))
+
+
+def _construct_int(constructor, node) -> int:
+    text = constructor.construct_scalar(node)
+    value = whole_number(text.lstrip("+-"))
+    if value is None:
+        raise NetlistError("a number has more than 4300 decimal digits; write wide "
+                           "constants in hex (0x...)",
+                           Loc(getattr(constructor, "file", None) or _FILE.get(),
+                               node.start_mark.line + 1))
+    return -value if text.startswith("-") else value
+
+
+class _Constructor(SafeConstructor):
+    pass
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_RESOLVER = _Resolver()
 #: First characters of plain scalars that an implicit resolver may claim.
-_PLAIN_FIRST = frozenset(k for k in Resolver.yaml_implicit_resolvers if k)
+_PLAIN_FIRST = frozenset(k for k in _Resolver.yaml_implicit_resolvers if k)
 
 
 class _Any:
@@ -120,7 +168,7 @@ class _Any:
 
 
 _ANY = _Any()
-_CONSTRUCTOR = SafeConstructor()
+_CONSTRUCTOR = _Constructor()
 
 
 def _parse_events(text: str, file: str) -> Any:
@@ -144,7 +192,7 @@ def _build(get_event, file: str) -> Any:
     resolve, tags, values = _RESOLVER.resolve, {}, {}
     # an implicit resolver for every first character (None) makes every plain
     # scalar a candidate
-    plain_first = _PLAIN_FIRST if None not in Resolver.yaml_implicit_resolvers else _ANY
+    plain_first = _PLAIN_FIRST if None not in _Resolver.yaml_implicit_resolvers else _ANY
     anchors: dict[str, tuple[Any, int]] = {}
     aliases = 0
     # a frame: [collection, anchor, key pending (mappings), the key's line]
@@ -301,6 +349,8 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_constructor(_MAP, _Loader.construct_mapping)
 _Loader.add_constructor(_SEQ, _Loader.construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.yaml_implicit_resolvers = _Resolver.yaml_implicit_resolvers
 
 
 def _parse_python(text: str, file: str) -> Any:

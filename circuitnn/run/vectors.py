@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import Loc, UsageError, VectorError
+from ..ir.numbers import whole_number
 
 __all__ = [
     "MAX_EXHAUSTIVE_BITS",
@@ -598,16 +599,18 @@ def pick_vectors(circuit, random: int | None = None, seed: int | None = 0,
 
 # ------------------------------------------------------------------ numbers
 def parse_int(text: str, what: str) -> int:
-    """A whole number written in decimal, ``0b...`` or ``0x...``.
+    """A whole number written in decimal, ``0b...`` or ``0x...``
+    (:func:`circuitnn.ir.numbers.whole_number`: ``07`` is seven).
 
     Examples
     --------
     >>> parse_int(" 0x1_f ", "x")
     31
     """
-    try:
-        value = int(text.strip().replace("_", ""), 0)
-    except ValueError:
+    value = whole_number(text.strip().removeprefix("-"))
+    if value is not None and text.strip().startswith("-"):
+        value = -value
+    if value is None:
         shown = repr(text) if len(text) <= 40 else repr(text[:20]) + f"... ({len(text)} characters)"
         limit = (" (decimal numbers have at most 4300 digits)"
                  if text.strip().isdigit() else "")
