@@ -133,11 +133,11 @@ def test_cli_usage_errors(argv, message, tmp_path, monkeypatch, capsys):
 
 def test_unknown_extension(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    Path("c.v").write_text("module m; endmodule\n")
-    assert main(["info", "c.v", "--store", str(tmp_path)]) == 2
+    Path("c.vhd").write_text("entity m is end;\n")
+    assert main(["info", "c.vhd", "--store", str(tmp_path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.startswith("error: c.v: cannot tell the format from the extension '.v'; ")
+    assert err.startswith("error: c.vhd: cannot tell the format from the extension '.vhd'; ")
 
 
 # ------------------------------------------------------- resource limits

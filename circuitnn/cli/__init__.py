@@ -106,9 +106,15 @@ def _load(args):
     from ..read import load_circuit
 
     circuit = load_circuit(args.circuit, fmt=getattr(args, "from_", None),
-                           top=getattr(args, "top", None), budget=_budget(args))
+                           top=getattr(args, "top", None), budget=_budget(args),
+                           yosys_cache=_yosys_cache(args))
     _print_warnings(circuit)
     return circuit
+
+
+def _yosys_cache(args):
+    """Verilog's synthesised JSON is cached beside the models of --store."""
+    return os.path.join(args.store, "yosys") if getattr(args, "store", None) else None
 
 
 def _print_warnings(circuit) -> None:

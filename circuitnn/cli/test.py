@@ -109,14 +109,14 @@ def cmd_test(args) -> int:
     """Compile every file; check the tests of the circuits each file defines."""
     from ..compile import compile_design
     from ..read import read_design
-    from . import _budget, _store
+    from . import _budget, _store, _yosys_cache
 
     out = sys.stdout
     store = _store(args)
     passed = failed = broken = untested = 0
     for path in _netlist_files(args.paths):
         try:
-            design = read_design(path)
+            design = read_design(path, yosys_cache=_yosys_cache(args))
             own = {name: mod for name, mod in design.modules.items()
                    if mod.tests and (mod.loc is None or mod.loc.file == str(path))}
             if design.top not in own:

@@ -25,15 +25,19 @@ READERS: dict[str, tuple[str, str]] = {
     "bench": ("circuitnn.read.bench", "read_bench"),
     "blif": ("circuitnn.read.blif", "read_blif"),
     "json": ("circuitnn.read.yosys_json", "read_yosys_json"),
+    "verilog": ("circuitnn.read.verilog", "read_verilog"),
 }
 #: file extension -> format name
 EXTENSIONS: dict[str, str] = {
     ".yaml": "yaml", ".yml": "yaml", ".bench": "bench", ".blif": "blif", ".json": "json",
+    ".v": "verilog", ".sv": "verilog",
 }
 
 
-def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None = None):
-    """The design records of a netlist file.
+def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None = None,
+                yosys_cache: str | os.PathLike | None = None):
+    """The design records of a netlist file (``yosys_cache``: where Verilog's
+    synthesised JSON is cached, see :func:`circuitnn.read.verilog.synthesise`).
 
     Examples
     --------
@@ -54,13 +58,16 @@ def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None
                          f"{', '.join(sorted(READERS))}")
     module, function = READERS[fmt]
     reader = getattr(importlib.import_module(module), function)
+    if fmt == "verilog":
+        return reader(path, top=top, cache=yosys_cache)
     return reader(path, top=top)
 
 
 def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | None = None,
-                 budget=None):
+                 budget=None, yosys_cache: str | os.PathLike | None = None):
     """Read and compile a netlist file (``budget``: a
-    :class:`circuitnn.compile.Budget` bounding the flattened design).
+    :class:`circuitnn.compile.Budget` bounding the flattened design;
+    ``yosys_cache`` as for :func:`read_design`).
 
     Examples
     --------
@@ -69,4 +76,4 @@ def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | Non
     """
     from ..compile import compile_design
 
-    return compile_design(read_design(path, fmt, top), top=top, budget=budget)
+    return compile_design(read_design(path, fmt, top, yosys_cache), top=top, budget=budget)
