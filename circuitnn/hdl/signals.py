@@ -135,6 +135,172 @@ class Signal:
     def __invert__(self) -> Signal:
         return self.builder._bitwise("NOT", (self,))
 
+    # arithmetic: instances of the library's circuits (so, neural gates too)
+    def _pair(self, other, op: str, swap: bool = False) -> tuple[Signal, Signal] | None:
+        """Both operands, zero-extended to the wider one (None: not ours)."""
+        if isinstance(other, bool) or not isinstance(other, (Signal, int, np.integer)):
+            return None
+        if isinstance(other, Signal):
+            other = self.builder._coerce(other, other.width, f"operand of {op!r}")
+        else:
+            if other < 0:
+                raise NetlistError(f"operand {other} of {op!r} is negative; signals are "
+                                   "unsigned whole numbers", _user_loc())
+            other = self.builder._coerce(other, max(self.width, int(other).bit_length()),
+                                         f"operand of {op!r}")
+        w = max(self.width, other.width)
+        x, y = _extend(self, w), _extend(other, w)
+        return (y, x) if swap else (x, y)
+
+    def __add__(self, other: Signal | int) -> Signal:
+        """``a + b``: as wide as the wider operand plus a carry bit, so it never
+        overflows (a ripple-carry adder).
+
+        Examples
+        --------
+        >>> from circuitnn.hdl import Builder
+        >>> b = Builder("add")
+        >>> x, y = b.input("x", 4), b.input("y", 3)
+        >>> b.output("s", x + y)
+        Signal(s, 5 bits)
+        >>> b.build().compile()(x=15, y=7)
+        {'s': 22}
+        """
+        return self._add(other, swap=False)
+
+    def __radd__(self, other: int) -> Signal:
+        return self._add(other, swap=True)
+
+    def _add(self, other, swap: bool) -> Signal:
+        from ..library import ripple_carry_adder
+
+        pair = self._pair(other, "+", swap)
+        if pair is None:
+            return NotImplemented
+        x, y = pair
+        r = ripple_carry_adder(x.width)(a=x, b=y, cin=0)
+        return cat(r.sum, r.cout)
+
+    def __sub__(self, other: Signal | int) -> Signal:
+        """``a - b`` modulo ``2**n``, ``n`` the wider operand's width (a subtractor).
+
+        Examples
+        --------
+        >>> from circuitnn.hdl import Builder
+        >>> b = Builder("sub")
+        >>> x, y = b.input("x", 4), b.input("y", 4)
+        >>> b.output("d", x - y)
+        Signal(d, 4 bits)
+        >>> b.build().compile()(x=3, y=5)
+        {'d': 14}
+        """
+        return self._sub(other, swap=False)
+
+    def __rsub__(self, other: int) -> Signal:
+        return self._sub(other, swap=True)
+
+    def _sub(self, other, swap: bool) -> Signal:
+        from ..library import subtractor
+
+        pair = self._pair(other, "-", swap)
+        if pair is None:
+            return NotImplemented
+        x, y = pair
+        return subtractor(x.width)(a=x, b=y).diff
+
+    def _compare(self, other, op: str):
+        from ..library import comparator
+
+        pair = self._pair(other, op)
+        if pair is None:
+            return None
+        x, y = pair
+        return comparator(x.width)(a=x, b=y)
+
+    def __eq__(self, other: Signal | int) -> Signal:  # type: ignore[override]
+        """``a == b``: one bit (unsigned, the narrower operand zero-extended).
+
+        ``<``, ``<=``, ``>``, ``>=`` and ``!=`` are alike, all from one
+        comparator; :meth:`lt_signed` compares two's-complement values.
+
+        Examples
+        --------
+        >>> from circuitnn.hdl import Builder
+        >>> b = Builder("cmp")
+        >>> x, y = b.input("x", 4), b.input("y", 4)
+        >>> b.output("eq", x == y), b.output("lt", x < y), b.output("ge", x >= 9)
+        (Signal(eq, 1 bit), Signal(lt, 1 bit), Signal(ge, 1 bit))
+        >>> b.build().compile()(x=9, y=12)
+        {'eq': 0, 'lt': 1, 'ge': 1}
+        """
+        c = self._compare(other, "==")
+        return NotImplemented if c is None else c.eq
+
+    def __ne__(self, other: Signal | int) -> Signal:  # type: ignore[override]
+        c = self._compare(other, "!=")
+        return NotImplemented if c is None else ~c.eq
+
+    def __lt__(self, other: Signal | int) -> Signal:
+        c = self._compare(other, "<")
+        return NotImplemented if c is None else c.lt
+
+    def __le__(self, other: Signal | int) -> Signal:
+        c = self._compare(other, "<=")
+        return NotImplemented if c is None else ~c.gt
+
+    def __gt__(self, other: Signal | int) -> Signal:
+        c = self._compare(other, ">")
+        return NotImplemented if c is None else c.gt
+
+    def __ge__(self, other: Signal | int) -> Signal:
+        c = self._compare(other, ">=")
+        return NotImplemented if c is None else ~c.lt
+
+    def lt_signed(self, other: Signal) -> Signal:
+        """``a < b`` for two's-complement signals of one width: one bit.
+
+        Flipping both sign bits maps -2**(n-1)..2**(n-1)-1 onto 0..2**n-1 in
+        order, so the unsigned comparator decides.
+
+        Examples
+        --------
+        >>> from circuitnn.hdl import Builder
+        >>> b = Builder("slt")
+        >>> x, y = b.input("x", 4), b.input("y", 4)
+        >>> b.output("lt", x.lt_signed(y))
+        Signal(lt, 1 bit)
+        >>> b.build().compile()(x=0b1111, y=1)  # -1 < 1
+        {'lt': 1}
+        """
+        other = self.builder._coerce(other, self.width, "operand of lt_signed()")
+        if other.width != self.width:
+            raise NetlistError(f"operands of lt_signed() have different widths: {self!r} and "
+                               f"{other!r}; a signed value cannot be zero-extended",
+                               _user_loc())
+        if self.width == 1:
+            return self & ~other  # one bit: -1 < 0 only
+        flip = Signal(self.builder, (0,) * (self.width - 1) + (1,))
+        return (self ^ flip) < (other ^ flip)
+
+    def __lshift__(self, n: int) -> Signal:
+        """``a << n`` for a constant ``n``: as wide as ``a``, high bits dropped.
+
+        Examples
+        --------
+        >>> from circuitnn.hdl import Builder
+        >>> b = Builder("shift")
+        >>> x = b.input("x", 4)
+        >>> x << 1, x >> 3
+        (Signal([0, x[2:0]], 4 bits), Signal([x[3], 0, 0, 0], 4 bits))
+        """
+        n = _shift_amount(n, "<<")
+        return Signal(self.builder, ((0,) * min(n, self.width) + self.bits)[:self.width])
+
+    def __rshift__(self, n: int) -> Signal:
+        """``a >> n`` for a constant ``n`` (logical: zeros shift in); see ``<<``."""
+        n = _shift_amount(n, ">>")
+        return Signal(self.builder, (self.bits[n:] + (0,) * self.width)[:self.width])
+
     def __ilshift__(self, value: Signal | int) -> Signal:  # noqa: PYI034 (see _Driven)
         self.builder._drive(self, value, _user_loc())
         return _Driven(self.builder, self.bits)
@@ -164,6 +330,49 @@ def _slice_text(s: slice) -> str:
     if s.step is not None:
         parts.append(str(s.step))
     return ":".join(parts)
+
+
+def _extend(x: Signal, width: int) -> Signal:
+    return x if x.width == width else cat(x, *([0] * (width - x.width)))
+
+
+def _shift_amount(n, op: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise UsageError(f"shift {op} {n!r}: shift by a constant whole number of 0 or more; "
+                         "a shift by a signal is a barrel shifter, built from mux()",
+                         _user_loc())
+    return int(n)
+
+
+def mux(sel: Signal, a: Signal | int, b: Signal | int) -> Signal:
+    """``a`` when the one-bit ``sel`` is 0, ``b`` when it is 1 (as
+    ``multiplexer``'s ``d0``, ``d1``); as wide as the wider of ``a``, ``b``.
+
+    Examples
+    --------
+    >>> from circuitnn.hdl import Builder, mux
+    >>> b = Builder("pick")
+    >>> s, x, y = b.input("s"), b.input("x", 4), b.input("y", 4)
+    >>> b.output("z", mux(s, x, y))
+    Signal(z, 4 bits)
+    >>> pick = b.build().compile()
+    >>> pick(s=0, x=3, y=9), pick(s=1, x=3, y=9)
+    ({'z': 3}, {'z': 9})
+    """
+    from ..library import multiplexer
+
+    if not isinstance(sel, Signal):
+        raise UsageError(f"mux() selects with a signal, not {sel!r}; for a constant choice "
+                         "use the operand itself", _user_loc())
+    if sel.width != 1:
+        raise NetlistError(f"mux() select {sel!r} has {_plural(sel.width)}; it takes one "
+                           "(nest mux() or use library.multiplexer for more ways)", _user_loc())
+    widths = [v.width if isinstance(v, Signal) else max(1, int(v).bit_length())
+              for v in (a, b) if isinstance(v, (Signal, int, np.integer))]
+    w = max(widths) if widths else 1
+    x = _extend(sel.builder._coerce(a, w, "operand of mux()"), w)
+    y = _extend(sel.builder._coerce(b, w, "operand of mux()"), w)
+    return multiplexer(w, 2)(sel=sel, d0=x, d1=y).y
 
 
 def cat(*parts: Signal | int) -> Signal:
