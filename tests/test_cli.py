@@ -167,8 +167,8 @@ def test_models_clear_empties_the_store(tmp_path, capsys):
     (["run", "circuits/nope.yaml"], "error: circuits/nope.yaml: no such file; check the path\n"),
     (["run", "circuits/half_adder.txt"],
      "error: circuits/half_adder.txt: cannot tell the format from the extension '.txt'; "
-     "known extensions are .bench, .blif, .json, .yaml, .yml (or name it with --from "
-     "bench|blif|json|yaml)\n"),
+     "known extensions are .bench, .blif, .json, .sv, .v, .yaml, .yml (or name it with "
+     "--from bench|blif|json|verilog|yaml)\n"),
 ])
 def test_usage_errors_exit_2_with_one_message(cli, args, message):
     code, out, err = cli(*args)
