@@ -460,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub, common, circ, mode)
     add_command(sub, common)
+    from .examples import add_examples
+
+    add_examples(sub)
     return p
 
 

@@ -123,10 +123,23 @@ def cmd_convert(args) -> int:
     circuit, sources = _load_with_sources(args)
     if Path(args.output).suffix.lower() == ".onnx":
         return _convert_onnx(args, circuit, sources)
+    if Path(args.output).suffix.lower() in (".dot", ".gv", ".svg", ".png", ".pdf"):
+        _drawable(circuit, False, f"circuitnn graph {args.circuit} --summary -o {args.output}")
     convert(circuit, args.output, inputs=sources, force=args.force)
     print(f"{args.output}: {WRITERS[Path(args.output).suffix.lower()]} of {circuit.name} "
           f"({len(circuit.gates):,} gates)")
     return 0
+
+
+def _drawable(circuit, summary: bool, how: str) -> None:
+    """Refuse, quickly and saying what to do, a drawing graphviz would take
+    minutes over."""
+    from ..write.dot import MAX_GATES
+
+    if not summary and len(circuit.gates) > MAX_GATES:
+        raise UsageError(f"{circuit.name!r} has {len(circuit.gates):,} gates; a drawing of "
+                         f"more than {MAX_GATES:,} takes graphviz minutes and cannot be read; "
+                         f"draw a summary (modules or logic levels as boxes): {how}")
 
 
 def cmd_graph(args) -> int:
@@ -136,7 +149,9 @@ def cmd_graph(args) -> int:
     if not to_stdout:
         check_output(args.output, [args.circuit], args.force)  # before any work
     circuit, sources = _load_with_sources(args)
-    text = circuit_to_dot(circuit)
+    _drawable(circuit, args.summary,
+              f"circuitnn graph {args.circuit} --summary -o {args.output or 'FILE.svg'}")
+    text = circuit_to_dot(circuit, summary=args.summary)
     if to_stdout:
         sys.stdout.write(text)
     else:
@@ -162,4 +177,8 @@ def add_commands(sub, common, circ, mode) -> None:
     g.add_argument("-o", "--output", metavar="FILE",
                    help="output file (.dot, .svg, .png, .pdf); default: DOT on stdout")
     add_force_option(g)
+    g.add_argument("--summary", action="store_true",
+                   help="one box per top-level instance (per band of logic levels for a "
+                        "flat netlist) with gate counts, and the nets between them; for "
+                        "circuits too large to draw gate by gate")
     g.set_defaults(func=cmd_graph)

@@ -19,6 +19,18 @@ __all__ = ["add_command", "cmd_run", "chunk_size"]
 
 #: Bytes a chunk of vectors may take while it is evaluated and written.
 CHUNK_BYTES = 32 << 20
+#: Inputs that --set leaves out are swept up to this many bits in all.
+MAX_SWEEP_BITS = 16
+
+EXAMPLES = """\
+examples:
+  circuitnn run circuits/half_adder.yaml                 the full truth table
+  circuitnn run adder.yaml --set a=5 --set b=0x1f --set cin=0
+  circuitnn run adder.yaml --set cin=1                   sweep a and b (<= 16 bits)
+  circuitnn run adder.yaml --random 1000 --format csv -o golden.csv
+  circuitnn run adder.yaml --check golden.csv            exit 1 on a difference
+  circuitnn run alu.v --top alu4 --radix hex             Verilog through Yosys
+"""
 
 
 def chunk_size(circuit) -> int:
@@ -53,6 +65,11 @@ def _vectors(args, circuit):
                                  f"and {name}={value.strip()}); give each input once")
             given[name] = value
             values[name] = [parse_int(value, f"--set {name}")]
+        if set(values) < {p.name for p in circuit.inputs}:
+            from ..run.golden import sweep_rest
+
+            return ColumnVectors(circuit, sweep_rest(circuit, {k: v[0] for k, v in
+                                                               values.items()}))
         return ColumnVectors(circuit, values)
     if args.vectors:
         return read_vectors(args.vectors, circuit)
@@ -85,26 +102,33 @@ def cmd_run(args) -> int:
                          f"({len(circuit.registers)} registers); 'run' evaluates combinational "
                          f"circuits; run it clock cycle by clock cycle with 'circuitnn sim "
                          f"{args.circuit} --stimulus FILE.csv' (or --random N)")
+    if args.check:
+        from .golden import check_command
+
+        return check_command(args, circuit)
     vectors = _vectors(args, circuit)
     sim = _session(args, circuit)
     delta, label = _guarantee(sim.nets)
     if delta is None:
         print(f"warning: {label}", file=sys.stderr)
     engine = f"neural ({args.mode})"
+    if args.radix != "dec" and fmt not in ("table", "csv"):
+        raise UsageError(f"--radix {args.radix} is for table and csv output, not {fmt}")
     from .cluster import chunk_of, cluster_of, progress_of
 
     with cluster_of(args) as cluster:
         results = (_local_results(sim, vectors) if cluster is None else
                    _cluster_results(cluster, sim, vectors, chunk_of(args), progress_of(args)))
         if path is None:
-            _write_all(make_writer(fmt, sys.stdout, circuit, engine, label), results,
-                       vectors.n)
+            _write_all(make_writer(fmt, sys.stdout, circuit, engine, label, args.radix),
+                       results, vectors.n)
         elif fmt == "npz":
             with output_errors(path):
                 _write_all(make_writer(fmt, path, circuit, engine, label), results,
                            vectors.n)
         else:
-            _write_file(path, fmt, circuit, engine, label, results, vectors.n, args.force)
+            _write_file(path, fmt, circuit, engine, label, results, vectors.n, args.force,
+                        args.radix)
     return EXIT_OK
 
 
@@ -136,23 +160,27 @@ def _write_all(writer, results, n: int) -> None:
 
 
 def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, results, n: int,
-                force: bool) -> None:
+                force: bool, radix: str = "dec") -> None:
     """A text format into ``path``, through a temporary file that replaces it
     only when complete."""
     from ..run.output import make_writer
 
     with open_output(path, force=force, binary=True) as f:
-        _write_all(make_writer(fmt, f, circuit, engine, label), results, n)
+        _write_all(make_writer(fmt, f, circuit, engine, label, radix), results, n)
 
 
 def add_command(sub, common, circ, mode) -> None:
     """Add ``run`` to the CLI's subparsers."""
+    import argparse
+
     from . import _seed
 
     r = sub.add_parser("run", parents=[common, circ, mode],
-                       help="evaluate a circuit through its trained nets")
+                       help="evaluate a circuit through its trained nets",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("--set", action="append", metavar="NAME=VALUE",
-                   help="one input value (repeatable); decimal, 0b... or 0x...")
+                   help="one input value (repeatable); decimal, 0b... or 0x...; inputs "
+                        f"left out are swept when they total at most {MAX_SWEEP_BITS} bits")
     r.add_argument("--vectors", metavar="FILE",
                    help="input vectors: a CSV file (a header of input names, a row per "
                         "vector; - is stdin) or a .npz file (one array per input)")
@@ -165,6 +193,13 @@ def add_command(sub, common, circ, mode) -> None:
                    help="write to FILE (.csv, .json, .jsonl or .npz) instead of standard "
                         "output")
     add_force_option(r)
+    r.add_argument("--radix", choices=("dec", "hex", "bin"), default="dec",
+                   help="numbers in table and csv output: dec (default), hex (0x...) or bin "
+                        "(0b...), zero-padded to the port's width")
+    r.add_argument("--check", metavar="EXPECTED.csv",
+                   help="run the input columns of a golden CSV (as run --format csv writes "
+                        "it) and compare the outputs with its output columns; exit 1 "
+                        "showing the rows that differ")
     from .cluster import add_scheduler_option
 
     add_scheduler_option(r)

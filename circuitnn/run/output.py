@@ -108,6 +108,24 @@ def _json_number(col: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     return _digits(col) if col.ndim == 1 else _wide_digits(col, quote=True)
 
 
+def _radix_number(col: np.ndarray, width: int, radix: str) -> tuple[np.ndarray, None]:
+    """``0x...`` or ``0b...`` digits of a column, zero-padded to the port's width."""
+    bits = 4 if radix == "hex" else 1
+    ndig = -(-width // bits)
+    words = col.astype(np.uint64).reshape(len(col), -1)  # wide ports: words, LS first
+    text = np.empty((len(col), ndig + 2), dtype=np.uint8)
+    text[:, 0] = ord("0")
+    text[:, 1] = ord("x" if radix == "hex" else "b")
+    for j in range(ndig):
+        lo = j * bits  # a hex digit never straddles two 64-bit words
+        digit = (words[:, lo // 64] >> np.uint64(lo % 64)) & np.uint64((1 << bits) - 1)
+        text[:, ndig + 1 - j] = _HEX[digit.astype(np.uint8)]
+    return text, None
+
+
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
 #: The three ASCII digits of 0 to 999.
 _TRIPLES = np.array([list(f"{i:03d}".encode()) for i in range(1000)], dtype=np.uint8)
 
@@ -208,9 +226,15 @@ class Writer:
         else:
             self._binary.write(data)
 
+    #: how table and csv write numbers: "dec", "hex" (0x...) or "bin" (0b...)
+    radix = "dec"
+
     def begin(self, n: int) -> None:
         """Start a run of ``n`` vectors."""
         self.n = n
+
+    def _text(self, col: np.ndarray, width: int):
+        return _number(col) if self.radix == "dec" else _radix_number(col, width, self.radix)
 
     def write(self, result) -> None:
         """Write one chunk: a :class:`~circuitnn.run.session.Result`."""
@@ -271,10 +295,11 @@ class CsvWriter(Writer):
 
     def _write(self, ins, outs, result) -> None:
         cols = list(ins.values()) + list(outs.values())
+        widths = [p.width for p in self.circuit.inputs + self.circuit.outputs]
         n = result.inputs.shape[1]
         pieces: list = []
-        for i, col in enumerate(cols):
-            pieces.append(_number(col))
+        for i, (col, width) in enumerate(zip(cols, widths)):
+            pieces.append(self._text(col, width))
             pieces.append(b"," if i < len(cols) - 1 else b"\n")
         self._emit(_join(pieces, n))
 
@@ -302,6 +327,10 @@ class TableWriter(Writer):
         ports = self.circuit.inputs + self.circuit.outputs
         self._widths = [max(len(p.name), len(str((1 << p.width) - 1)) if p.width <= 64
                             else _wide_width(p.width)) for p in ports]
+        if self.radix != "dec":
+            self._widths = [max(len(p.name), 2 + -(-p.width // (4 if self.radix == "hex"
+                                                                 else 1))) for p in ports]
+        self._port_widths = [p.width for p in ports]
         n_in = len(self.circuit.inputs)
         w_in, w_out = self._widths[:n_in], self._widths[n_in:]
         names = [p.name for p in ports]
@@ -321,7 +350,7 @@ class TableWriter(Writer):
         for i, (col, width) in enumerate(zip(cols, self._widths)):
             if i:
                 pieces.append(b" | " if i == n_in else b"  ")
-            pieces.append(_pad_left(*_number(col), width))
+            pieces.append(_pad_left(*self._text(col, self._port_widths[i]), width))
         if not outs and n_in:
             pieces.append(b" |")
         pieces.append(b"\n")
@@ -472,7 +501,8 @@ _WRITERS = {"table": TableWriter, "csv": CsvWriter, "json": JsonWriter,
             "jsonl": JsonLinesWriter}
 
 
-def make_writer(fmt: str, out, circuit, engine: str = "", nets: str = "") -> Writer:
+def make_writer(fmt: str, out, circuit, engine: str = "", nets: str = "",
+                radix: str = "dec") -> Writer:
     """A writer of format ``fmt`` (one of :data:`FORMATS`) onto ``out``: a
     stream, or for ``npz`` a path.
 
@@ -484,4 +514,6 @@ def make_writer(fmt: str, out, circuit, engine: str = "", nets: str = "") -> Wri
     """
     if fmt == "npz":
         return NpzWriter(out, circuit, engine, nets)
-    return _WRITERS[fmt](out, circuit, engine, nets)
+    writer = _WRITERS[fmt](out, circuit, engine, nets)
+    writer.radix = radix
+    return writer

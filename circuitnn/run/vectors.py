@@ -607,8 +607,10 @@ def parse_int(text: str, what: str) -> int:
     >>> parse_int(" 0x1_f ", "x")
     31
     """
-    value = whole_number(text.strip().removeprefix("-"))
-    if value is not None and text.strip().startswith("-"):
+    body = text.strip()
+    sign = body[:1] if body[:1] in "+-" else ""
+    value = whole_number(body[len(sign):])
+    if value is not None and sign == "-":
         value = -value
     if value is None:
         shown = repr(text) if len(text) <= 40 else repr(text[:20]) + f"... ({len(text)} characters)"
