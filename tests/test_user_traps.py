@@ -118,9 +118,10 @@ def test_ports_named_on_off_yes_no_stay_names(tmp_path):
                          ids=repr)
 def test_the_api_refuses_fractions_and_text(store, value):
     sim = Session.from_store(load_circuit(ROOT / "circuits/half_adder.yaml"), store)
-    with pytest.raises(CircuitError, match=r"for input 'a' is (a str, )?not a whole number"):
+    with pytest.raises(CircuitError, match=r"input 'a' has (the value|values of type) .*, "
+                       r"which (is|are) not (a |whole )*numbers?"):
         sim(a=value, b=1)
-    with pytest.raises(CircuitError, match=r"test_user_traps\.py:\d+: value"):
+    with pytest.raises(CircuitError, match=r"test_user_traps\.py:\d+: input 'a'"):
         sim.reference(a=value, b=1)
 
 

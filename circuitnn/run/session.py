@@ -23,7 +23,7 @@ import numpy as np
 
 from .._where import _user_loc
 from ..compile import Circuit
-from ..errors import CircuitError, UsageError, VectorError
+from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
 from .neural import NeuralEngine
 from .vectors import (
@@ -116,26 +116,6 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         return len(self.mismatched_rows) == 0
-
-
-def _check_whole(port: str, v) -> None:
-    """Refuse what int() would quietly turn into a different number: a
-    float with a fraction (1.9 is not 1) or text ("1" is not a number)."""
-    arr = np.asarray(v)
-    if arr.dtype.kind == "O":
-        bad = next((x for x in arr.ravel() if not isinstance(x, (int, np.integer, float))), None)
-        if bad is None:
-            arr = np.asarray([x for x in arr.ravel() if isinstance(x, float)], dtype=float)
-    else:
-        bad = arr.ravel()[0].item() if arr.dtype.kind in "USV" and arr.size else None
-    if bad is not None:
-        raise VectorError(f"value {bad!r} for input {port!r} is a {type(bad).__name__}, "
-                          "not a whole number; give ints", _user_loc())
-    if arr.dtype.kind == "f":
-        whole = np.isfinite(arr) & (arr == np.round(arr))
-        if not whole.all():
-            raise VectorError(f"value {arr.ravel()[np.argmin(whole.ravel())].item()!r} for input "
-                              f"{port!r} is not a whole number; give ints", _user_loc())
 
 
 class Session:
@@ -268,7 +248,6 @@ class Session:
         wide = {p.name for p in self.circuit.inputs if p.width > 64}
         full = {}
         for k, v in values.items():
-            _check_whole(k, v)
             if np.ndim(v) == 0:
                 v = [int(v)] * n
             full[k] = np.asarray(v, dtype=object) if k in wide else v
