@@ -44,3 +44,10 @@ def _warn_at(problem: CircuitError, category: type[Warning]) -> None:
     loc = problem.loc or Loc()
     warnings.warn_explicit(problem.message, category, loc.file or "<circuitnn>",
                            loc.line or 0)
+
+
+def _warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """Warn the Python user at their own line (the innermost caller outside
+    circuitnn), however deep in circuitnn the problem was found."""
+    loc = _user_loc()
+    warnings.warn_explicit(message, category, loc.file or "<circuitnn>", loc.line or 0)

@@ -32,7 +32,6 @@ import os
 import re
 import stat
 import tempfile
-import warnings
 import zipfile
 import zlib
 from datetime import datetime, timezone
@@ -41,6 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._where import _warn_user
 from .ir.truthtable import TruthTable
 from .nn import TRAINER_VERSION, GateNet, TrainSettings, train_many
 from .nn.certify import prove_many
@@ -374,11 +374,8 @@ class ModelStore:
             _atomic_write(npz, data)
             _atomic_write(meta_path, json.dumps(meta, indent=1).encode())
         except OSError as e:
-            warnings.warn(
-                f"model store {self.root} is not writable ({e.strerror or e}); "
-                f"keeping the net for {tt.name or 'table'} in memory only",
-                stacklevel=3,
-            )
+            _warn_user(f"model store {self.root} is not writable ({e.strerror or e}); "
+                       f"keeping the net for {tt.name or 'table'} in memory only")
 
 
 def _with(net: GateNet, **changes) -> GateNet:
@@ -457,7 +454,7 @@ class Cleared(NamedTuple):
 
 
 def _warn_unusable(key: str, why: str) -> None:
-    warnings.warn(f"model store entry {key}.json is unusable ({why}); retraining", stacklevel=4)
+    _warn_user(f"model store entry {key}.json is unusable ({why}); retraining")
 
 
 def _read_regular(path: Path, limit: int) -> bytes:

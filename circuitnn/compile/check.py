@@ -16,6 +16,10 @@ MAX_NET_WIDTH = 1 << 20
 
 
 # ------------------------------------------------------------- validation
+#: gates with unread outputs warned of one by one, per circuit; the rest counted
+_UNREAD_SHOWN = 5
+
+
 @dataclass
 class _Net:
     width: int
@@ -317,6 +321,31 @@ class _Checker:
             if not any((p.name, i) in readers for i in range(p.width)):
                 self.warnings.append(NetlistError(
                     f"circuit {mod.name!r}: input {p.name!r} is never used", p.loc))
+        self.check_unread_gates(mod, nets, readers)
+
+    def check_unread_gates(self, mod, nets, readers) -> None:
+        """Warn of gates whose outputs nothing reads (dead logic, or a
+        connection the author forgot): by name, the first few one by one."""
+        unread = []
+        for inst in mod.instances:
+            if inst.type in self.design.modules or not inst.outputs:
+                continue
+            bits = [(b.net, i) for e in inst.outputs for b in _bits_refs(e) if b.net in nets
+                    for i in range(*((0, nets[b.net].width) if b.lo is None
+                                     else (b.lo, b.hi + 1)))]
+            if bits and not any(bit in readers for bit in bits):
+                unread.append((inst, _fmt(inst.outputs[0]) if len(inst.outputs) == 1
+                               else ", ".join(_fmt(e) for e in inst.outputs)))
+        for inst, drives in unread[:_UNREAD_SHOWN]:
+            self.warnings.append(NetlistError(
+                f"circuit {mod.name!r}: gate {inst.name!r} drives {drives!r}, which nothing "
+                "reads", inst.loc))
+        if len(unread) > _UNREAD_SHOWN:
+            rest = ", ".join(repr(i.name) for i, _ in unread[_UNREAD_SHOWN:_UNREAD_SHOWN + 5])
+            more = ", ..." if len(unread) > _UNREAD_SHOWN + 5 else ""
+            self.warnings.append(NetlistError(
+                f"circuit {mod.name!r}: {len(unread) - _UNREAD_SHOWN} more gates drive nets "
+                f"that nothing reads ({rest}{more})", mod.loc))
 
     def check_instance(self, mod, inst: Instance, nets, drive, read) -> None:
         child = self.design.modules[inst.type]

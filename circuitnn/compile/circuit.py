@@ -216,6 +216,12 @@ class Circuit:
         ins = ", ".join(self.signal_names[s] for s in gate.inputs)
         return f"{gate.name}: {outs} <-- {gate.prim} -- {ins}"
 
+    def _repr_svg_(self) -> str | None:
+        """The diagram, for Jupyter (None without graphviz: the repr is shown)."""
+        from ..run.display import circuit_svg
+
+        return circuit_svg(self)
+
     def __repr__(self) -> str:
         return (f"Circuit({self.name}: {self.n_input_bits} in, {self.n_output_bits} out, "
                 f"{len(self.gates)} gates, depth {self.depth})")

@@ -304,6 +304,16 @@ class TruthTable:
     def __hash__(self) -> int:
         return hash(self.canonical_bytes())
 
+    def _repr_html_(self) -> str:
+        """The table as HTML, inputs then outputs, for Jupyter."""
+        from ..run.display import columns_html
+
+        rows = np.asarray(input_matrix(self.n_inputs))
+        cols = {n: rows[:, i] for i, n in enumerate(self.inputs)}
+        cols.update({n: np.asarray(self.table)[:, j] for j, n in enumerate(self.outputs)})
+        return columns_html(cols, self.n_inputs, f"{self.name or 'truth table'}",
+                            max_rows=1 << self.n_inputs)
+
     def __repr__(self) -> str:
         label = f"{self.name} " if self.name else ""
         return (

@@ -101,6 +101,28 @@ class Result:
             row += p.width
         return out
 
+    def to_pandas(self):
+        """A DataFrame: a column per input and output port, and ``confidence``
+        (needs pandas: ``pip install 'circuitnn[notebook]'``).
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> half_adder().compile().run(a=[0, 1], b=1).to_pandas()["sum"].tolist()
+        [1, 0]
+        """
+        from .display import to_pandas
+
+        return to_pandas(self)
+
+    def _repr_html_(self) -> str:
+        from .display import columns_html, result_columns
+
+        n = self.inputs.shape[1]
+        return columns_html(result_columns(self), len(self.circuit.inputs),
+                            f"{self.circuit.name}: {n:,} vector{'s' if n != 1 else ''}, "
+                            "neural outputs")
+
 
 @dataclass
 class VerifyReport:
@@ -205,6 +227,10 @@ class Session:
         """The flat circuit as a networkx ``MultiDiGraph`` (see :class:`Circuit`)."""
         return self.circuit.graph
 
+    def _repr_svg_(self) -> str | None:
+        """The circuit's diagram, for Jupyter."""
+        return self.circuit._repr_svg_()
+
     def __repr__(self) -> str:
         def side(ps):
             return ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ps)
@@ -264,7 +290,9 @@ class Session:
         return Result(self.circuit, input_bits, analog, bits)
 
     def run(self, **values) -> Result:
-        """Run on integers per input port (scalars, or arrays of one length).
+        """Run on integers per input port (scalars, or arrays of one length);
+        with no values, on every input combination (at most 16 input bits),
+        which is the truth table (a notebook shows a result as a table).
 
         Examples
         --------
@@ -273,6 +301,8 @@ class Session:
         >>> res.output_values()["sum"].tolist(), bool((res.confidence > 0.3).all())
         ([1, 0], True)
         """
+        if not values and self.circuit.inputs:
+            return self.run_bits(exhaustive(self.circuit, limit=MAX_EXHAUSTIVE_BITS))
         return self.run_bits(self._encode(values)[0])
 
     def __call__(self, **values) -> dict:
