@@ -1,0 +1,328 @@
+"""The fused neural kernel, the default engine: every gate's trained net,
+evaluated in one compiled loop over cache-sized blocks of vectors.
+
+:class:`KernelEngine` has the interface of :class:`~circuitnn.run.neural.NeuralEngine`
+(analog and digital modes, float32 and float64, probing) and computes the
+same function: each gate's sigmoid layers with its trained weights.  The
+loop itself (``_jit.py``) is compiled by numba (the ``fast`` extra) and
+cached on disk; without numba, the numpy engine does the work.
+
+Whether a call uses the compiled kernel is a rent-or-buy decision.  Loading
+numba and the cached kernel costs about half a second once per process;
+until a call is predicted to take that long in the numpy engine, or the
+process has spent that long in it, calls go to the numpy engine.  So a small
+run never imports numba, and a warm process loops in microseconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+
+from ..compile import Circuit
+from ..errors import UsageError
+from .neural import NeuralEngine
+from .plan import Plan
+
+#: exp2 on [-1/2, 1/2] in float32: degree 6, fitted for relative error.
+EXP2_F32 = (1.0, 0.6931471824645996, 0.24022646248340607, 0.05550328642129898,
+             0.009618489071726799, 0.0013399930903688073, 0.00015345810970757157)
+#: exp2 on [-1/2, 1/2] in float64: the Taylor series to degree 13.
+EXP2_F64 = tuple(math.log(2) ** i / math.factorial(i) for i in range(14))
+
+
+def _unit_roundoff(dtype) -> float:
+    return float(np.finfo(dtype).eps) / 2
+
+
+def exp2_error(dtype) -> float:
+    """A bound on the relative error of the kernel's ``2**s`` in ``dtype``.
+
+    The polynomial's own error on ``[-1/2, 1/2]`` (below 2e-9 in float32 and
+    5e-18 in float64) plus Horner's rounding, at most ``2d`` roundings each
+    relative to ``p(|f|) / 2**f <= 2`` for positive coefficients, plus the
+    final product; scaling by ``2**n`` is exact.
+
+    Examples
+    --------
+    >>> f"{exp2_error(np.float32):.2e}"
+    '1.49e-06'
+    """
+    u = _unit_roundoff(dtype)
+    degree, fit = (6, 2e-9) if np.dtype(dtype) == np.float32 else (13, 5e-18)
+    horner = 2 * degree * u / (1 - 2 * degree * u)
+    return fit + 2 * horner + u
+
+
+def error_bound(net, dtype) -> float:
+    """A bound on how far the kernel's output of ``net`` can be from the
+    exact (real-arithmetic) net on the same inputs in ``[0, 1]``.
+
+    Per neuron, the affine sum over ``n`` inputs (weights rounded to
+    ``dtype``) is off by at most ``(gamma(n + 1) + u) * (sum|w| + |b|)``,
+    plus ``sum|w| * e`` for inputs that are themselves off by ``e``; the
+    sigmoid, ``1 / (1 + 2**s)`` with slope at most ``ln 2 / 4`` in ``s``,
+    adds a quarter of the exponential's relative error and two roundings.
+    See docs/certification.md.
+
+    Examples
+    --------
+    >>> from circuitnn.nn import notebook_nets
+    >>> error_bound(notebook_nets()["AND"], np.float32) < 1e-5
+    True
+    """
+    u = _unit_roundoff(dtype)
+    eps = exp2_error(dtype)
+    scale = math.log2(math.e)
+    err = np.zeros(net.n_inputs)
+    for W, b in zip(net.weights, net.biases):
+        W, b = scale * np.abs(np.asarray(W, float)), scale * np.abs(np.asarray(b, float))
+        n = W.shape[0] + 1
+        gamma = n * u / (1 - n * u)
+        ds = (gamma + u) * (W.sum(axis=0) + b) + err @ W
+        tiny = float(np.finfo(dtype).tiny)
+        err = math.log(2) / 4 * ds + eps / 4 * (1 + eps) + 2 * u * (1 + u) + 4 * tiny
+    return float(err.max(initial=0.0))
+
+
+def build_program(plan: Plan, nets: dict, dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The plan and the nets as two flat arrays, the kernel's whole input."""
+    dtype = np.dtype(dtype)
+    scale = -np.log2(np.e)
+    ints: list[int] = [plan.n_slots, len(plan.steps), 0, 0, 0]
+    params: list[np.ndarray] = []
+    n_params = 0
+    where: dict[str, int] = {}
+    width = 0
+    for step in plan.steps:
+        if step.prim in where:
+            continue
+        net = nets[step.prim]
+        where[step.prim] = len(ints)
+        ints.append(len(net.weights))
+        for li, (W, b) in enumerate(zip(net.weights, net.biases)):
+            Wt = np.ascontiguousarray(scale * np.asarray(W, float).T)
+            ints += [W.shape[0], W.shape[1], n_params, n_params + Wt.size]
+            params += [Wt.ravel(), scale * np.asarray(b, float).ravel()]
+            n_params += Wt.size + W.shape[1]
+            if li < len(net.weights) - 1:
+                width = max(width, W.shape[1])
+    pins = max((st.ins.shape[0] for st in plan.steps), default=1)
+    ints[2], ints[3], ints[4] = width, len(ints), pins
+    for step in plan.steps:
+        k, g = step.ins.shape
+        ints += [where[step.prim], g, k, step.outs.shape[0]]
+        ints += step.ins.ravel().tolist() + step.outs.ravel().tolist()
+    prog = np.array(ints, np.int64)
+    flat = np.concatenate(params).astype(dtype) if params else np.zeros(0, dtype)
+    return prog, flat
+
+
+#: Seconds to import numba and load the cached kernel, the price of "buying".
+JIT_LOAD_SECONDS = 0.5
+#: The same once numba is imported (by anything): the kernel's module only.
+JIT_CACHED_SECONDS = 0.05
+#: Gate evaluations per second assumed of the numpy engine (a fast machine's).
+NUMPY_RATE = 1.5e8
+#: Below this many gate evaluations a call runs on one thread.
+THREAD_WORK = 1_000_000
+#: Calls with at most this many vectors evaluate one vector at a time.
+FEW_VECTORS = 2
+
+_rented_seconds = 0.0  # numpy-engine time this process spent while the kernel was not loaded
+
+
+def kernel_available() -> bool:
+    """Whether the compiled kernel can run here: numba importable, JIT on.
+
+    Examples
+    --------
+    >>> isinstance(kernel_available(), bool)
+    True
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
+        return False
+    return "circuitnn.run._jit" in sys.modules or importlib.util.find_spec("numba") is not None
+
+
+def _load_jit():
+    try:
+        from . import _jit
+    except ImportError:
+        return None
+    return _jit
+
+
+def safe_dtype(circuit: Circuit, nets: dict, dtype) -> np.dtype:
+    """``dtype``, or float64 when some certified net's slack (``delta`` minus
+    its certified margin) does not cover the kernel's error bound in ``dtype``.
+
+    Examples
+    --------
+    >>> from circuitnn.read import load_circuit
+    >>> from circuitnn.run.session import train_nets
+    >>> from circuitnn.store import ModelStore
+    >>> c = load_circuit("circuits/half_adder.yaml")
+    >>> safe_dtype(c, train_nets(c, ModelStore()), np.float32)
+    dtype('float32')
+    """
+    from ..nn.certify import certified_margin
+
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        return dtype
+    for name, tt in circuit.primitives.items():
+        net = nets[name]
+        if net.delta is None:
+            continue
+        if certified_margin(net, tt, net.delta) + error_bound(net, dtype) > net.delta:
+            return np.dtype(np.float64)
+    return dtype
+
+
+class KernelEngine:
+    """Propagates values through each gate's trained net in one compiled loop.
+
+    Parameters
+    ----------
+    circuit : Circuit
+    nets : dict
+        Primitive name -> trained :class:`~circuitnn.nn.GateNet`.
+    mode : {"analog", "digital"}
+        ``analog`` passes sigmoid outputs on as they are; ``digital``
+        thresholds every gate output at 0.5.
+    dtype : numpy dtype
+        float32 by default, or float64.  float32 is raised to float64 when a
+        net's certificate leaves too little slack for float32's error bound
+        (:func:`safe_dtype`); no standard gate needs it.
+    keep_all : bool
+        Keep every signal, for ``run(..., probe=True)``.
+    threads : int
+        Threads over vector ranges for large calls (the kernel releases the GIL).
+    compiled : bool or None
+        True: always the compiled kernel (numba must be installed); False:
+        always the numpy engine; None (default): the compiled kernel once it
+        pays for its loading time (see the module's docstring).
+    block : int
+        Vectors per block; a block's signal values stay in cache.
+
+    Examples
+    --------
+    >>> from circuitnn.read import load_circuit
+    >>> from circuitnn.run.session import train_nets
+    >>> from circuitnn.store import ModelStore
+    >>> c = load_circuit("circuits/half_adder.yaml")
+    >>> engine = KernelEngine(c, train_nets(c, ModelStore()))
+    >>> (engine.run(np.array([[0, 0, 1, 1], [0, 1, 0, 1]])) > 0.5).astype(int).tolist()
+    [[0, 1, 1, 0], [0, 0, 0, 1]]
+    """
+
+    def __init__(self, circuit: Circuit, nets: dict, mode: str = "analog",
+                 dtype=np.float32, keep_all: bool = False, threads: int | None = None,
+                 compiled: bool | None = None, block: int = 256):
+        if mode not in ("analog", "digital"):
+            raise UsageError(f"mode {mode!r} is not known; use 'analog' or 'digital'")
+        missing = [p for p in circuit.primitives if p not in nets]
+        if missing:
+            raise UsageError(f"no trained net for primitive(s) {', '.join(missing)}")
+        if compiled and not kernel_available():
+            raise UsageError("the compiled kernel needs numba: pip install 'circuitnn[fast]'")
+        self.circuit = circuit
+        self.nets = nets
+        self.mode = mode
+        self.dtype = safe_dtype(circuit, nets, dtype)
+        self.keep_all = keep_all
+        self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
+        self.compiled = compiled
+        self.block = block
+        self.plan = Plan.build(circuit, keep_all=keep_all)
+        self.prog, self.params = build_program(self.plan, nets, self.dtype)
+        self._numpy: NeuralEngine | None = None
+        self._jit = None
+
+    def __repr__(self) -> str:
+        return (f"KernelEngine({self.circuit.name}: {len(self.circuit.gates)} gates, "
+                f"{self.mode}, {self.dtype.name})")
+
+    @property
+    def numpy_engine(self) -> NeuralEngine:
+        """The numpy engine on the same circuit and nets: fallback and reference."""
+        if self._numpy is None:
+            self._numpy = NeuralEngine(self.circuit, self.nets, mode=self.mode,
+                                       dtype=self.dtype, keep_all=self.keep_all,
+                                       threads=self.threads)
+        return self._numpy
+
+    def _kernel(self, work: float):
+        """The compiled module if this call should use it, else None."""
+        if self._jit is not None or self.compiled is False:
+            return self._jit
+        if self.compiled is None:
+            if not kernel_available():
+                return None
+            if "circuitnn.run._jit" not in sys.modules:
+                cost = JIT_CACHED_SECONDS if "numba" in sys.modules else JIT_LOAD_SECONDS
+                if max(work / NUMPY_RATE, _rented_seconds) < cost:
+                    return None
+        self._jit = _load_jit()
+        if self._jit is None and self.compiled:
+            raise UsageError("the compiled kernel needs numba: pip install 'circuitnn[fast]'")
+        return self._jit
+
+    def run(self, inputs: np.ndarray, probe: bool = False):
+        """Analog output values, ``(output bits, vectors)``, for input bits
+        ``(input bits, vectors)`` (0/1, or analog values in [0, 1]).  With
+        ``probe`` also returns every signal's value (``(signals, vectors)``;
+        needs ``keep_all=True``)."""
+        global _rented_seconds
+        inputs = np.asarray(inputs)
+        n_vec = inputs.shape[1]
+        jit = self._kernel(float(n_vec) * len(self.circuit.gates))
+        if jit is None:
+            start = time.perf_counter()
+            got = self.numpy_engine.run(inputs, probe=probe)
+            _rented_seconds += time.perf_counter() - start
+            return got
+        inputs = np.ascontiguousarray(
+            inputs, self.dtype if inputs.dtype.kind == "f" else np.uint8)
+        if probe:
+            live = np.flatnonzero(self.plan.signal_slots >= 0)
+            out_slots = self.plan.signal_slots[live]
+        else:
+            out_slots = self.plan.output_slots
+        out = np.empty((len(out_slots), n_vec), self.dtype)
+        digital = self.mode == "digital"
+        if n_vec <= FEW_VECTORS:
+            jit.run_each(self.prog, self.params, self.plan.input_slots, inputs, out_slots, out,
+                         0, n_vec, digital)
+        else:
+            self._run_blocks(jit, inputs, out_slots, out, digital)
+        if probe:
+            every = np.empty((self.circuit.n_signals, n_vec), self.dtype)
+            every[live] = out
+            return every[self.circuit.output_signals], every
+        return out
+
+    def _run_blocks(self, jit, inputs, out_slots, out, digital) -> None:
+        n_vec = inputs.shape[1]
+        block = min(self.block, n_vec)
+
+        def work(lo: int, hi: int) -> None:
+            jit.run_range(self.prog, self.params, self.plan.input_slots, inputs, out_slots, out,
+                          lo, hi, block, digital)
+
+        threads = self.threads if n_vec * len(self.circuit.gates) >= THREAD_WORK else 1
+        share = -(-n_vec // (threads * block)) * block
+        helpers = [threading.Thread(target=work, args=(lo, min(n_vec, lo + share)))
+                   for lo in range(share, n_vec, share)]
+        for t in helpers:
+            t.start()
+        work(0, min(n_vec, share))
+        for t in helpers:
+            t.join()
