@@ -8,7 +8,7 @@ loop itself (``_jit.py``) is compiled by numba (the ``fast`` extra) and
 cached on disk; without numba, the numpy engine does the work.
 
 Whether a call uses the compiled kernel is a rent-or-buy decision.  Loading
-numba and the cached kernel costs about half a second once per process;
+numba and the cached kernel costs about a second once per process;
 until a call is predicted to take that long in the numpy engine, or the
 process has spent that long in it, calls go to the numpy engine.  So a small
 run never imports numba, and a warm process loops in microseconds.
@@ -124,10 +124,11 @@ def build_program(plan: Plan, nets: dict, dtype) -> tuple[np.ndarray, np.ndarray
     return prog, flat
 
 
-#: Seconds to import numba and load the cached kernel, the price of "buying".
-JIT_LOAD_SECONDS = 0.5
+#: Seconds to import numba and load the cached kernel, the price of "buying"
+#: (0.9 s of CPU measured: numba 0.54, its array support 0.4, the kernel 0.08).
+JIT_LOAD_SECONDS = 1.0
 #: The same once numba is imported (by anything): the kernel's module only.
-JIT_CACHED_SECONDS = 0.05
+JIT_CACHED_SECONDS = 0.1
 #: Gate evaluations per second assumed of the numpy engine (a fast machine's).
 NUMPY_RATE = 1.5e8
 #: Below this many gate evaluations a call runs on one thread.

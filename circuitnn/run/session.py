@@ -25,7 +25,7 @@ from .._where import _user_loc
 from ..compile import Circuit
 from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
-from .neural import NeuralEngine
+from .kernel import KernelEngine
 from .vectors import (
     MAX_EXHAUSTIVE_BITS,
     decode,
@@ -240,9 +240,10 @@ class Session:
 
     # ........................................................... engines
     @cached_property
-    def engine(self) -> NeuralEngine:
-        """The neural engine (every gate runs its trained net)."""
-        return NeuralEngine(self.circuit, self.nets, mode=self.mode, dtype=self.dtype)
+    def engine(self) -> KernelEngine:
+        """The neural engine (every gate runs its trained net): the fused
+        kernel, or the numpy engine until the kernel pays for its loading."""
+        return KernelEngine(self.circuit, self.nets, mode=self.mode, dtype=self.dtype)
 
     @cached_property
     def exact(self) -> ExactEngine:
@@ -250,8 +251,8 @@ class Session:
         return ExactEngine(self.circuit)
 
     @cached_property
-    def _probing(self) -> NeuralEngine:
-        return NeuralEngine(self.circuit, self.nets, mode=self.mode, dtype=self.dtype,
+    def _probing(self) -> KernelEngine:
+        return KernelEngine(self.circuit, self.nets, mode=self.mode, dtype=self.dtype,
                             keep_all=True)
 
     # ........................................................... running

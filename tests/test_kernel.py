@@ -1,0 +1,194 @@
+"""The fused kernel against the numpy engine (the reference it must reproduce)
+and the exact engine, on every circuit and benchmark, both modes and dtypes.
+
+Tolerance on analog values: float32 within 1e-6, float64 within 1e-12 of
+the numpy engine (they differ in the exponential, polynomial against libm,
+and in summation order); thresholded bits identical, and equal to the exact
+engine's.  Digital mode values are 0 or 1 and must be equal."""
+
+import glob
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from circuitnn.compile import compile_design
+from circuitnn.ir.primitives import STANDARD
+from circuitnn.nn import GateNet, certified_margin
+from circuitnn.read import load_circuit
+from circuitnn.read.yaml import loads_yaml
+from circuitnn.run.exact import ExactEngine
+from circuitnn.run.kernel import KernelEngine, error_bound, exp2_error, kernel_available, safe_dtype
+from circuitnn.run.neural import NeuralEngine
+from circuitnn.run.session import train_nets
+from circuitnn.run.vectors import random_vectors
+
+ROOT = Path(__file__).resolve().parent.parent
+FILES = (sorted(glob.glob(str(ROOT / "circuits" / "*.yaml")))
+         + sorted(glob.glob(str(ROOT / "data" / "benchmarks" / "iscas85" / "*.bench")))
+         + sorted(glob.glob(str(ROOT / "data" / "benchmarks" / "epfl" / "*.blif"))))
+TOL = {np.float32: 1e-6, np.float64: 1e-12}
+
+pytestmark = pytest.mark.skipif(not kernel_available() and os.environ.get("CI") != "true",
+                                reason="numba (extra 'fast') not installed")
+
+
+def test_every_circuit_and_benchmark_is_covered():
+    assert len(FILES) == 12 + 11 + 7
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: Path(p).stem)
+def test_kernel_matches_numpy_engine(path, store):
+    circuit = load_circuit(path)
+    nets = train_nets(circuit, store)
+    bits = random_vectors(circuit, 600, seed=11)
+    exact = ExactEngine(circuit).run(bits)
+    for mode in ("analog", "digital"):
+        for dtype in (np.float32, np.float64):
+            want = NeuralEngine(circuit, nets, mode=mode, dtype=dtype).run(bits)
+            engine = KernelEngine(circuit, nets, mode=mode, dtype=dtype, compiled=True)
+            assert engine.dtype == dtype
+            # 600 vectors take the block path (two blocks and a partial one),
+            # the first two the one-vector-at-a-time path
+            for got, ref in ((engine.run(bits), want), (engine.run(bits[:, :2]), want[:, :2])):
+                assert got.dtype == dtype
+                if mode == "digital":
+                    assert set(np.unique(got)) <= {0.0, 1.0}
+                    assert (got == ref).all()
+                else:
+                    assert np.abs(got - ref).max() <= TOL[dtype]
+                assert ((got > 0.5) == (ref > 0.5)).all()
+                assert ((got > 0.5) == exact[:, :got.shape[1]]).all()
+
+
+def test_probe_gives_every_internal_signal(store):
+    circuit = load_circuit(ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench")
+    nets = train_nets(circuit, store)
+    bits = random_vectors(circuit, 300, seed=2)
+    out, every = KernelEngine(circuit, nets, keep_all=True, compiled=True).run(bits, probe=True)
+    ref_out, ref_every = NeuralEngine(circuit, nets, keep_all=True).run(bits, probe=True)
+    _, exact_every = ExactEngine(circuit, keep_all=True).run(bits, probe=True)
+    assert every.shape == (circuit.n_signals, 300)
+    assert np.abs(every - ref_every).max() <= TOL[np.float32]
+    assert ((every > 0.5) == exact_every).all()
+    assert (out == every[circuit.output_signals]).all()
+    # certified nets keep every signal within delta = 0.1 of its exact value
+    assert np.abs(every - exact_every).max() <= 0.1
+
+
+def test_two_threads_agree_with_one(store):
+    circuit = load_circuit(ROOT / "circuits" / "ripple_carry_adder_32.yaml")
+    nets = train_nets(circuit, store)
+    bits = random_vectors(circuit, 20_000, seed=4)  # 3.2M gate evaluations: threaded
+    two = KernelEngine(circuit, nets, threads=2, compiled=True).run(bits)
+    one = KernelEngine(circuit, nets, threads=1, compiled=True).run(bits)
+    assert np.abs(two - one).max() <= TOL[np.float32]
+    assert (two > 0.5).sum() == (one > 0.5).sum()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp2_error_within_its_bound(dtype):
+    from circuitnn.run import _jit
+
+    rng = np.random.default_rng(0)
+    s = np.concatenate([np.linspace(-3, 3, 400_001), rng.uniform(-120, 120, 100_000)]).astype(dtype)
+    got = _jit.exp2(s).astype(np.float64)
+    rel = np.abs(got / np.exp2(s.astype(np.float64)) - 1).max()
+    assert rel <= exp2_error(dtype)
+    if dtype == np.float32:
+        assert rel < 2e-7  # the figure docs/certification.md quotes
+
+
+def _one_gate(name):
+    tt = STANDARD[name]
+    ins = ", ".join(tt.inputs)
+    outs = ", ".join(tt.outputs)
+    text = f"inputs: [{ins}]\noutputs: [{outs}]\ngates:\n  - {{name: g, type: {name}, " \
+           f"in: [{ins}], out: [{outs}]}}\n"
+    return compile_design(loads_yaml(text))
+
+
+@pytest.mark.parametrize("name", ["AND2", "NOT", "MAJ3", "XOR2", "NAND9"])
+def test_error_bound_holds_on_analog_inputs(name, store):
+    """On any inputs in [0, 1], the float32 kernel stays within error_bound of
+    the net computed exactly (float64, libm exp)."""
+    circuit = _one_gate(name)
+    nets = train_nets(circuit, store)
+    net = nets[name]
+    x = np.random.default_rng(1).uniform(0, 1, (net.n_inputs, 50_000))
+    x[:, :2 ** net.n_inputs] = STANDARD[name].input_matrix().T  # the logic levels too
+    got = KernelEngine(circuit, nets, compiled=True).run(x.astype(np.float32))
+    want = net.forward(x.astype(np.float32).astype(np.float64).T).T
+    assert np.abs(got - want).max() <= error_bound(net, np.float32)
+
+
+def test_float32_raised_to_float64_when_slack_is_too_small(store):
+    circuit = _one_gate("AND2")
+    net = train_nets(circuit, store)["AND2"]
+    margin = certified_margin(net, STANDARD["AND2"], net.delta)
+    assert margin + error_bound(net, np.float32) <= net.delta
+    assert safe_dtype(circuit, {"AND2": net}, np.float32) == np.float32
+    # the same net claimed at the delta where its slack is nearly gone: still
+    # certified there, but with less slack than float32's error bound
+    lo, hi = 0.0, net.delta
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if certified_margin(net, STANDARD["AND2"], mid) <= mid else (mid, hi)
+    slack = hi - certified_margin(net, STANDARD["AND2"], hi)
+    assert 0 <= slack < error_bound(net, np.float32)
+    tight = GateNet(net.weights, net.biases, "AND2", net.max_err, hi)
+    assert safe_dtype(circuit, {"AND2": tight}, np.float32) == np.float64
+    assert KernelEngine(circuit, {"AND2": tight}).dtype == np.float64
+
+
+def _child(code: str, store) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CIRCUITNN_STORE=str(store.root))
+    return subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+PREAMBLE = """
+import sys
+import numpy as np
+from circuitnn.read import load_circuit
+from circuitnn.run.kernel import KernelEngine
+from circuitnn.run.session import train_nets
+from circuitnn.run.vectors import random_vectors
+from circuitnn.store import ModelStore
+c = load_circuit({path!r})
+engine = KernelEngine(c, train_nets(c, ModelStore()))
+"""
+
+
+def test_small_run_never_imports_numba_and_large_run_does(store):
+    path = str(ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench")
+    train_nets(load_circuit(path), store)
+    # 240,000 gate evaluations take milliseconds in numpy; 170M would take
+    # longer in numpy than loading the kernel
+    code = PREAMBLE.format(path=path) + """
+engine.run(random_vectors(c, 100))
+print("numba" in sys.modules, end=" ")
+engine.run(random_vectors(c, 70_000))
+print("numba" in sys.modules)
+"""
+    assert _child(code, store) == "False True"
+
+
+def test_without_numba_the_numpy_engine_runs(store):
+    path = str(ROOT / "circuits" / "ripple_carry_adder_8.yaml")
+    circuit = load_circuit(path)
+    nets = train_nets(circuit, store)
+    code = "import sys; sys.modules['numba'] = None\n" + PREAMBLE.format(path=path) + """
+out = engine.run(random_vectors(c, 100_000, seed=3))
+print(int((out > 0.5).sum()), "circuitnn.run._jit" in sys.modules, end=" ")
+try:
+    KernelEngine(c, engine.nets, compiled=True).run(random_vectors(c, 3))
+except Exception as e:
+    print(type(e).__name__, e)
+"""
+    want = (NeuralEngine(circuit, nets).run(random_vectors(circuit, 100_000, seed=3)) > 0.5).sum()
+    assert _child(code, store) == (f"{want} False UsageError the compiled kernel needs numba: "
+                                   "pip install 'circuitnn[fast]'")
