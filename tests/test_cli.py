@@ -198,12 +198,15 @@ def test_uncertified_results_are_labelled(tmp_path, capsys, monkeypatch):
     assert "certified bound: at least 0.4000" in capsys.readouterr().out
 
 
-def test_bench_reports_both_engines_side_by_side(cli):
+def test_bench_reports_the_engines_side_by_side(cli):
     code, out, _ = cli("bench", "circuits/ripple_carry_adder_8.yaml", "--vectors", "2000",
                        "--repeats", "1")
     assert code == 0
     assert out.startswith("ripple_carry_adder_8: 40 gates, depth 17, 2,000 random vectors")
-    assert re.search(r"neural \(analog, float32\)\s+\d+\.\d+\s+[\d,]+", out)
-    assert re.search(r"exact reference \(bit-packed\)\s+\d+\.\d+\s+[\d,]+", out)
-    assert re.search(r"neural/exact time ratio: \d+\.\dx", out)
+    number = r"\s+\d+\.\d+\s+[\d,]+\s+\d+\.\dx"
+    assert re.search(r"neural, fused kernel \(analog, float32\)" + number, out)
+    assert re.search(r"neural, numpy engine \(analog, float32\)\s+\d+\.\d+\s+[\d,]+\s+1\.0x",
+                     out)
+    assert re.search(r"exact reference \(truth tables, not neural\)" + number, out)
+    assert re.search(r"the kernel's first call \(loading it\) took \d+\.\d\d s", out)
     assert re.search(r"peak RSS: \d+ MiB", out)

@@ -441,7 +441,7 @@ def test_bench_has_an_onnxruntime_row(store, capsys):
                  "2000", "--repeats", "1", "--store", str(store.root)])
     out = capsys.readouterr().out
     assert code == 0
-    neural = re.search(r"neural \(analog, float32\)\s+(\d+\.\d+)\s+([\d,]+)", out)
+    neural = re.search(r"neural, numpy engine \(analog, float32\)\s+(\d+\.\d+)\s+([\d,]+)", out)
     onnxrt = re.search(r"onnxruntime \(analog, float32\)\s+(\d+\.\d+)\s+([\d,]+)", out)
     assert neural and onnxrt
     assert float(onnxrt.group(1)) > 0 and int(onnxrt.group(2).replace(",", "")) > 0

@@ -341,27 +341,29 @@ _MAX_LISTED = 50
 
 # ----------------------------------------------------------------- bench
 def cmd_bench(args) -> int:
-    from ..run.bench import measure, measure_onnx, peak_rss_mb
+    from ..run.bench import EXACT, KERNEL, NUMPY, ONNX, measure, peak_rss_mb
 
     circuit = _load(args)
     sim = _session(args, circuit)
     repeats = args.repeats if args.repeats is not None else (3 if args.vectors <= 100_000 else 1)
     row = measure(circuit, sim.nets, args.vectors, repeats=repeats, seed=args.seed,
-                  mode=args.mode, neural=sim.engine)
+                  mode=args.mode)
     print(f"{circuit.name}: {len(circuit.gates):,} gates, depth {circuit.depth}, "
           f"{args.vectors:,} random vectors, median of {repeats}")
-    print(f"  {'engine':<34} {'seconds':>10} {'gate-evals/s':>14}")
-    print(f"  {'neural (' + args.mode + ', float32)':<34} {row.neural_s:>10.4f} "
-          f"{row.neural_rate:>14,.0f}")
-    print(f"  {'exact reference (bit-packed)':<34} {row.exact_s:>10.4f} "
-          f"{row.exact_rate:>14,.0f}")
-    onnx_s = measure_onnx(circuit, sim.nets, args.vectors, repeats, args.seed, args.mode)
-    if onnx_s is None:
-        print(f"  {'onnxruntime':<34} not installed: pip install 'circuitnn[onnx]'")
-    else:
-        print(f"  {'onnxruntime (' + args.mode + ', float32)':<34} {onnx_s:>10.4f} "
-              f"{len(circuit.gates) * args.vectors / onnx_s:>14,.0f}")
-    print(f"  neural/exact time ratio: {row.ratio:.1f}x")
+    print(f"  {'engine':<43} {'seconds':>10} {'gate-evals/s':>15} {'vs numpy':>9}")
+    labels = {KERNEL: f"neural, fused kernel ({args.mode}, float32)",
+              NUMPY: f"neural, numpy engine ({args.mode}, float32)",
+              ONNX: f"onnxruntime ({args.mode}, float32)",
+              EXACT: "exact reference (truth tables, not neural)"}
+    for engine, label in labels.items():
+        if engine not in row.seconds:
+            extra = "onnx" if engine == ONNX else "fast"
+            print(f"  {label:<43} not available: pip install 'circuitnn[{extra}]'")
+            continue
+        print(f"  {label:<43} {row.seconds[engine]:>10.4f} {row.rate(engine):>15,.0f} "
+              f"{row.speedup(engine):>8.1f}x")
+    if row.first_call_s is not None:
+        print(f"  the kernel's first call (loading it) took {row.first_call_s:.2f} s")
     print(f"  peak RSS: {peak_rss_mb():.0f} MiB")
     return EXIT_OK
 
@@ -449,7 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.set_defaults(func=cmd_models)
 
     b = sub.add_parser("bench", parents=[common, circ, mode],
-                       help="measure neural and exact throughput side by side")
+                       help="measure the neural kernel, numpy and exact engines side by side")
     b.add_argument("--vectors", type=_count, default=10_000, metavar="N",
                    help="random vectors per run (default 10000)")
     b.add_argument("--repeats", type=_count, metavar="R", help="runs per engine (median)")
