@@ -1,25 +1,36 @@
-"""Engine throughput: the neural engine against baselines measured in the same run.
+"""Engine throughput against compiled and interpreted simulators, in one run.
 
-For each circuit and vector count it prints, side by side:
+For each circuit (32-bit ripple-carry adder, 64-bit Kogge-Stone adder,
+ISCAS-85 c6288) and vector count, on the same random vectors, it prints
+side by side, in gate evaluations per second (gates x vectors / seconds,
+medians):
 
-* neural: the neural engine (analog, float32), every gate's trained net run;
-* exact: the bit-packed exact reference engine (truth tables, no nets);
-* notebook: the notebook's style, one vector at a time through each gate's
-  net in Python, on a small vector count, for scale;
-* PyRTL FastSimulation on the same 32-bit ripple-carry adder (exact), when
-  pyrtl is installed (``pip install -e '.[bench]'``);
-* peak RSS of a fresh process running 1,000,000 vectors through c6288.
+* kernel: the fused neural kernel (analog, float32): every gate's trained net;
+* numpy: the numpy neural engine (the portable fallback), the same nets;
+* exact: circuitnn's bit-packed truth-table reference (not neural);
+* verilator: the circuit written as Verilog, compiled by Verilator into C++,
+  driven by a harness this script writes and builds in a temporary directory
+  (exact logic, one vector per ``eval()``, inputs and outputs in arrays);
+* icarus: the same Verilog under Icarus Verilog (``iverilog``/``vvp``), at
+  10,000 vectors only (its start-up, measured on one vector, subtracted);
+* pyrtl: the same netlist, gate for gate, in PyRTL's FastSimulation, one
+  ``step`` per vector, at 10,000 vectors only.
 
-Throughput is in gate-evaluations per second (gates x vectors / seconds),
-medians of several runs. Run: ``python benchmarks/bench_engine.py [--quick]``.
+Every simulator's outputs are compared with the exact engine; a mismatch
+stops the script.  Then one vector through each engine in a warm process.
+The machine's load average is printed before and after: the ratios, all
+measured in this run, are what to read.
+
+Run: ``python benchmarks/bench_engine.py [--quick] [--circuits rca32,c6288]``
+(``--quick`` skips the 1,000,000-vector runs).  Needs the ``fast`` and
+``bench`` extras, ``verilator`` and ``iverilog`` for every column.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,150 +44,359 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from circuitnn.compile import compile_design  # noqa: E402
+from circuitnn.ir.primitives import STANDARD  # noqa: E402
 from circuitnn.library import kogge_stone_adder  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
+from circuitnn.run.kernel import KernelEngine  # noqa: E402
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
-from circuitnn.run.vectors import random_vectors  # noqa: E402
+from circuitnn.run.vectors import decode, random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
+from circuitnn.write.verilog import KEYWORDS, circuit_to_verilog  # noqa: E402
+
+COLUMNS = ("kernel", "numpy", "exact", "verilator", "icarus", "pyrtl")
 
 
-def circuits():
+def circuits() -> dict:
     return {
-        "rca32 (YAML)": load_circuit(ROOT / "circuits" / "ripple_carry_adder_32.yaml"),
-        "kogge-stone 64 (API)": compile_design(kogge_stone_adder(64).design),
-        "c6288 (ISCAS-85)": load_circuit(ROOT / "data/benchmarks/iscas85/c6288.bench"),
-        "EPFL adder": load_circuit(ROOT / "data/benchmarks/epfl/adder.blif"),
+        "rca32": lambda: load_circuit(ROOT / "circuits" / "ripple_carry_adder_32.yaml"),
+        "ks64": lambda: compile_design(kogge_stone_adder(64).design),
+        "c6288": lambda: load_circuit(ROOT / "data/benchmarks/iscas85/c6288.bench"),
     }
 
 
-def median_seconds(engine, bits, repeats: int) -> float:
-    engine.run(bits)
+def median_seconds(fn, repeats: int) -> float:
+    fn()
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        engine.run(bits)
+        fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
 
 
-def notebook_style(circuit, nets, bits: np.ndarray) -> float:
-    """Seconds for per-vector, per-gate Python propagation, as the notebook did."""
-    def sigmoid(x):
-        return 1 / (1 + np.exp(-x))
-
-    order = [circuit.gates[i] for groups in circuit.levels for grp in groups for i in grp.gates]
-    start = time.perf_counter()
-    for v in range(bits.shape[1]):
-        value = {0: 0.0, 1: 1.0}
-        for s, b in zip(circuit.input_signals, bits[:, v]):
-            value[int(s)] = float(b)
-        for g in order:
-            x = np.array([value[s] for s in g.inputs])
-            net = nets[g.prim]
-            for W, b in zip(net.weights, net.biases):
-                x = sigmoid(np.dot(x, W) + b)
-            for s, y in zip(g.outputs, x):
-                value[s] = y
-    return time.perf_counter() - start
+def port_values(ports, bits) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=np.uint64) for k, v in decode(ports, bits).items()}
 
 
-def pyrtl_rca32(n_vectors: int) -> float | None:
-    try:
-        import pyrtl
-    except ImportError:
-        return None
+def ctype(width: int) -> tuple[str, type]:
+    for bits, c, np_t in ((8, "uint8_t", np.uint8), (16, "uint16_t", np.uint16),
+                          (32, "uint32_t", np.uint32), (64, "uint64_t", np.uint64)):
+        if width <= bits:
+            return c, np_t
+    raise ValueError("ports wider than 64 bits are not benchmarked")
+
+
+# ------------------------------------------------------------- verilator
+HARNESS = """#include "V{top}.h"
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+int main(int argc, char** argv) {{
+    const size_t n = std::strtoull(argv[3], nullptr, 10);
+    const int reps = std::atoi(argv[4]);
+    FILE* f = std::fopen(argv[1], "rb");
+{read_inputs}    std::fclose(f);
+{alloc_outputs}    V{top}* m = new V{top};
+    std::vector<double> times;
+    for (int r = 0; r < reps; ++r) {{
+        auto t0 = std::chrono::steady_clock::now();
+        for (size_t v = 0; v < n; ++v) {{
+{set_inputs}            m->eval();
+{get_outputs}        }}
+        std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+        times.push_back(dt.count());
+    }}
+    std::sort(times.begin(), times.end());
+    std::printf("%.9f\\n", times[times.size() / 2]);
+    FILE* g = std::fopen(argv[2], "wb");
+{write_outputs}    std::fclose(g);
+    delete m;
+    return 0;
+}}
+"""
+
+
+class Verilator:
+    """A circuit compiled by Verilator, with a harness reading port arrays."""
+
+    def __init__(self, circuit, workdir: Path):
+        self.circuit = circuit
+        self.top = "top"
+        ports = list(circuit.inputs) + list(circuit.outputs)
+        if any(p.name in KEYWORDS or p.width > 64 for p in ports):
+            raise ValueError("escaped or wide ports")
+        d = workdir / "verilator"
+        d.mkdir()
+        (d / "top.v").write_text(circuit_to_verilog(circuit, module=self.top))
+        parts = {k: "" for k in ("read_inputs", "alloc_outputs", "set_inputs", "get_outputs",
+                                 "write_outputs")}
+        for p in circuit.inputs:
+            c, _ = ctype(p.width)
+            parts["read_inputs"] += (f"    std::vector<{c}> in_{p.name}(n);\n"
+                                     f"    if (std::fread(in_{p.name}.data(), sizeof({c}), n, f)"
+                                     f" != n) return 2;\n")
+            parts["set_inputs"] += f"            m->{p.name} = in_{p.name}[v];\n"
+        for p in circuit.outputs:
+            c, _ = ctype(p.width)
+            parts["alloc_outputs"] += f"    std::vector<{c}> out_{p.name}(n);\n"
+            parts["get_outputs"] += f"            out_{p.name}[v] = m->{p.name};\n"
+            parts["write_outputs"] += (f"    std::fwrite(out_{p.name}.data(), sizeof({c}), n, g);"
+                                       "\n")
+        (d / "harness.cpp").write_text(HARNESS.format(top=self.top, **parts))
+        subprocess.run(["verilator", "--cc", "top.v", "--exe", "harness.cpp", "--build",
+                        "-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert",
+                        "-CFLAGS", "-O2", "-j", "2", "-Wno-fatal", "--top-module", self.top],
+                       cwd=d, check=True, capture_output=True)
+        self.binary = d / "obj_dir" / f"V{self.top}"
+        self.dir = d
+
+    def run(self, bits: np.ndarray, reps: int) -> tuple[float, np.ndarray]:
+        """Median seconds of the eval loop, and the output bits."""
+        n = bits.shape[1]
+        with open(self.dir / "in.bin", "wb") as f:
+            for p in self.circuit.inputs:
+                vals = port_values((p,), bits[self._rows(p, self.circuit.inputs)])[p.name]
+                vals.astype(ctype(p.width)[1]).tofile(f)
+        got = subprocess.run([str(self.binary), str(self.dir / "in.bin"),
+                              str(self.dir / "out.bin"), str(n), str(reps)],
+                             check=True, capture_output=True, text=True)
+        raw = open(self.dir / "out.bin", "rb").read()
+        rows, offset = [], 0
+        for p in self.circuit.outputs:
+            np_t = ctype(p.width)[1]
+            vals = np.frombuffer(raw, np_t, n, offset).astype(np.uint64)
+            offset += n * np.dtype(np_t).itemsize
+            rows.append(((vals[None, :] >> np.arange(p.width, dtype=np.uint64)[:, None])
+                         & np.uint64(1)).astype(np.uint8))
+        return float(got.stdout.split()[-1]), np.concatenate(rows)
+
+    @staticmethod
+    def _rows(port, ports) -> slice:
+        start = 0
+        for p in ports:
+            if p is port:
+                return slice(start, start + p.width)
+            start += p.width
+        raise KeyError(port.name)
+
+
+# ---------------------------------------------------------------- icarus
+def icarus(circuit, bits: np.ndarray, workdir: Path) -> tuple[float, np.ndarray]:
+    """Seconds for ``bits`` under vvp (minus a one-vector run), and the outputs."""
+    d = workdir / "icarus"
+    d.mkdir(exist_ok=True)
+    (d / "top.v").write_text(circuit_to_verilog(circuit, module="top"))
+
+    def run(n: int) -> tuple[float, np.ndarray]:
+        ins = port_values(circuit.inputs, bits[:, :n])
+        decl, load, drive, conn = [], [], [], []
+        for p in circuit.inputs:
+            (d / f"{p.name}.hex").write_text("".join(f"{int(x):x}\n" for x in ins[p.name]))
+            decl += [f"reg [{p.width - 1}:0] m_{p.name} [0:{n - 1}];",
+                     f"reg [{p.width - 1}:0] {p.name};"]
+            load.append(f'$readmemh("{p.name}.hex", m_{p.name});')
+            drive.append(f"{p.name} = m_{p.name}[i];")
+            conn.append(f".{p.name}({p.name})")
+        for p in circuit.outputs:
+            decl.append(f"wire [{p.width - 1}:0] {p.name};")
+            conn.append(f".{p.name}({p.name})")
+        fmt = " ".join("%h" for _ in circuit.outputs)
+        names = ", ".join(p.name for p in circuit.outputs)
+        tb = (f"module tb;\n{chr(10).join(decl)}\ntop dut({', '.join(conn)});\n"
+              f"integer i, fd;\ninitial begin\n{chr(10).join(load)}\n"
+              f'fd = $fopen("out.txt", "w");\n'
+              f"for (i = 0; i < {n}; i = i + 1) begin\n{' '.join(drive)}\n#1;\n"
+              f'$fwrite(fd, "{fmt}\\n", {names});\nend\n$fclose(fd);\n$finish;\nend\nendmodule\n')
+        (d / "tb.v").write_text(tb)
+        subprocess.run(["iverilog", "-o", "sim", "tb.v", "top.v"], cwd=d, check=True,
+                       capture_output=True)
+        t = time.perf_counter()
+        subprocess.run(["vvp", "-n", "sim"], cwd=d, check=True, capture_output=True)
+        seconds = time.perf_counter() - t
+        lines = (d / "out.txt").read_text().split("\n")[:n]
+        cols = list(zip(*(line.split() for line in lines)))
+        out = []
+        for p, col in zip(circuit.outputs, cols):
+            vals = np.array([int(x, 16) for x in col], dtype=np.uint64)
+            out.append(((vals[None, :] >> np.arange(p.width, dtype=np.uint64)[:, None])
+                        & np.uint64(1)).astype(np.uint8))
+        return seconds, np.concatenate(out)
+
+    start_up, _ = run(1)
+    seconds, out = run(bits.shape[1])
+    return max(seconds - start_up, 1e-9), out
+
+
+# ----------------------------------------------------------------- pyrtl
+_STD = {(tt.n_inputs, tt.table.tobytes()): name for name, tt in STANDARD.items()}
+
+
+def to_pyrtl(circuit):
+    """The flat circuit in PyRTL, gate for gate (standard gates as operators,
+    others as sums of products)."""
+    import pyrtl
+
     pyrtl.reset_working_block()
-    a, b, cin = pyrtl.Input(32, "a"), pyrtl.Input(32, "b"), pyrtl.Input(1, "cin")
-    sums, c = [], cin
-    for i in range(32):  # the same 160 two-input gates as circuits/ripple_carry_adder_32
-        x = a[i] ^ b[i]
-        sums.append(x ^ c)
-        c = (a[i] & b[i]) | (x & c)
-    out, cout = pyrtl.Output(32, "sum"), pyrtl.Output(1, "cout")
-    out <<= pyrtl.concat_list(sums)
-    cout <<= c
-    sim = pyrtl.FastSimulation()
-    rng = random.Random(0)
-    vecs = [{"a": rng.getrandbits(32), "b": rng.getrandbits(32), "cin": rng.getrandbits(1)}
-            for _ in range(n_vectors)]
-    start = time.perf_counter()
+    wire = {0: pyrtl.Const(0, 1), 1: pyrtl.Const(1, 1)}
+    for p in circuit.inputs:
+        w = pyrtl.Input(p.width, p.name)
+        for i, s in enumerate(p.signals):
+            wire[s] = w[i]
+    for groups in circuit.levels:
+        for grp in groups:
+            tt = circuit.primitives[grp.prim]
+            std = _STD.get((tt.n_inputs, tt.table.tobytes()))
+            for gi in grp.gates:
+                g = circuit.gates[gi]
+                x = [wire[s] for s in g.inputs]
+                for j, s in enumerate(g.outputs):
+                    wire[s] = _pyrtl_gate(std, tt.table[:, j], x) if std else _sop(tt, j, x)
+    for p in circuit.outputs:
+        out = pyrtl.Output(p.width, p.name)
+        out <<= pyrtl.concat_list([wire[s] for s in p.signals])
+    return pyrtl
+
+
+def _pyrtl_gate(std: str, column, x):
+    from functools import reduce
+
+    fam = std if std in ("MUX2", "MAJ3") else std.rstrip("0123456789")
+    if fam == "BUF":
+        return x[0]
+    if fam == "NOT":
+        return ~x[0]
+    if fam == "MUX2":
+        return (x[0] & x[2]) | (~x[0] & x[1])
+    if fam == "MAJ3":
+        a, b, c = x
+        return (a & b) | (a & c) | (b & c)
+    op = {"AND": "__and__", "NAND": "__and__", "OR": "__or__", "NOR": "__or__",
+          "XOR": "__xor__", "XNOR": "__xor__"}[fam]
+    y = reduce(lambda u, v: getattr(u, op)(v), x)
+    return ~y if fam in ("NAND", "NOR", "XNOR") else y
+
+
+def _sop(tt, j, x):
+    from functools import reduce
+
+    import pyrtl
+
+    terms = [reduce(lambda u, v: u & v, [xi if b else ~xi for xi, b in zip(x, bits)])
+             for row, bits in enumerate(tt.input_matrix()) if tt.table[row, j]]
+    return reduce(lambda u, v: u | v, terms) if terms else pyrtl.Const(0, 1)
+
+
+def pyrtl_run(circuit, bits: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Seconds for one ``step`` per vector, seconds for one warm step, outputs."""
+    pyrtl = to_pyrtl(circuit)
+    sim = pyrtl.FastSimulation(tracer=None)
+    ins = {k: [int(x) for x in v] for k, v in port_values(circuit.inputs, bits).items()}
+    names = [p.name for p in circuit.inputs]
+    vecs = [{k: ins[k][i] for k in names} for i in range(bits.shape[1])]
+    outs = {p.name: [] for p in circuit.outputs}
+    t = time.perf_counter()
     for v in vecs:
         sim.step(v)
-    return time.perf_counter() - start
+        for k, col in outs.items():
+            col.append(sim.inspect(k))
+    seconds = time.perf_counter() - t
+    one = median_seconds(lambda: sim.step(vecs[0]), 200)
+    rows = []
+    for p in circuit.outputs:
+        vals = np.array(outs[p.name], dtype=np.uint64)
+        rows.append(((vals[None, :] >> np.arange(p.width, dtype=np.uint64)[:, None])
+                     & np.uint64(1)).astype(np.uint8))
+    return seconds, one, np.concatenate(rows)
 
 
-PEAK_CHILD = """
-import json, resource, sys, time
-sys.path.insert(0, {root!r})
-from circuitnn.read import load_circuit
-from circuitnn.run.neural import NeuralEngine  # noqa: E402
-from circuitnn.run.session import train_nets
-from circuitnn.store import ModelStore
-from circuitnn.run.vectors import random_vectors
-c = load_circuit({path!r})
-nets = train_nets(c, ModelStore({store!r}))
-bits = random_vectors(c, {n})
-t = time.perf_counter()
-out = NeuralEngine(c, nets).run(bits)
-dt = time.perf_counter() - t
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({{"seconds": dt, "peak_mb": peak,
-                  "inputs_mb": bits.nbytes / 2**20, "outputs_mb": out.nbytes / 2**20}}))
-"""
+# ------------------------------------------------------------------ main
+def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> None:
+    """Print one row per vector count; append one-vector timings to ``singles``."""
+    g = len(c.gates)
+    nets = train_nets(c, store)
+    kernel = KernelEngine(c, nets, compiled=True)
+    numpy_engine, exact = NeuralEngine(c, nets), ExactEngine(c)
+    work = tmp / name
+    work.mkdir()
+    veril = Verilator(c, work) if have["verilator"] else None
+    for n in counts:
+        bits = random_vectors(c, n, seed=1)
+        want = exact.run(bits)
+        reps = 5 if n <= 10_000 else 3
+        rate = {}
+        for col, engine in (("kernel", kernel), ("numpy", numpy_engine), ("exact", exact)):
+            r = 1 if (col == "numpy" and n > 10_000) else reps
+            rate[col] = g * n / median_seconds(lambda e=engine, b=bits: e.run(b), r)
+            assert ((engine.run(bits[:, :1000]) > 0.5) == want[:, :1000]).all(), col
+        if veril is not None:
+            secs, out = veril.run(bits, reps)
+            assert (out == want).all(), "verilator disagrees with the exact engine"
+            rate["verilator"] = g * n / secs
+        if n == 10_000 and have["icarus"]:
+            secs, out = icarus(c, bits, work)
+            assert (out == want).all(), "icarus disagrees with the exact engine"
+            rate["icarus"] = g * n / secs
+        if n == 10_000 and have["pyrtl"]:
+            secs, one, out = pyrtl_run(c, bits)
+            assert (out == want).all(), "pyrtl disagrees with the exact engine"
+            rate["pyrtl"] = g * n / secs
+            singles.append((name, "pyrtl step", one))
+        ratios = " ".join(f"{rate['kernel'] / rate[col]:>7.1f}x" if col in rate else f"{'-':>8}"
+                          for col in ("numpy", "pyrtl", "verilator"))
+        print(f"{name:<7} {g:>5} {n:>9,} "
+              + " ".join(f"{fmt_rate(rate.get(col)):>9}" for col in COLUMNS) + " " + ratios,
+              flush=True)
+    one = random_vectors(c, 1, seed=2)
+    for label, engine, reps in (("kernel", kernel, 2000), ("numpy", numpy_engine, 200),
+                                ("exact", exact, 200)):
+        singles.append((name, label, median_seconds(lambda e=engine: e.run(one), reps)))
+
+
+def fmt_rate(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate / 1e6:,.0f}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the 1,000,000-vector runs")
+    ap.add_argument("--circuits", default=",".join(circuits()),
+                    help="comma-separated subset of " + ", ".join(circuits()))
     ap.add_argument("--store", default=None, help="model store (default: a fresh temp dir)")
     args = ap.parse_args()
-    store_dir = args.store or tempfile.mkdtemp(prefix="circuitnn-bench-")
-    store = ModelStore(store_dir)
-    counts = [1, 100, 10_000] + ([] if args.quick else [1_000_000])
-
-    print(f"numpy {np.__version__}, {os.cpu_count()} cores; neural = float32 analog, "
-          "exact = bit-packed truth tables (the reference, not neural)\n")
-    header = (f"{'circuit':<22} {'gates':>6} {'depth':>5} {'vectors':>9} "
-              f"{'neural ev/s':>13} {'exact ev/s':>13} {'exact/neural':>12}")
-    print(header)
-    print("-" * len(header))
-    results = {}
-    for name, c in circuits().items():
-        nets = train_nets(c, store)
-        neural, exact = NeuralEngine(c, nets), ExactEngine(c)
-        for n in counts:
-            bits = random_vectors(c, n, seed=1)
-            reps = 5 if n <= 10_000 else 1
-            tn = median_seconds(neural, bits, reps)
-            te = median_seconds(exact, bits, reps)
-            g = len(c.gates)
-            results[(name, n)] = (g * n / tn, g * n / te)
-            print(f"{name:<22} {g:>6} {c.depth:>5} {n:>9,} {g * n / tn:>13,.0f} "
-                  f"{g * n / te:>13,.0f} {tn / te:>11.1f}x")
-            if name.startswith("rca32") and n == 1:
-                print(f"{'':<22} one warm vector through the 32-bit adder: {tn * 1e3:.2f} ms")
-        if name.startswith("rca32"):
-            small = random_vectors(c, 100, seed=1)
-            tb = notebook_style(c, nets, small)
-            print(f"{'':<22} notebook style (per vector, per gate, Python), 100 vectors: "
-                  f"{len(c.gates) * 100 / tb:,.0f} ev/s")
-            tp = pyrtl_rca32(10_000)
-            if tp is None:
-                print(f"{'':<22} PyRTL FastSimulation: pyrtl not installed")
-            else:
-                rate = len(c.gates) * 10_000 / tp
-                print(f"{'':<22} PyRTL FastSimulation (exact), 10,000 vectors: {rate:,.0f} ev/s;"
-                      f" neural is {results[(name, 10_000)][0] / rate:.1f}x that")
-    if not args.quick:
-        child = PEAK_CHILD.format(root=str(ROOT), store=store_dir, n=1_000_000,
-                                  path=str(ROOT / "data/benchmarks/iscas85/c6288.bench"))
-        got = json.loads(subprocess.run([sys.executable, "-c", child], check=True,
-                                        capture_output=True, text=True).stdout)
-        print(f"\nc6288, 1,000,000 vectors in a fresh process: {got['seconds']:.1f} s, peak RSS "
-              f"{got['peak_mb']:.0f} MiB (of which inputs {got['inputs_mb']:.0f} MiB and "
-              f"outputs {got['outputs_mb']:.0f} MiB)")
+    store = ModelStore(args.store or tempfile.mkdtemp(prefix="circuitnn-bench-"))
+    counts = [10_000] + ([] if args.quick else [1_000_000])
+    have = {"verilator": shutil.which("verilator"), "icarus": shutil.which("iverilog")}
+    try:
+        import pyrtl  # noqa: F401
+        have["pyrtl"] = True
+    except ImportError:
+        have["pyrtl"] = False
+    print(f"numpy {np.__version__}, {os.cpu_count()} cores, load average before: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("M gate-evals/s, medians; kernel and numpy are neural (every gate's trained net, "
+          "analog float32); exact, verilator, icarus and pyrtl evaluate the exact logic\n")
+    head = (f"{'circuit':<7} {'gates':>5} {'vectors':>9} "
+            + " ".join(f"{c:>9}" for c in COLUMNS)
+            + f" {'k/numpy':>8} {'k/pyrtl':>8} {'k/veril.':>8}")
+    print(head)
+    print("-" * len(head))
+    singles: list[tuple[str, str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="circuitnn-bench-") as tmp:
+        for name, make in circuits().items():
+            if name in args.circuits.split(","):
+                bench_circuit(name, make(), store, counts, have, Path(tmp), singles)
+    print("\none warm vector (median, microseconds):")
+    for name in dict.fromkeys(s[0] for s in singles):
+        cells = "  ".join(f"{label} {secs * 1e6:,.1f}" for n2, label, secs in singles
+                          if n2 == name)
+        print(f"  {name:<7} {cells}")
+    print(f"\nload average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
