@@ -157,9 +157,9 @@ from circuitnn.read import load_circuit
 from circuitnn.run.kernel import KernelEngine
 from circuitnn.run.session import train_nets
 from circuitnn.run.vectors import random_vectors
-from circuitnn.store import ModelStore
+from circuitnn.store import default_store
 c = load_circuit({path!r})
-engine = KernelEngine(c, train_nets(c, ModelStore()))
+engine = KernelEngine(c, train_nets(c, default_store()))
 """
 
 
@@ -192,3 +192,28 @@ except Exception as e:
     want = (NeuralEngine(circuit, nets).run(random_vectors(circuit, 100_000, seed=3)) > 0.5).sum()
     assert _child(code, store) == (f"{want} False UsageError the compiled kernel needs numba: "
                                    "pip install 'circuitnn[fast]'")
+
+
+def test_one_vector_call_path(store):
+    """A scalar call goes through the engine's per-call path and computes the
+    sum that Python's integers do; anything else keeps the general path."""
+    from circuitnn.errors import VectorError
+    from circuitnn.run.session import Session
+
+    adder = Session.from_store(load_circuit(ROOT / "circuits" / "ripple_carry_adder_32.yaml"),
+                               store)
+    adder.engine.compiled = True
+    rng = np.random.default_rng(9)
+    cases = [(0, 0, 0), (2**32 - 1, 1, 0), (2**32 - 1, 2**32 - 1, 1)]
+    cases += [(int(a), int(b), int(c)) for a, b, c in rng.integers(0, 2**32, (20, 3))]
+    for a, b, cin in cases:
+        cin &= 1
+        total = a + b + cin
+        want = {"sum": total % 2**32, "cout": total >> 32}
+        assert adder._call_one({"a": a, "b": b, "cin": cin}) == want
+        assert adder(a=np.uint64(a), b=b, cin=bool(cin)) == want
+    assert adder._call_one({"a": 2**32, "b": 0, "cin": 0}) is None
+    with pytest.raises(VectorError, match=r"value 4294967296 does not fit input 'a'"):
+        adder(a=2**32, b=0, cin=0)
+    assert adder._call_one({"a": [1, 2], "b": 0, "cin": 0}) is None
+    assert adder(a=[1, 2], b=3, cin=0)["sum"].tolist() == [4, 5]

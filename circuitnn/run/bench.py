@@ -85,9 +85,10 @@ def measure(circuit: Circuit, nets: dict, vectors: int, repeats: int = 3, seed: 
     --------
     >>> from circuitnn.read import load_circuit
     >>> from circuitnn.run.session import train_nets
+    >>> import tempfile
     >>> from circuitnn.store import ModelStore
-    >>> c = load_circuit("circuits/full_adder.yaml")
-    >>> row = measure(c, train_nets(c, ModelStore()), 1000, repeats=1)
+    >>> c = load_circuit("circuits/half_adder.yaml")
+    >>> row = measure(c, train_nets(c, ModelStore(tempfile.mkdtemp())), 1000, repeats=1)
     >>> row.rate(EXACT) > 0 and NUMPY in row.seconds
     True
     """

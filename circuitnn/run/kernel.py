@@ -168,9 +168,10 @@ def safe_dtype(circuit: Circuit, nets: dict, dtype) -> np.dtype:
     --------
     >>> from circuitnn.read import load_circuit
     >>> from circuitnn.run.session import train_nets
+    >>> import tempfile
     >>> from circuitnn.store import ModelStore
     >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> safe_dtype(c, train_nets(c, ModelStore()), np.float32)
+    >>> safe_dtype(c, train_nets(c, ModelStore(tempfile.mkdtemp())), np.float32)
     dtype('float32')
     """
     from ..nn.certify import certified_margin
@@ -217,9 +218,10 @@ class KernelEngine:
     --------
     >>> from circuitnn.read import load_circuit
     >>> from circuitnn.run.session import train_nets
+    >>> import tempfile
     >>> from circuitnn.store import ModelStore
     >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> engine = KernelEngine(c, train_nets(c, ModelStore()))
+    >>> engine = KernelEngine(c, train_nets(c, ModelStore(tempfile.mkdtemp())))
     >>> (engine.run(np.array([[0, 0, 1, 1], [0, 1, 0, 1]])) > 0.5).astype(int).tolist()
     [[0, 1, 1, 0], [0, 0, 0, 1]]
     """
@@ -246,6 +248,7 @@ class KernelEngine:
         self.prog, self.params = build_program(self.plan, nets, self.dtype)
         self._numpy: NeuralEngine | None = None
         self._jit = None
+        self._codec = None
 
     def __repr__(self) -> str:
         return (f"KernelEngine({self.circuit.name}: {len(self.circuit.gates)} gates, "
@@ -309,6 +312,48 @@ class KernelEngine:
             every[live] = out
             return every[self.circuit.output_signals], every
         return out
+
+    def call(self, values) -> list[int]:
+        """One vector: an integer per input port (in port order, each in range,
+        ports up to 64 bits) -> an integer per output port, thresholded at 0.5.
+
+        The per-call path of a warm process: everything but the arithmetic is
+        a few numpy operations on arrays prepared once.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from circuitnn.read import load_circuit
+        >>> from circuitnn.run.session import train_nets
+        >>> from circuitnn.store import ModelStore
+        >>> c = load_circuit("circuits/half_adder.yaml")
+        >>> KernelEngine(c, train_nets(c, ModelStore(tempfile.mkdtemp()))).call([1, 1])
+        [0, 1]
+        """
+        if self._codec is None:
+            ins, outs = self.circuit.inputs, self.circuit.outputs
+            if max((p.width for p in ins + outs), default=0) > 64:
+                raise UsageError("call() takes ports of up to 64 bits; use run() for wider ones")
+            self._codec = (
+                np.repeat(np.arange(len(ins)), [p.width for p in ins]),
+                np.concatenate([np.arange(p.width, dtype=np.uint64) for p in ins] or [[]])
+                .astype(np.uint64),
+                np.concatenate([np.uint64(1) << np.arange(p.width, dtype=np.uint64)
+                                for p in outs] or [[]]).astype(np.uint64),
+                np.cumsum([0] + [p.width for p in outs[:-1]]),
+            )
+        port, shift, weight, starts = self._codec
+        bits = ((np.array(values, np.uint64)[port] >> shift) & np.uint64(1)).astype(np.uint8)
+        jit = self._jit or self._kernel(len(self.circuit.gates))
+        if jit is None:
+            out = self.run(bits[:, None])
+        else:
+            out = np.empty((len(weight), 1), self.dtype)
+            jit.run_each(self.prog, self.params, self.plan.input_slots, bits[:, None],
+                         self.plan.output_slots, out, 0, 1, self.mode == "digital")
+        if not len(weight):
+            return []
+        return np.add.reduceat((out[:, 0] > 0.5) * weight, starts).tolist()
 
     def _run_blocks(self, jit, inputs, out_slots, out, digital) -> None:
         n_vec = inputs.shape[1]
