@@ -18,10 +18,18 @@ import pytest
 from circuitnn.compile import compile_design
 from circuitnn.ir.primitives import STANDARD
 from circuitnn.nn import GateNet, certified_margin
+from circuitnn.nn.certify import runtime_error_bound
 from circuitnn.read import load_circuit
 from circuitnn.read.yaml import loads_yaml
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.kernel import KernelEngine, error_bound, exp2_error, kernel_available, safe_dtype
+from circuitnn.run.kernel import (
+    KernelEngine,
+    certificate_holds,
+    exp2_error,
+    kernel_available,
+    safe_dtype,
+    sigmoid_error,
+)
 from circuitnn.run.neural import NeuralEngine
 from circuitnn.run.session import train_nets
 from circuitnn.run.vectors import random_vectors
@@ -113,8 +121,9 @@ def _one_gate(name):
 
 @pytest.mark.parametrize("name", ["AND2", "NOT", "MAJ3", "XOR2", "NAND9"])
 def test_error_bound_holds_on_analog_inputs(name, store):
-    """On any inputs in [0, 1], the float32 kernel stays within error_bound of
-    the net computed exactly (float64, libm exp)."""
+    """On any inputs in [0, 1], the float32 kernel stays within the runtime
+    error bound (with the kernel's sigmoid error) of the net computed exactly
+    (float64, libm exp), and inside [0, 1]."""
     circuit = _one_gate(name)
     nets = train_nets(circuit, store)
     net = nets[name]
@@ -122,24 +131,30 @@ def test_error_bound_holds_on_analog_inputs(name, store):
     x[:, :2 ** net.n_inputs] = STANDARD[name].input_matrix().T  # the logic levels too
     got = KernelEngine(circuit, nets, compiled=True).run(x.astype(np.float32))
     want = net.forward(x.astype(np.float32).astype(np.float64).T).T
-    assert np.abs(got - want).max() <= error_bound(net, np.float32)
+    bound = runtime_error_bound(net, "float32", sigmoid_error(np.float32))
+    assert np.abs(got - want).max() <= bound
+    assert got.min() >= 0 and got.max() <= 1
 
 
 def test_float32_raised_to_float64_when_slack_is_too_small(store):
     circuit = _one_gate("AND2")
     net = train_nets(circuit, store)["AND2"]
-    margin = certified_margin(net, STANDARD["AND2"], net.delta)
-    assert margin + error_bound(net, np.float32) <= net.delta
+    assert certificate_holds(net, STANDARD["AND2"], np.float32)
     assert safe_dtype(circuit, {"AND2": net}, np.float32) == np.float32
-    # the same net claimed at the delta where its slack is nearly gone: still
-    # certified there, but with less slack than float32's error bound
+    # the same net claimed at the smallest delta where it holds in float64:
+    # certified there, but with too little slack for float32's arithmetic
+    def claimed(delta):
+        return GateNet(net.weights, net.biases, "AND2", net.max_err, delta)
+
     lo, hi = 0.0, net.delta
     for _ in range(60):
         mid = (lo + hi) / 2
-        lo, hi = (lo, mid) if certified_margin(net, STANDARD["AND2"], mid) <= mid else (mid, hi)
-    slack = hi - certified_margin(net, STANDARD["AND2"], hi)
-    assert 0 <= slack < error_bound(net, np.float32)
-    tight = GateNet(net.weights, net.biases, "AND2", net.max_err, hi)
+        holds = certificate_holds(claimed(mid), STANDARD["AND2"], np.float64)
+        lo, hi = (lo, mid) if holds else (mid, hi)
+    tight = claimed(hi)
+    assert certified_margin(net, STANDARD["AND2"], hi) <= hi
+    assert certificate_holds(tight, STANDARD["AND2"], np.float64)
+    assert not certificate_holds(tight, STANDARD["AND2"], np.float32)
     assert safe_dtype(circuit, {"AND2": tight}, np.float32) == np.float64
     assert KernelEngine(circuit, {"AND2": tight}).dtype == np.float64
 

@@ -60,35 +60,25 @@ def exp2_error(dtype) -> float:
     return fit + 2 * horner + u
 
 
-def error_bound(net, dtype) -> float:
-    """A bound on how far the kernel's output of ``net`` can be from the
-    exact (real-arithmetic) net on the same inputs in ``[0, 1]``.
+def sigmoid_error(dtype) -> float:
+    """A bound on the absolute error of the kernel's sigmoid ``1 / (1 + 2**s)``
+    for a given ``s``: a relative error ``eps`` in ``2**s`` moves the sigmoid
+    by at most ``eps / 4`` (``|dy / d ln E| = y (1 - y) <= 1/4``), and the
+    addition and the IEEE division round twice.
 
-    Per neuron, the affine sum over ``n`` inputs (weights rounded to
-    ``dtype``) is off by at most ``(gamma(n + 1) + u) * (sum|w| + |b|)``,
-    plus ``sum|w| * e`` for inputs that are themselves off by ``e``; the
-    sigmoid, ``1 / (1 + 2**s)`` with slope at most ``ln 2 / 4`` in ``s``,
-    adds a quarter of the exponential's relative error and two roundings.
-    See docs/certification.md.
+    This is the ``sigmoid_error`` of
+    :func:`~circuitnn.nn.certify.runtime_certificate`: the kernel is one more
+    runtime whose arithmetic the certificate must cover.
 
     Examples
     --------
-    >>> from circuitnn.nn import notebook_nets
-    >>> error_bound(notebook_nets()["AND"], np.float32) < 1e-5
-    True
+    >>> f"{sigmoid_error(np.float32):.2e}", f"{sigmoid_error(np.float64):.1e}"
+    ('4.92e-07', '1.7e-15')
     """
     u = _unit_roundoff(dtype)
     eps = exp2_error(dtype)
-    scale = math.log2(math.e)
-    err = np.zeros(net.n_inputs)
-    for W, b in zip(net.weights, net.biases):
-        W, b = scale * np.abs(np.asarray(W, float)), scale * np.abs(np.asarray(b, float))
-        n = W.shape[0] + 1
-        gamma = n * u / (1 - n * u)
-        ds = (gamma + u) * (W.sum(axis=0) + b) + err @ W
-        tiny = float(np.finfo(dtype).tiny)
-        err = math.log(2) / 4 * ds + eps / 4 * (1 + eps) + 2 * u * (1 + u) + 4 * tiny
-    return float(err.max(initial=0.0))
+    # the smallest normal number covers 2**s flushed to zero below 2**-126
+    return eps / 4 * (1 + eps) + 2 * u * (1 + u) + float(np.finfo(dtype).tiny)
 
 
 def build_program(plan: Plan, nets: dict, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -160,30 +150,51 @@ def _load_jit():
     return _jit
 
 
-def safe_dtype(circuit: Circuit, nets: dict, dtype) -> np.dtype:
-    """``dtype``, or float64 when some certified net's slack (``delta`` minus
-    its certified margin) does not cover the kernel's error bound in ``dtype``.
+def certificate_holds(net, tt, dtype) -> bool:
+    """Whether ``net``'s certificate (at its ``delta``) survives the kernel's
+    arithmetic in ``dtype``: its margin plus the runtime error bound
+    (:func:`~circuitnn.nn.certify.runtime_certificate` with the kernel's
+    :func:`sigmoid_error`) is at most ``delta``.
+
+    The boxes are not widened (``eta = 0``): the kernel's sigmoid never
+    leaves ``[0, 1]``, since it divides 1 by a number at least 1 in IEEE
+    arithmetic (the kernel is compiled without approximate reciprocals).
 
     Examples
     --------
+    >>> from circuitnn.ir.primitives import STANDARD
+    >>> from circuitnn.nn import train
+    >>> certificate_holds(train(STANDARD["XOR2"]), STANDARD["XOR2"], np.float32)
+    True
+    """
+    from ..nn.certify import runtime_certificate
+
+    dtype = np.dtype(dtype)
+    cert = runtime_certificate(net, tt, net.delta, dtype.name, eta=0.0,
+                               sigmoid_error=sigmoid_error(dtype))
+    return cert["slack"] >= 0
+
+
+def safe_dtype(circuit: Circuit, nets: dict, dtype) -> np.dtype:
+    """``dtype``, or float64 when some certified net's certificate does not
+    survive the kernel's arithmetic in ``dtype`` (:func:`certificate_holds`).
+
+    Examples
+    --------
+    >>> import tempfile
     >>> from circuitnn.read import load_circuit
     >>> from circuitnn.run.session import train_nets
-    >>> import tempfile
     >>> from circuitnn.store import ModelStore
     >>> c = load_circuit("circuits/half_adder.yaml")
     >>> safe_dtype(c, train_nets(c, ModelStore(tempfile.mkdtemp())), np.float32)
     dtype('float32')
     """
-    from ..nn.certify import certified_margin
-
     dtype = np.dtype(dtype)
     if dtype == np.float64:
         return dtype
     for name, tt in circuit.primitives.items():
         net = nets[name]
-        if net.delta is None:
-            continue
-        if certified_margin(net, tt, net.delta) + error_bound(net, dtype) > net.delta:
+        if net.delta is not None and not certificate_holds(net, tt, dtype):
             return np.dtype(np.float64)
     return dtype
 
@@ -201,8 +212,8 @@ class KernelEngine:
         thresholds every gate output at 0.5.
     dtype : numpy dtype
         float32 by default, or float64.  float32 is raised to float64 when a
-        net's certificate leaves too little slack for float32's error bound
-        (:func:`safe_dtype`); no standard gate needs it.
+        net's certificate does not cover float32's error (:func:`safe_dtype`);
+        no standard gate needs it.
     keep_all : bool
         Keep every signal, for ``run(..., probe=True)``.
     threads : int
