@@ -21,6 +21,7 @@ from circuitnn.nn import GateNet, certified_margin
 from circuitnn.nn.certify import runtime_error_bound
 from circuitnn.read import load_circuit
 from circuitnn.read.yaml import loads_yaml
+from circuitnn.run import kernel
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.kernel import (
     KernelEngine,
@@ -29,6 +30,7 @@ from circuitnn.run.kernel import (
     kernel_available,
     safe_dtype,
     sigmoid_error,
+    worth_loading,
 )
 from circuitnn.run.neural import NeuralEngine
 from circuitnn.run.session import train_nets
@@ -184,18 +186,29 @@ engine = KernelEngine(c, train_nets(c, default_store()))
 """
 
 
-def test_small_run_never_imports_numba_and_large_run_does(store):
+def test_small_run_never_imports_numba_and_large_work_does(store):
     path = str(ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench")
     train_nets(load_circuit(path), store)
     # 240,000 gate evaluations take milliseconds in numpy; 170M would take
-    # longer in numpy than loading the kernel
+    # longer in numpy than loading the kernel, in one call or announced
     code = PREAMBLE.format(path=path) + """
 engine.run(random_vectors(c, 100))
 print("numba" in sys.modules, end=" ")
-engine.run(random_vectors(c, 70_000))
+engine.expect(70_000)
+engine.run(random_vectors(c, 100))
 print("numba" in sys.modules)
 """
     assert _child(code, store) == "False True"
+
+
+def test_loading_is_decided_by_work_and_time_spent():
+    one_call = kernel.JIT_LOAD_SECONDS * kernel.NUMPY_RATE
+    assert not worth_loading(0.9 * one_call, 0.0, {"numpy"})
+    assert worth_loading(1.1 * one_call, 0.0, {"numpy"})
+    assert worth_loading(10, 1.1 * kernel.JIT_LOAD_SECONDS, {"numpy"})
+    # numba already imported: only the kernel's module is left to load
+    assert worth_loading(0.9 * one_call, 0.0, {"numba"})
+    assert worth_loading(0, 0.0, {"circuitnn.run._jit"})
 
 
 def test_without_numba_the_numpy_engine_runs(store):

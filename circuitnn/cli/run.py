@@ -134,6 +134,7 @@ def cmd_run(args) -> int:
 
 def _local_results(sim, vectors):
     size = chunk_size(sim.circuit)
+    sim.engine.expect(vectors.n)
     for lo in range(0, vectors.n, size):
         yield sim.run_bits(vectors.bits(lo, min(vectors.n, lo + size)))
 

@@ -142,6 +142,24 @@ def kernel_available() -> bool:
     return "circuitnn.run._jit" in sys.modules or importlib.util.find_spec("numba") is not None
 
 
+def worth_loading(work: float, rented: float, modules) -> bool:
+    """Whether to load the compiled kernel for a call of ``work`` gate
+    evaluations, after ``rented`` seconds spent in the numpy engine, with
+    ``modules`` imported: yes once either would cost more than loading.
+
+    Examples
+    --------
+    >>> worth_loading(1e6, 0.0, set()), worth_loading(1e9, 0.0, set())
+    (False, True)
+    >>> worth_loading(1e6, 2.0, set()), worth_loading(1e6, 0.0, {"circuitnn.run._jit"})
+    (True, True)
+    """
+    if "circuitnn.run._jit" in modules:
+        return True
+    cost = JIT_CACHED_SECONDS if "numba" in modules else JIT_LOAD_SECONDS
+    return max(work / NUMPY_RATE, rented) >= cost
+
+
 def _load_jit():
     try:
         from . import _jit
@@ -260,6 +278,7 @@ class KernelEngine:
         self._numpy: NeuralEngine | None = None
         self._jit = None
         self._codec = None
+        self._expected = 0
 
     def __repr__(self) -> str:
         return (f"KernelEngine({self.circuit.name}: {len(self.circuit.gates)} gates, "
@@ -281,14 +300,19 @@ class KernelEngine:
         if self.compiled is None:
             if not kernel_available():
                 return None
-            if "circuitnn.run._jit" not in sys.modules:
-                cost = JIT_CACHED_SECONDS if "numba" in sys.modules else JIT_LOAD_SECONDS
-                if max(work / NUMPY_RATE, _rented_seconds) < cost:
-                    return None
+            work = max(work, self._expected * len(self.circuit.gates))
+            if not worth_loading(work, _rented_seconds, set(sys.modules)):
+                return None
         self._jit = _load_jit()
         if self._jit is None and self.compiled:
             raise UsageError("the compiled kernel needs numba: pip install 'circuitnn[fast]'")
         return self._jit
+
+    def expect(self, n_vectors: int) -> None:
+        """Announce that about ``n_vectors`` vectors will follow, in calls of
+        any size (a streamed run's chunks): whether to load the kernel is then
+        decided on the whole work, not on each chunk's."""
+        self._expected = max(self._expected, n_vectors)
 
     def run(self, inputs: np.ndarray, probe: bool = False):
         """Analog output values, ``(output bits, vectors)``, for input bits
