@@ -26,6 +26,7 @@ from ..compile import Circuit
 from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
 from .kernel import KernelEngine
+from .neural import NeuralEngine
 from .vectors import (
     MAX_EXHAUSTIVE_BITS,
     decode,
