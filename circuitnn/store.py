@@ -8,6 +8,10 @@ training settings (architecture policy, seed, certificate) and
     <key>.json   metadata, including the sha256 of the npz; written last,
                  so its presence marks a complete entry
 
+A table that did not train as one net is remembered as ``<key>.fail`` (JSON:
+what was tried), keyed like the net would be, so the next run with the same
+settings decomposes it without training it again.
+
 Writes go to a temporary file in the same directory, are fsynced and moved
 into place with ``os.replace``, so readers never see half an entry and two
 processes training the same function both succeed (the last write wins, and
@@ -42,8 +46,9 @@ import numpy as np
 
 from ._where import _warn_user
 from .ir.truthtable import TruthTable
-from .nn import TRAINER_VERSION, GateNet, TrainSettings, train_many
+from .nn import TRAINER_VERSION, GateNet, TrainFailure, TrainingError, TrainSettings, train_some
 from .nn.certify import prove_many
+from .nn.train import failure_message
 
 __all__ = ["ModelStore", "FORMAT_VERSION", "default_root", "Cleared"]
 
@@ -330,16 +335,106 @@ class ModelStore:
         >>> [n.name for n in nets]
         ['AND2', 'OR2']
         """
+        failures: list[TrainFailure] = []
+        nets = self.get_or_train_some(tts, progress, retrain, failures, trainer)
+        if failures:
+            raise TrainingError(failure_message(failures, self.settings))
+        return nets  # type: ignore[return-value]
+
+    def get_or_train_some(
+        self, tts: list[TruthTable], progress=None, retrain: bool | None = None,
+        failures: list | None = None, trainer=None,
+    ) -> list[GateNet | None]:
+        """Stored or trained nets, None for a table that does not train.
+
+        Each net is stored as soon as it is accepted, so an interrupted or
+        failing run keeps what it got.  A table that fails is remembered
+        (:meth:`failure`) and not trained again with these settings unless
+        ``retrain``; ``failures`` (a list) receives a :class:`TrainFailure`
+        for each table that failed, now or before.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from circuitnn.ir.primitives import STANDARD
+        >>> from circuitnn.nn import TrainSettings
+        >>> store = ModelStore(tempfile.mkdtemp(), TrainSettings(hidden_sizes=(0,)))
+        >>> [n and n.arch for n in store.get_or_train_some([STANDARD["OR2"], STANDARD["XOR2"]])]
+        ['2-1', None]
+        >>> store.failure(STANDARD["XOR2"])["hidden_sizes"], store.trained
+        ([], 1)
+        """
         retrain = self.retrain if retrain is None else retrain
         nets: list[GateNet | None] = [None] * len(tts) if retrain else self.get_many(tts)
-        missing = [i for i, n in enumerate(nets) if n is None]
+        missing = []
+        for i, tt in enumerate(tts):
+            if nets[i] is not None:
+                continue
+            known = None if retrain else self.failure(tt)
+            if known is None:
+                missing.append(i)
+            elif failures is not None:
+                failures.append(TrainFailure(tt.name or "table",
+                                             tuple(known.get("hidden_sizes", ())),
+                                             float(known.get("seconds", 0.0))))
         if missing:
-            fresh = (trainer or train_many)([tts[i] for i in missing], self.settings, progress)
-            self.trained += len(fresh)
-            for i, net in zip(missing, fresh):
-                nets[i] = net
-                self._save(tts[i], net)
-        return [_with(n, name=tt.name) for n, tt in zip(nets, tts)]  # type: ignore[arg-type]
+            def accepted(j: int, net: GateNet) -> None:
+                self.trained += 1
+                self._save(tts[missing[j]], net)
+
+            if trainer is not None:
+                # another trainer (a Dask cluster): all its nets, or its error
+                fresh = trainer([tts[i] for i in missing], self.settings, progress)
+                for j, net in enumerate(fresh):
+                    accepted(j, net)
+            else:
+                fresh = train_some([tts[i] for i in missing], self.settings, progress,
+                                   accepted)
+            for i, got in zip(missing, fresh):
+                if isinstance(got, TrainFailure):
+                    self.remember_failure(tts[i], got)
+                    if failures is not None:
+                        failures.append(got)
+                else:
+                    nets[i] = got
+        return [n and _with(n, name=tt.name) for n, tt in zip(nets, tts)]
+
+    # --------------------------------------------------------- failures
+    def _failure_path(self, tt: TruthTable) -> Path:
+        return self.root / f"{self.key(tt)}.fail"
+
+    def failure(self, tt: TruthTable) -> dict | None:
+        """What was tried when ``tt`` last failed to train with these
+        settings (a ``<key>.fail`` JSON file), or None."""
+        try:
+            meta = json.loads(_read_regular(self._failure_path(tt), MAX_META_BYTES))
+        except (OSError, ValueError, _Unusable):
+            return None
+        ok = (isinstance(meta, dict) and meta.get("format") == FORMAT_VERSION
+              and meta.get("kind") == "failure"
+              and isinstance(meta.get("hidden_sizes"), list)
+              and all(_is_int(h) for h in meta["hidden_sizes"])
+              and isinstance(meta.get("seconds"), (int, float)))
+        return meta if ok else None
+
+    def remember_failure(self, tt: TruthTable, failure: TrainFailure) -> None:
+        """Record that ``tt`` did not train, keyed like its net would be."""
+        meta = {
+            "format": FORMAT_VERSION,
+            "kind": "failure",
+            "name": tt.name,
+            "n_inputs": tt.n_inputs,
+            "n_outputs": tt.n_outputs,
+            "hidden_sizes": list(failure.hidden_sizes),
+            "seconds": failure.seconds,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "settings": self.settings.key(),
+        }
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            _atomic_write(self._failure_path(tt), json.dumps(meta, indent=1).encode())
+        except OSError:
+            pass  # only a shortcut for the next run: the failure is handled now anyway
 
     def _save(self, tt: TruthTable, net: GateNet) -> None:
         npz, meta_path = self._paths(tt)
@@ -570,8 +665,8 @@ def _read_arrays(data: bytes, layers: int) -> tuple[list[np.ndarray], list[np.nd
 
 # ------------------------------------------------------- recognising files
 #: The names the store gives its files: entries and the writers' temporaries.
-_ENTRY_NAME = re.compile(r"([0-9a-f]{64})\.(json|npz)")
-_TEMP_NAME = re.compile(r"\.([0-9a-f]{64})\.(json|npz)\.[A-Za-z0-9_]{1,16}\.tmp")
+_ENTRY_NAME = re.compile(r"([0-9a-f]{64})\.(json|npz|fail)")
+_TEMP_NAME = re.compile(r"\.([0-9a-f]{64})\.(json|npz|fail)\.[A-Za-z0-9_]{1,16}\.tmp")
 _NPZ_START = b"PK\x03\x04"
 _JSON_START = b'{\n "format": '
 
@@ -601,5 +696,8 @@ def _is_own(path: Path) -> bool:
         meta = json.loads(head.decode("utf-8"))
     except (ValueError, RecursionError):
         return False
+    if kind == "fail":  # a remembered failure (ModelStore.remember_failure)
+        return isinstance(meta, dict) and _is_int(meta.get("format")) \
+            and meta.get("kind") == "failure"
     return (isinstance(meta, dict) and _is_int(meta.get("format"))
             and _META_TYPES["sha256"](meta.get("sha256")))

@@ -177,8 +177,13 @@ def test_xor_escalates_when_small_nets_fail():
 
 
 def test_impossible_budget_raises():
-    with pytest.raises(TrainingError, match=r"^could not train XOR2: no candidate"):
+    with pytest.raises(TrainingError, match=r"^could not train XOR2: none of hidden sizes "
+                       r"\[0\] can compute it .*; try TrainSettings\(restarts="):
         train(STANDARD["XOR2"], TrainSettings(hidden_sizes=(0,)))
+    with pytest.raises(TrainingError, match=r"^could not train XOR2: hidden sizes 1 tried, "
+                       r"1 restarts x 50 epochs each \(.*s\): no candidate reached "
+                       r"tolerance 0.1 with certificate delta=0.1;"):
+        train(STANDARD["XOR2"], TrainSettings(hidden_sizes=(1,), restarts=1, max_epochs=50))
 
 
 def test_ten_input_three_output_table_trains():

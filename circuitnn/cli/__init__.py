@@ -56,12 +56,30 @@ def _whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
-def _store(args):
+def _store(args, circuit=None):
+    """The store with the training settings: defaults, then the netlist's
+    ``train:`` section, then the command line's options."""
     from ..nn import TrainSettings
+    from ..nn.settings import with_options
     from ..store import ModelStore, default_store
 
     settings = TrainSettings(certify=not getattr(args, "uncertified", False))
+    if circuit is not None and circuit.train:
+        settings = with_options(settings, circuit.train)
+    given = {k: getattr(args, _TRAIN_FLAGS[k]) for k in _TRAIN_FLAGS
+             if getattr(args, _TRAIN_FLAGS[k], None) is not None}
+    try:
+        settings = with_options(settings, given)
+    except ValueError as e:
+        key = str(e).split(":")[0]
+        flag = "--" + _TRAIN_FLAGS.get(key, key).replace("_", "-")
+        raise UsageError(f"{flag}{str(e)[len(key):]}") from None
     return ModelStore(args.store, settings) if args.store else default_store(settings=settings)
+
+
+#: Training settings (keys of USER_OPTIONS) -> their command-line option's dest.
+_TRAIN_FLAGS = {"restarts": "restarts", "max_epochs": "max_epochs", "hidden": "hidden",
+                "delta": "delta", "seed": "train_seed", "budget": "budget"}
 
 
 def _guarantee(nets) -> tuple[float | None, str]:
@@ -127,7 +145,8 @@ def _session(args, circuit):
     from ..run.session import Session
 
     progress = _progress(args)
-    sim = Session.from_store(circuit, _store(args), mode=getattr(args, "mode", "analog"),
+    sim = Session.from_store(circuit, _store(args, circuit),
+                             mode=getattr(args, "mode", "analog"),
                              progress=progress)
     if progress is not None:
         print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -165,6 +184,7 @@ def cmd_verify(args) -> int:
     bound = (f"certified bound: at least {0.5 - delta:.4f}, every gate being {label}"
              if delta is not None and args.mode == "analog" else f"no bound: {label}"
              if delta is None else "digital mode")
+    _print_decomposition(sim.lowered)
     print(f"  mismatches: {summary.mismatches:,}")
     print(f"  smallest output margin: {summary.min_margin:.4f} (|output - 0.5|; {bound})")
     print(f"  time: {seconds:.3f}s")
@@ -241,8 +261,10 @@ def _run_sequence(sim, test, name: str) -> str | None:
 
 # ------------------------------------------------------------------ info
 def cmd_info(args) -> int:
+    from ..compile.lower import lower
+
     circuit = _load(args)
-    store = _store(args)
+    store = _store(args, circuit)
     print(f"circuit {circuit.name}")
     for kind, ports in (("inputs", circuit.inputs), ("outputs", circuit.outputs)):
         txt = ", ".join(f"{p.name}[{p.width}]" if p.bus else p.name for p in ports)
@@ -268,17 +290,30 @@ def cmd_info(args) -> int:
     print("  primitives:")
     counts = circuit.gate_counts()
     width = max(len(n) for n in counts) if counts else 4
+    low = lower(circuit, store, train=False)
     for name, count in counts.items():
         tt = circuit.primitives[name]
-        net = store.get(tt)
-        if net is None:
-            state = "not trained"
-        else:
-            cert = (f", certified at delta={net.delta:g}" if getattr(net, "delta", None)
-                    else ", not certified")
-            state = f"trained {net.arch}, max_err={net.max_err:.3g}{cert}"
-        print(f"    {name:<{width}}  {count:>7,}  {tt.n_inputs}->{tt.n_outputs}  {state}")
+        print(f"    {name:<{width}}  {count:>7,}  {tt.n_inputs}->{tt.n_outputs}  "
+              f"{_net_state(low, name)}")
+    if low.decomposed:
+        print(f"  after decomposition: {len(low.circuit.gates):,} gates, depth "
+              f"{low.circuit.depth}, {len(low.circuit.primitives)} distinct nets")
     return EXIT_OK
+
+
+def _net_state(low, name: str) -> str:
+    """How primitive ``name`` of ``low.source`` becomes nets, for ``info``."""
+    if name in low.decomposed:
+        leaves = low.nets_of(name)
+        missing = sum(1 for n in leaves if n not in low.nets)
+        tail = f", {missing} not trained yet" if missing else ""
+        return f"{low.describe(name)}{tail}"
+    net = low.nets.get(name)
+    if net is None:
+        return "not trained"
+    cert = (f", certified at delta={net.delta:g}" if getattr(net, "delta", None)
+            else ", not certified")
+    return f"trained {net.arch}, max_err={net.max_err:.3g}{cert} (one net)"
 
 
 # ----------------------------------------------------------------- train
@@ -290,25 +325,48 @@ def cmd_train(args) -> int:
 
 
 def _train(args, cluster) -> int:
+    from ..compile.lower import lower
     from ..run.distributed import train_on
-    from ..run.session import train_nets
 
     trainer = train_on(cluster) if cluster is not None else None
-    store = _store(args)
     for path in args.circuits:
         args.circuit = path
         circuit = _load(args)
+        store = _store(args, circuit)
         start = time.perf_counter()
-        nets = train_nets(circuit, store, retrain=args.retrain, progress=_progress(args),
-                          trainer=trainer)
+        low = lower(circuit, store, retrain=args.retrain, progress=_progress(args),
+                    trainer=trainer)
         if sys.stderr.isatty():
             print("\r\033[K", end="", file=sys.stderr)
         took = time.perf_counter() - start
-        print(f"{path}: {len(nets)} primitive{'s' if len(nets) != 1 else ''} ready "
-              f"({took:.2f}s)")
-        for net in nets.values():
-            print(f"  {net!r}")
+        n = len(circuit.primitives)
+        print(f"{path}: {n} primitive{'s' if n != 1 else ''} ready ({took:.2f}s; "
+              f"{_settings_text(store.settings)})")
+        for name in circuit.primitives:
+            if name in low.decomposed:
+                print(f"  {name}: {low.describe(name)}")
+            else:
+                print(f"  {low.nets[name]!r}")
+        _print_decomposition(low)
     return EXIT_OK
+
+
+def _settings_text(settings) -> str:
+    hidden = ",".join(map(str, settings.hidden_sizes))
+    return (f"restarts {settings.restarts}, max epochs {settings.max_epochs}, hidden "
+            f"{hidden}, delta {settings.delta:g}, seed {settings.seed}, budget "
+            f"{settings.budget:g}" + ("" if settings.certify else ", uncertified"))
+
+
+def _print_decomposition(low) -> None:
+    """One line on what decomposition did to a circuit (nothing when nothing)."""
+    if not low.decomposed:
+        return
+    single = [p for p in low.source.primitives if p not in low.decomposed]
+    split = [p for p in low.source.primitives if p in low.decomposed]
+    print(f"  {len(single)} primitive{'s' if len(single) != 1 else ''} as one net, "
+          f"{len(split)} decomposed ({', '.join(f'{p}: {low.describe(p)}' for p in split)}); "
+          f"{len(low.circuit.gates):,} gates run")
 
 
 def cmd_models(args) -> int:
@@ -346,6 +404,7 @@ def cmd_bench(args) -> int:
     circuit = _load(args)
     sim = _session(args, circuit)
     repeats = args.repeats if args.repeats is not None else (3 if args.vectors <= 100_000 else 1)
+    circuit = sim.circuit
     row = measure(circuit, sim.nets, args.vectors, repeats=repeats, seed=args.seed,
                   mode=args.mode)
     print(f"{circuit.name}: {len(circuit.gates):,} gates, depth {circuit.depth}, "
@@ -392,6 +451,23 @@ def build_parser() -> argparse.ArgumentParser:
                       help="refuse designs of more signal bits, flattened (default "
                            "$CIRCUITNN_MAX_BITS, else 25,000,000)")
 
+    training = argparse.ArgumentParser(add_help=False)
+    tg = training.add_argument_group(
+        "training settings", "override the netlist's 'train:' section and the defaults; "
+        "nets are stored per settings (see docs/certification.md)")
+    tg.add_argument("--restarts", metavar="N", help="candidate nets trained at once per "
+                    "table (default 8)")
+    tg.add_argument("--max-epochs", metavar="N", help="epochs per hidden size (default 2000)")
+    tg.add_argument("--hidden", metavar="SIZES", help="hidden layer sizes tried in order, "
+                    "e.g. 0,4,8,16 (0: no hidden layer; default "
+                    "0,2,3,4,6,8,12,16,24,32,48,64)")
+    tg.add_argument("--delta", metavar="D", help="certified margin, 0 <= D < 0.5 "
+                    "(default 0.1)")
+    tg.add_argument("--train-seed", metavar="S", help="seed of the initial weights "
+                    "(default 0; --seed is the seed of --random vectors)")
+    tg.add_argument("--budget", metavar="B", help="training effort per table before it is "
+                    "decomposed into smaller ones (default 1e7, about a second)")
+
     mode = argparse.ArgumentParser(add_help=False)
     mode.add_argument("--mode", choices=("analog", "digital"), default="analog",
                       help="analog: pass sigmoid values between gates (default); digital: "
@@ -406,12 +482,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .cluster import add_scheduler_option
     from .run import add_command as add_run
 
-    add_run(sub, common, circ, mode)
+    add_run(sub, common, circ, mode, training)
     from .sim import add_command as add_sim
 
     add_sim(sub, common, circ, mode)
 
-    v = sub.add_parser("verify", parents=[common, circ, mode],
+    v = sub.add_parser("verify", parents=[common, circ, mode, training],
                        help="compare the neural engine with the exact reference")
     v.add_argument("--random", type=int, metavar="N",
                    help="N random vectors (default: exhaustive up to "
@@ -433,11 +509,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_test(sub, common, mode)
 
-    i = sub.add_parser("info", parents=[common, circ],
+    i = sub.add_parser("info", parents=[common, circ, training],
                        help="ports, gate counts, depth and primitives of a circuit")
     i.set_defaults(func=cmd_info)
 
-    tr = sub.add_parser("train", parents=[common],
+    tr = sub.add_parser("train", parents=[common, training],
                         help="train (or load) the nets a circuit needs")
     tr.add_argument("circuits", nargs="+", metavar="CIRCUIT")
     tr.add_argument("--retrain", action="store_true", help="train again even if stored")
@@ -450,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="remove every model (only files the store wrote; others are listed)")
     m.set_defaults(func=cmd_models)
 
-    b = sub.add_parser("bench", parents=[common, circ, mode],
+    b = sub.add_parser("bench", parents=[common, circ, mode, training],
                        help="measure the neural kernel, numpy and exact engines side by side")
     b.add_argument("--vectors", type=_count, default=10_000, metavar="N",
                    help="random vectors per run (default 10000)")

@@ -170,13 +170,13 @@ def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, results,
         _write_all(make_writer(fmt, f, circuit, engine, label, radix), results, n)
 
 
-def add_command(sub, common, circ, mode) -> None:
+def add_command(sub, common, circ, mode, training) -> None:
     """Add ``run`` to the CLI's subparsers."""
     import argparse
 
     from . import _seed
 
-    r = sub.add_parser("run", parents=[common, circ, mode],
+    r = sub.add_parser("run", parents=[common, circ, mode, training],
                        help="evaluate a circuit through its trained nets",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("--set", action="append", metavar="NAME=VALUE",

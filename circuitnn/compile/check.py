@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
-from ..ir.primitives import FAMILY_NAMES, did_you_mean, family_fanins, resolve
+from ..ir.primitives import FAMILY_NAMES, did_you_mean, family_fanins, resolve, wide_gate
 from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module
 from ..ir.truthtable import TruthTable
 
@@ -44,6 +44,13 @@ class _Checker:
         if type_name in self.design.primitives:
             return self.design.primitives[type_name]
         return resolve(type_name, n_inputs)
+
+    def wide(self, type_name: str, n_inputs: int, n_outputs: int):
+        """A family gate beyond the standard fan-ins (XOR of 8, NOT of a bus)
+        as standard gates (see :func:`~circuitnn.ir.primitives.wide_gate`)."""
+        if type_name in self.design.primitives:
+            return None
+        return wide_gate(type_name, n_inputs, n_outputs)
 
     def known_types(self, exclude: str | None = None) -> list[str]:
         own = (set(self.design.modules) | set(self.design.primitives)) - {exclude}
@@ -268,6 +275,12 @@ class _Checker:
         if None in in_w or None in out_w:
             return
         n_in, n_out = sum(in_w), sum(out_w)
+        if self.wide(inst.type, n_in, n_out) is not None:
+            for e in inst.inputs:
+                read(e)
+            for e in inst.outputs:
+                drive(e, who, inst.loc)
+            return
         tt = self.primitive(inst.type, n_in)
         if tt is None:
             self.err(type_problem(who, inst.type, n_in, self.known_types(exclude=mod_name)),

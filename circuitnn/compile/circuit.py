@@ -114,6 +114,9 @@ class Circuit:
     #: the clock port of a design read from a format that names it
     clock: str | None = None
 
+    #: Training settings from the netlist (see :attr:`Design.train`).
+    train: dict = field(default_factory=dict)
+
     @property
     def sequential(self) -> bool:
         """Whether the circuit has registers (and so is run cycle by cycle)."""

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import InternalError, Loc, NetlistError, ValidationError
-from ..ir.primitives import MAX_PRIMITIVE_INPUTS, did_you_mean
+from ..ir.primitives import STANDARD, did_you_mean
 from ..ir.records import Concat, Const, Design, Expr, Module
 from ..ir.truthtable import TruthTable
 from .check import _Checker, _dedupe
@@ -188,6 +188,10 @@ class _Flattener:
                 continue
             ins = [v for e in inst.inputs for v in self.vars_of(e, netvars, 1)]
             outs = [v for e in inst.outputs for v in self.vars_of(e, netvars, 1)]
+            wide = self.checker.wide(inst.type, len(ins), len(outs))
+            if wide is not None:
+                self.wide_gate(wide, ins, outs, f"{prefix}{inst.name}", inst.loc)
+                continue
             self.add_gate(inst.type, ins, outs, f"{prefix}{inst.name}", inst.loc)
         for reg in mod.registers:
             self.add_register(reg, prefix, netvars)
@@ -197,6 +201,18 @@ class _Flattener:
             for tv, sv in zip(t, s):
                 self.driver[tv] = AliasDriver(sv, a.loc)
 
+
+    def wide_gate(self, gates, ins: list[int], outs: list[int], name: str, loc) -> None:
+        """A wide family gate as the standard gates of its tree (or bit by bit)."""
+        refs = {i: v for i, v in enumerate(ins + outs)}
+        for j, (prim, in_refs, out_ref) in enumerate(gates):
+            if out_ref not in refs:
+                refs[out_ref] = self.new_var(f"{name}.t{j}")
+            gi = len(self.gates)
+            self.prims[prim] = STANDARD[prim]
+            self.gates.append(FlatGate(name if len(gates) == 1 else f"{name}.{j}", prim,
+                                       [refs[r] for r in in_refs], [refs[out_ref]], loc))
+            self.driver[refs[out_ref]] = GateDriver(gi, 0)
 
     def add_gate(self, type_name: str, ins: list[int], outs: list[int], name: str,
                  loc: Loc | None) -> None:
@@ -369,11 +385,6 @@ def compile_design(design: Design, top: str | None = None,
     checker = _Checker(design)
     for name in mod_names:
         checker.check(design.modules[name])
-    for tt_name, tt in design.primitives.items():
-        if tt.n_inputs > MAX_PRIMITIVE_INPUTS:
-            checker.err(f"primitive {tt_name!r} has {tt.n_inputs} inputs; a trained "
-                        f"primitive has at most {MAX_PRIMITIVE_INPUTS}",
-                        design.primitive_locs.get(tt_name))
     if checker.problems:
         raise ValidationError(_dedupe(checker.problems))
     _check_budget(design, checker, mod_names, budget)
@@ -437,7 +448,8 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
             loc=rec.loc))
     levels = _levelise(gates, len(names), names)
     return Circuit(top_mod.name, inputs, outputs, tuple(gates), fl.prims, names, levels,
-                   top_mod.tests, warns, design.source, tuple(registers), top_mod.clock)
+                   top_mod.tests, warns, design.source, tuple(registers), top_mod.clock,
+                   dict(design.train))
 
 
 def _resolve(v: int, signal_of: np.ndarray, driver: list[Driver], names: list[str]) -> int:

@@ -31,7 +31,7 @@ from .._where import _user_loc
 from ..compile.check import MAX_NET_WIDTH, check_module, type_problem
 from ..errors import Loc, NetlistError, UsageError, show_int
 from ..ir.build import RecordBuilder
-from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve
+from ..ir.primitives import FAMILY_NAMES, family_fanins, resolve, wide_gate
 from ..ir.records import (
     Assign,
     Bits,
@@ -369,6 +369,15 @@ class Builder:
                 raise NetlistError(f"two different truth tables are named {tt.name!r}; "
                                    "rename one", loc)
             type_name = tt.name
+        elif isinstance(type, str) and type not in self._primitives and wide_gate(
+                type, n_in, n_in if type.upper() in ("NOT", "BUF", "BUFF") else 1):
+            # a family gate wider than the standard ones (XOR of 8, NOT of a
+            # bus): the compiler turns it into standard gates
+            width = n_in if type.upper() in ("NOT", "BUF", "BUFF") else 1
+            iname = self._instance_name(name, re.sub(r"\d+$", "", type).lower(), loc)
+            out = self._new_net(f"_{iname}", width, width > 1, loc)
+            self._rb.gate(type, tuple(s.expr for s in sigs), (out.expr,), loc, iname)
+            return out
         elif isinstance(type, str):
             tt = self._primitives.get(type) or resolve(type, n_in)
             type_name = type

@@ -7,6 +7,7 @@ family name (``AND``) and let the number of connections pick the fan-in.
 from __future__ import annotations
 
 import difflib
+import re
 from functools import reduce
 
 import numpy as np
@@ -145,3 +146,70 @@ def did_you_mean(name: str, known) -> str:
     """
     hint = suggest(name, known)
     return f" (did you mean {hint!r}?)" if hint else ""
+
+
+#: Wide family gates become trees of these (family -> tree family, inverted).
+_TREES = {"AND": ("AND", False), "NAND": ("AND", True), "OR": ("OR", False),
+          "NOR": ("OR", True), "XOR": ("XOR", False), "XNOR": ("XOR", True)}
+_INVERTED = {"AND": "NAND", "OR": "NOR", "XOR": "XNOR"}
+_WIDE_NAME = re.compile(r"^(AND|OR|NAND|NOR|XOR|XNOR)(\d+)$")
+
+
+def wide_gate(type_name: str, n_inputs: int, n_outputs: int
+              ) -> list[tuple[str, tuple[int, ...], int]] | None:
+    """A family gate beyond its standard fan-ins, as standard gates; else None.
+
+    ``XOR`` (or ``XOR8``) with 8 inputs becomes a balanced tree of XOR gates
+    of at most 4 inputs, ``AND``/``OR`` (``NAND``/``NOR``: the last gate
+    inverted) trees of at most 9; ``NOT`` or ``BUF`` with ``n`` inputs and
+    ``n`` outputs is ``n`` gates, bit by bit.  Each gate is ``(standard name,
+    input refs, output ref)``: refs ``0..n_inputs-1`` are the inputs,
+    ``n_inputs..`` the outputs, then new internal nets.
+
+    Examples
+    --------
+    >>> wide_gate("XOR", 8, 1)
+    [('XOR4', (0, 1, 2, 3), 9), ('XOR4', (4, 5, 6, 7), 10), ('XOR2', (9, 10), 8)]
+    >>> wide_gate("not", 2, 2)
+    [('NOT', (0,), 2), ('NOT', (1,), 3)]
+    >>> wide_gate("AND", 3, 1) is None  # a standard gate
+    True
+    """
+    key = {"BUFF": "BUF"}.get(type_name.upper(), type_name.upper())
+    if key in ("NOT", "BUF"):
+        if n_inputs == n_outputs and n_inputs > 1:
+            return [(key, (i,), n_inputs + i) for i in range(n_inputs)]
+        return None
+    m = _WIDE_NAME.match(key)
+    if m:
+        if int(m.group(2)) != n_inputs or m.group(0) in STANDARD:
+            return None
+        key = m.group(1)
+    if key not in _TREES or n_outputs != 1 or n_inputs < 1:
+        return None
+    if n_inputs in FAMILIES[key][0]:
+        return None
+    base, invert = _TREES[key]
+    if n_inputs == 1:
+        return [("NOT" if invert else "BUF", (0,), 1)]
+    width = FAMILIES[base][0].stop - 1
+    gates: list[tuple[str, tuple[int, ...], int]] = []
+    refs = list(range(n_inputs))
+    fresh = n_inputs + 1
+    while len(refs) > width:
+        groups = -(-len(refs) // width)
+        size, extra = divmod(len(refs), groups)
+        nxt, lo = [], 0
+        for g in range(groups):
+            chunk = refs[lo:lo + size + (g < extra)]
+            lo += len(chunk)
+            if len(chunk) == 1:
+                nxt.append(chunk[0])
+                continue
+            gates.append((f"{base}{len(chunk)}", tuple(chunk), fresh))
+            nxt.append(fresh)
+            fresh += 1
+        refs = nxt
+    top = _INVERTED[base] if invert else base
+    gates.append((f"{top}{len(refs)}", tuple(refs), n_inputs))
+    return gates

@@ -205,6 +205,9 @@ class Design:
     source: str | None = None
     #: what the reader found legal but suspicious, returned with the result
     warnings: tuple = field(default=(), compare=False)
+    #: Training settings the top file asks for (a YAML ``train:`` section),
+    #: keys of :data:`circuitnn.nn.settings.USER_OPTIONS`.
+    train: dict = field(default_factory=dict)
 
     @property
     def top_module(self) -> Module:

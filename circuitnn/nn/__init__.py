@@ -11,7 +11,7 @@ from .certify import box, certified_margin
 from .gatenet import GateNet, sigmoid, sigmoid_prime
 from .notebook import notebook_nets
 from .settings import TRAINER_VERSION, TrainingError, TrainSettings
-from .train import train, train_many
+from .train import TrainFailure, train, train_many, train_some
 
 __all__ = [
     "TrainSettings",
@@ -21,6 +21,8 @@ __all__ = [
     "sigmoid_prime",
     "train",
     "train_many",
+    "train_some",
+    "TrainFailure",
     "box",
     "certified_margin",
     "notebook_nets",

@@ -47,6 +47,16 @@ class TrainSettings:
         Require the ``delta`` certificate (interval arithmetic) for acceptance.
     check_every : int
         Epochs between acceptance checks.
+    budget : float
+        Training effort one table may take before it is given up (and, when
+        compiling a circuit, decomposed into smaller functions): the sum over
+        the hidden sizes tried of ``max_epochs * rows * restarts *
+        max(hidden, 1)``, counted in full before each size runs, so the
+        outcome does not depend on the machine's speed.  The next size is
+        tried only while the sum is below the budget (the first size always
+        runs).  About 7e6 a second of CPU here: a table that fails costs
+        one to two seconds, except that a 10-input table's first size alone
+        is 3.3e7.
 
     Examples
     --------
@@ -63,9 +73,94 @@ class TrainSettings:
     delta: float = 0.1
     certify: bool = True
     check_every: int = 50
+    budget: float = 1e7
 
     def key(self) -> dict:
         """A JSON-able dict of every field (all of them affect the result)."""
         d = asdict(self)
         d["hidden_sizes"] = list(self.hidden_sizes)
         return d
+
+
+# ------------------------------------------------------ user-facing options
+def _int(lo: int):
+    def check(v):
+        if isinstance(v, bool) or not isinstance(v, (int, str)):
+            raise ValueError(f"{v!r} is not a whole number")
+        try:
+            v = int(v)
+        except ValueError:
+            raise ValueError(f"{v!r} is not a whole number") from None
+        if v < lo:
+            raise ValueError(f"{v} is less than {lo}")
+        return v
+    return check
+
+
+def _hidden(v):
+    items = v.split(",") if isinstance(v, str) else v
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ValueError(f"{v!r} is not a list of hidden layer sizes such as 4,8,16")
+    sizes = tuple(_int(0)(x.strip() if isinstance(x, str) else x) for x in items)
+    if len(set(sizes)) != len(sizes):
+        raise ValueError(f"{v!r} lists a size twice")
+    return sizes
+
+
+def _number(lo: float, hi: float, lo_open: bool, hi_open: bool):
+    def check(v):
+        if isinstance(v, bool):
+            raise ValueError(f"{v!r} is not a number")
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{v!r} is not a number") from None
+        if not (lo < x if lo_open else lo <= x) or not (x < hi if hi_open else x <= hi):
+            left, right = "(" if lo_open else "[", ")" if hi_open else "]"
+            raise ValueError(f"{v!r} is outside {left}{lo:g}, {hi:g}{right}")
+        return x
+    return check
+
+
+#: The training settings a user sets (``--max-epochs`` on the command line,
+#: ``max_epochs`` in a YAML ``train:`` section) -> (TrainSettings field, check).
+USER_OPTIONS = {
+    "restarts": ("restarts", _int(1)),
+    "max_epochs": ("max_epochs", _int(1)),
+    "hidden": ("hidden_sizes", _hidden),
+    "delta": ("delta", _number(0.0, 0.5, False, True)),
+    "seed": ("seed", _int(0)),
+    "budget": ("budget", _number(0.0, float("inf"), True, True)),
+}
+
+
+def with_options(settings: TrainSettings, options: dict) -> TrainSettings:
+    """``settings`` with user options (keys of :data:`USER_OPTIONS`) applied.
+
+    Raises
+    ------
+    ValueError
+        Naming the first bad option and what it must be.
+
+    Examples
+    --------
+    >>> with_options(TrainSettings(), {"hidden": "4,8", "max_epochs": 500}).hidden_sizes
+    (4, 8)
+    >>> with_options(TrainSettings(), {"delta": 0.7})
+    Traceback (most recent call last):
+    ...
+    ValueError: delta: 0.7 is outside [0, 0.5)
+    """
+    from dataclasses import replace
+
+    changes = {}
+    for key, value in options.items():
+        if key not in USER_OPTIONS:
+            raise ValueError(f"unknown training setting {key!r}; known settings are "
+                             f"{', '.join(USER_OPTIONS)}")
+        field, check = USER_OPTIONS[key]
+        try:
+            changes[field] = check(value)
+        except ValueError as e:
+            raise ValueError(f"{key}: {e}") from None
+    return replace(settings, **changes)

@@ -49,7 +49,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -100,13 +102,80 @@ def train_many(
     candidates of different tables never interact, and initial weights depend
     only on the seed and the shape.
 
+    Raises
+    ------
+    TrainingError
+        If any table fails; :func:`train_some` keeps the others instead.
+
     Examples
     --------
     >>> from circuitnn.ir.primitives import STANDARD
     >>> [n.name for n in train_many([STANDARD["AND2"], STANDARD["NOT"]])]
     ['AND2', 'NOT']
     """
-    results: list[GateNet | None] = [None] * len(tts)
+    results = train_some(tts, settings, progress)
+    failed = [r for r in results if isinstance(r, TrainFailure)]
+    if failed:
+        raise TrainingError(failure_message(failed, settings))
+    return results  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class TrainFailure:
+    """What was tried for a table that no candidate net fitted.
+
+    ``hidden_sizes`` are the sizes actually trained (the budget may stop
+    escalation before the end of ``settings.hidden_sizes``).
+    """
+
+    name: str
+    hidden_sizes: tuple[int, ...]
+    seconds: float
+
+    def describe(self, settings: TrainSettings) -> str:
+        if not self.hidden_sizes:
+            return (f"{self.name}: none of hidden sizes {list(settings.hidden_sizes)} can "
+                    "compute it (0 is no hidden layer, for threshold functions only)")
+        sizes = ", ".join(map(str, self.hidden_sizes))
+        return (f"{self.name}: hidden sizes {sizes} tried, {settings.restarts} restarts x "
+                f"{settings.max_epochs} epochs each ({self.seconds:.1f}s)")
+
+
+def failure_message(failed: list[TrainFailure], settings: TrainSettings) -> str:
+    """The message for tables that did not train: what was tried, and which
+    settings (that exist) could change it."""
+    goal = f"tolerance {settings.tolerance}" + (
+        f" with certificate delta={settings.delta}" if settings.certify else "")
+    stopped = any(f.hidden_sizes and f.hidden_sizes[-1] != settings.hidden_sizes[-1]
+                  for f in failed)
+    why = " (the training budget stopped escalation)" if stopped else ""
+    return (f"could not train {'; '.join(f.describe(settings) for f in failed)}: no "
+            f"candidate reached {goal}{why}; try TrainSettings(restarts=..., max_epochs=..., "
+            "hidden_sizes=..., budget=..., delta=...) (on the command line --restarts, "
+            "--max-epochs, --hidden, --budget, --delta), or compile the table inside a "
+            "circuit, which decomposes what does not train")
+
+
+def train_some(
+    tts: list[TruthTable],
+    settings: TrainSettings = TrainSettings(),  # noqa: B008
+    progress: Progress | None = None,
+    on_net: Callable[[int, GateNet], None] | None = None,
+) -> list[GateNet | TrainFailure]:
+    """:func:`train_many` that keeps going past failures.
+
+    ``on_net(i, net)`` is called as soon as table ``i`` has its net, so a
+    caller can store it before the others finish (or fail, or are
+    interrupted).
+
+    Examples
+    --------
+    >>> from circuitnn.ir.primitives import STANDARD
+    >>> cheap = TrainSettings(hidden_sizes=(0,), max_epochs=200)
+    >>> [type(r).__name__ for r in train_some([STANDARD["OR2"], STANDARD["XOR2"]], cheap)]
+    ['GateNet', 'TrainFailure']
+    """
+    results: list[GateNet | TrainFailure | None] = [None] * len(tts)
     groups: dict[tuple[int, int], list[int]] = {}
     for i, tt in enumerate(tts):
         if tt.n_inputs == 0:
@@ -114,18 +183,13 @@ def train_many(
             continue
         groups.setdefault((tt.n_inputs, tt.n_outputs), []).append(i)
     for members in groups.values():
-        for i, net in zip(members, _train_group([tts[i] for i in members], settings, progress)):
-            results[i] = net
-    failed = [tts[i].name or "table" for i, net in enumerate(results) if net is None]
-    if failed:
-        raise TrainingError(
-            f"could not train {', '.join(failed)}: no candidate reached tolerance "
-            f"{settings.tolerance}"
-            + (f" with certificate delta={settings.delta}" if settings.certify else "")
-            + f" at hidden sizes {list(settings.hidden_sizes)} (or gave up at the effort"
-            " cap); try more restarts, more "
-            "max_epochs, larger hidden_sizes, a smaller delta or certify=False"
-        )
+        def accepted(j: int, net: GateNet, members=members) -> None:
+            if on_net is not None:
+                on_net(members[j], net)
+
+        got = _train_group([tts[i] for i in members], settings, progress, accepted)
+        for i, r in zip(members, got):
+            results[i] = r
     return results  # type: ignore[return-value]
 
 
@@ -159,24 +223,27 @@ def _hidden_sizes(tt: TruthTable, settings: TrainSettings) -> list[int]:
 
 
 def _train_group(
-    tts: list[TruthTable], settings: TrainSettings, progress: Progress | None
-) -> list[GateNet | None]:
+    tts: list[TruthTable], settings: TrainSettings, progress: Progress | None,
+    on_net: Callable[[int, GateNet], None] | None = None,
+) -> list[GateNet | TrainFailure]:
     """Escalate hidden sizes for tables of one shape, trained side by side."""
     t0 = time.perf_counter()
     X = tts[0].input_matrix().astype(float)
     pending = list(range(len(tts)))
     nets: list[GateNet | None] = [None] * len(tts)
     plans = [_hidden_sizes(tt, settings) for tt in tts]
-    # Effort cap per table (epochs x rows x restarts x hidden units, counted
-    # as if every size ran its full budget, so deterministic): a table no
-    # size can certify, e.g. a random 10-input one at delta=0.1, gives up in
-    # seconds instead of minutes.  The standard library stays far below it.
+    tried: list[list[int]] = [[] for _ in tts]
+    # Effort budget per table (epochs x rows x restarts x hidden units,
+    # counted as if every size ran its full budget, so deterministic): a
+    # table no size can certify, e.g. a random 10-input one at delta=0.1,
+    # gives up in seconds instead of minutes.  The standard library stays
+    # far below it.
     effort = [0.0] * len(tts)
-    cap = _EFFORT_CAP if settings.certify else math.inf
     for h in sorted({h for p in plans for h in p}, key=list(settings.hidden_sizes).index):
-        batch = [i for i in pending if h in plans[i] and effort[i] < cap]
+        batch = [i for i in pending if h in plans[i] and effort[i] < settings.budget]
         for i in batch:
             effort[i] += settings.max_epochs * len(X) * settings.restarts * max(h, 1)
+            tried[i].append(h)
         if not batch:
             continue
         Y = np.stack([tts[i].table.astype(float) for i in batch])
@@ -191,18 +258,19 @@ def _train_group(
             params, epochs = got
             k = len(params) // 2
             net = GateNet(params[:k], params[k:], name=tts[i].name, epochs=epochs)
-            nets[i] = _finish(net, tts[i], settings)
+            net = _finish(net, tts[i], settings)
+            nets[i] = _with(net, seconds=(time.perf_counter() - t0) / len(tts))
             pending.remove(i)
+            if on_net is not None:
+                on_net(i, nets[i])
             if progress:
-                progress(f"{name}: accepted {nets[i].arch} after {epochs} epochs")
+                progress(f"{name}: accepted {net.arch} after {epochs} epochs")
         if not pending:
             break
-    seconds = (time.perf_counter() - t0) / len(tts)
-    return [n and _with(n, seconds=seconds) for n in nets]
-
-
-#: See :func:`_train_group`; about 20 s of training on this machine.
-_EFFORT_CAP = 3e8
+    seconds = time.perf_counter() - t0
+    return [n if n is not None else
+            TrainFailure(tts[i].name or "table", tuple(tried[i]), seconds)
+            for i, n in enumerate(nets)]
 
 
 def _with(net: GateNet, **changes) -> GateNet:

@@ -40,7 +40,7 @@ MAX_IMPORT_FILES = 10_000
 MAX_WIDTH = 1 << 20
 
 _FILE_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
-              "tests", "primitives", "circuits", "imports", "top")
+              "tests", "primitives", "circuits", "imports", "top", "train")
 _CIRCUIT_KEYS = ("name", "description", "inputs", "outputs", "wires", "gates", "assign",
                  "tests")
 _GATE_KEYS = ("name", "type", "in", "out", "ports", "repeat", "chain", "description")
@@ -157,6 +157,29 @@ class _Reader:
                 self.problem(f"name {name!r} under '{key}' is not an identifier", line)
                 continue
             yield name, spec, line
+
+    def read_train(self, data: _LDict) -> dict:
+        """The ``train:`` section: training settings for the whole circuit."""
+        from ..nn.settings import USER_OPTIONS, TrainSettings, with_options
+
+        raw = data.get("train")
+        if raw is None:
+            return {}
+        if not isinstance(raw, _LDict):
+            self.problem(f"'train' must be a mapping of training settings "
+                         f"({', '.join(USER_OPTIONS)})", data.key_lines["train"])
+            return {}
+        self.check_keys(raw, tuple(USER_OPTIONS), "'train'")
+        out = {}
+        for key, value in raw.items():
+            if key in USER_OPTIONS:
+                try:
+                    with_options(TrainSettings(), {key: value})
+                except ValueError as e:
+                    self.problem(f"train: {e}", raw.key_lines[key])
+                    continue
+                out[key] = value
+        return out
 
     # ..................................................................
     def read_primitive(self, name: str, spec, line: int) -> TruthTable | None:
@@ -685,6 +708,8 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
     if default_name[0].isdigit():
         default_name = "c_" + default_name
     modules, primitives, prim_locs, top, imports = reader.read_file(data, default_name)
+    train = reader.read_train(data)
+    notes = []
 
     base = Path(file).parent
     for rel, line in imports:
@@ -710,6 +735,10 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
             else:
                 reader.problems.append(e)
             continue
+        if sub.train:
+            notes.append(NetlistError(
+                f"the 'train' section of imported {_display(target)} is ignored; training "
+                "settings come from the top file only", Loc(file, line)))
         for name, mod in sub.modules.items():
             if name in modules and modules[name] is not mod:
                 reader.problem(f"circuit {name!r} from {rel!r} clashes with a circuit of "
@@ -741,7 +770,7 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
         dym = did_you_mean(str(top), modules)
         raise NetlistError(f"top circuit {top!r} is not defined{dym}",
                            Loc(file, data.key_lines.get("top", 1)))
-    return Design(top, modules, primitives, prim_locs, file)
+    return Design(top, modules, primitives, prim_locs, file, tuple(notes), train)
 
 
 

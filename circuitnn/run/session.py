@@ -15,6 +15,7 @@ environment.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +24,7 @@ import numpy as np
 
 from .._where import _user_loc
 from ..compile import Circuit
+from ..compile.lower import Lowered, lower
 from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
 from .kernel import KernelEngine
@@ -36,7 +38,8 @@ from .vectors import (
     pick_vectors,
 )
 
-__all__ = ["Session", "Result", "VerifyReport", "train_nets", "check_mode"]
+__all__ = ["Session", "Result", "VerifyReport", "train_nets", "check_mode",
+           "UncertifiedMismatch"]
 
 MODES = ("analog", "digital")
 
@@ -55,6 +58,9 @@ def train_nets(circuit: Circuit, store, retrain: bool = False,
     batched computation), or with ``trainer`` (see
     :meth:`~circuitnn.store.ModelStore.get_or_train_many`); ``progress``
     receives a line about each step.
+    A primitive that does not train as one net is refused here: use
+    :func:`~circuitnn.compile.lower.lower`, which decomposes it and gives
+    the circuit to run with the nets (:meth:`Session.from_store` does).
 
     Examples
     --------
@@ -65,10 +71,17 @@ def train_nets(circuit: Circuit, store, retrain: bool = False,
     >>> sorted(nets)
     ['AND2', 'XOR2']
     """
-    names = list(circuit.primitives)
-    nets = store.get_or_train_many([circuit.primitives[n] for n in names], progress=progress,
-                                   retrain=retrain, trainer=trainer)
-    return dict(zip(names, nets))
+    low = lower(circuit, store, progress=progress, retrain=retrain, trainer=trainer)
+    if low.decomposed:
+        raise UsageError(
+            f"{', '.join(p for p in circuit.primitives if p in low.decomposed)} did not "
+            "train as one net each; use circuitnn.compile.lower.lower(circuit, store), which "
+            "decomposes them, and run its .circuit with its .nets")
+    return low.nets
+
+
+class UncertifiedMismatch(UserWarning):
+    """Uncertified nets in analog mode gave bits the exact reference does not."""
 
 
 @dataclass
@@ -162,6 +175,11 @@ class Session:
         hierarchy; without them :meth:`to_yaml` writes the flat circuit.
     store : ModelStore, optional
         Where the nets came from (kept for reference only).
+    lowered : Lowered, optional
+        When ``circuit`` is the result of decomposing primitives that did not
+        train as one net (:func:`~circuitnn.compile.lower.lower`, as
+        :meth:`from_store` does): the exact reference then runs the circuit
+        as compiled, ``lowered.source``.
 
     Examples
     --------
@@ -175,7 +193,7 @@ class Session:
     """
 
     def __init__(self, circuit: Circuit, nets: Mapping, mode: str = "analog",
-                 dtype=np.float32, design=None, store=None):
+                 dtype=np.float32, design=None, store=None, lowered: Lowered | None = None):
         check_mode(mode)
         missing = [p for p in circuit.primitives if p not in nets]
         if missing:
@@ -187,6 +205,10 @@ class Session:
         self.dtype = np.dtype(dtype)
         self.design = design
         self.store = store
+        #: How each compiled primitive became nets (one, or a decomposition).
+        self.lowered = lowered if lowered is not None else Lowered(circuit, self.nets, circuit)
+        #: The circuit as compiled; ``circuit`` is what the neural engine runs.
+        self.source = self.lowered.source
 
     @classmethod
     def from_store(cls, circuit: Circuit, store, mode: str = "analog", dtype=np.float32,
@@ -205,8 +227,9 @@ class Session:
         {'sum': 0, 'carry': 1}
         """
         check_mode(mode)  # before any training
-        nets = train_nets(circuit, store, retrain=retrain, progress=progress)
-        return cls(circuit, nets, mode=mode, dtype=dtype, design=design, store=store)
+        low = lower(circuit, store, progress=progress, retrain=retrain)
+        return cls(low.circuit, low.nets, mode=mode, dtype=dtype, design=design, store=store,
+                   lowered=low)
 
     # ........................................................... the circuit
     @property
@@ -248,8 +271,9 @@ class Session:
 
     @cached_property
     def exact(self) -> ExactEngine:
-        """The exact reference engine (truth tables, no nets)."""
-        return ExactEngine(self.circuit)
+        """The exact reference engine (truth tables, no nets), on the circuit
+        as compiled (before any decomposition)."""
+        return ExactEngine(self.source)
 
     @cached_property
     def _probing(self) -> KernelEngine:
@@ -284,8 +308,31 @@ class Session:
         except CircuitError as e:
             raise type(e)(e.message, _user_loc()) from None
 
+    @property
+    def certified(self) -> bool:
+        """Whether every net carries a certificate (then analog runs are exact)."""
+        return all(getattr(n, "delta", None) is not None for n in self.nets.values())
+
     def run_bits(self, input_bits: np.ndarray) -> Result:
-        """Run on input bits ``(input bits, vectors)``: analog values and bits."""
+        """Run on input bits ``(input bits, vectors)``: analog values and bits.
+
+        With an uncertified net in analog mode nothing guarantees the result,
+        so it is checked against the exact reference on the same vectors, and
+        an :class:`UncertifiedMismatch` warning gives the number of vectors
+        that differ (the bits returned are still the neural ones).
+        """
+        result = self._neural(input_bits)
+        if self.mode == "analog" and not self.certified:
+            wrong = int((result.bits != self.exact.run(result.inputs)).any(axis=0).sum())
+            if wrong:
+                warnings.warn(
+                    f"{wrong:,} of {result.bits.shape[1]:,} vectors differ from the exact "
+                    "reference: uncertified nets in analog mode; use --mode digital, or "
+                    "certified nets (without --uncertified)", UncertifiedMismatch,
+                    stacklevel=2)
+        return result
+
+    def _neural(self, input_bits: np.ndarray) -> Result:
         input_bits = np.asarray(input_bits, dtype=np.uint8)
         analog = self.engine.run(input_bits)
         bits = (analog > 0.5).astype(np.uint8)
@@ -470,7 +517,7 @@ class Session:
         else:
             how = "given"
         vectors = np.asarray(vectors, dtype=np.uint8)
-        result = self.run_bits(vectors)
+        result = self._neural(vectors)
         exact = self.exact.run(vectors)
         wrong = np.flatnonzero((result.bits != exact).any(axis=0))
         margin = float(result.confidence.min()) if result.analog.size else 0.5
