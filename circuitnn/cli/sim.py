@@ -380,10 +380,23 @@ def cmd_sim(args) -> int:
     delta, label = _guarantee(session.nets)
     if delta is None:
         print(f"warning: {label}", file=sys.stderr)
-    clock = session.clocked(args.streams, exact=args.exact)
     fmt = args.format or "table"
     trace = _Trace(circuit) if args.trace else None
+    from .cluster import cluster_of, progress_of
+
     with contextlib.ExitStack() as files:
+        cluster = files.enter_context(cluster_of(args))
+        if cluster is None:
+            runner = clock = session.clocked(args.streams, exact=args.exact)
+            cycles_run = clock.run(stimulus)
+        else:
+            from ..run.distributed import ClusterSim
+
+            runner = ClusterSim(cluster, session, args.streams, cycles,
+                                ("random", args.seed) if args.random is not None
+                                else stimulus, exact=args.exact,
+                                progress=progress_of(args))
+            cycles_run = iter(runner)
         # written beside their place and renamed over it when complete
         out = (files.enter_context(open_output(args.output, inputs, args.force))
                if args.output else sys.stdout)
@@ -391,7 +404,7 @@ def cmd_sim(args) -> int:
                     if args.vcd else None)
         writer = None if args.trace else _WRITERS[fmt](out, _Columns(circuit), args.streams)
         vcd = _Vcd(vcd_file, circuit, args.vcd_stream) if vcd_file else None
-        for cyc in clock.run(stimulus):
+        for cyc in cycles_run:
             if writer is not None:
                 writer.write(cyc)
             if vcd is not None:
@@ -404,7 +417,7 @@ def cmd_sim(args) -> int:
         if writer is not None:
             writer.end()
         if vcd is not None:
-            vcd.end(clock.state)
+            vcd.end(runner.state)
         if trace is not None:
             out.write(trace.render())
     return EXIT_OK
@@ -439,4 +452,7 @@ def add_command(sub, common, circ, mode) -> None:
     s.add_argument("--exact", action="store_true",
                    help="run the exact reference engine (truth tables) instead of the nets")
     add_force_option(s)
+    from .cluster import add_scheduler_option
+
+    add_scheduler_option(s)
     s.set_defaults(func=cmd_sim)

@@ -39,7 +39,7 @@ from ..errors import UsageError
 
 __all__ = ["DEFAULT_CHUNK", "ENV", "parse_scheduler", "scheduler_from", "connect",
            "Cluster", "VerifySummary", "summarize", "run_chunks", "verify_chunks",
-           "train_on"]
+           "train_on", "ClusterSim"]
 
 #: Environment variable naming the scheduler when ``--scheduler`` is not given.
 ENV = "CIRCUITNN_SCHEDULER"
@@ -321,7 +321,7 @@ def _ordered(cluster: Cluster, fn, payload_future, vectors, size: int,
 
 def _scatter(cluster: Cluster, session) -> object:
     payload = _Payload(uuid.uuid4().hex, session.circuit, dict(session.nets),
-                       session.engine.mode, np.dtype(session.engine.dtype).name)
+                       session.mode, np.dtype(session.dtype).name)
     return cluster.client.scatter(payload, broadcast=True, hash=False)
 
 
@@ -415,3 +415,94 @@ def train_on(cluster: Cluster, progress: Callable[[str], None] | None = None):
 def log_to_stderr(message: str) -> None:
     """A progress line on standard error (the CLI's default log)."""
     print(message, file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------ clocked runs
+def _sim_task(payload: _Payload, first: int, n: int, c0: int, c1: int, exact: bool,
+              prev, stimulus):
+    """Streams ``first .. first+n`` for cycles ``c0 .. c1``, from the state ``prev``
+    final state (None: the initial state).  ``stimulus``: input bits
+    ``(bits, cycles, n)``, or ``("random", seed)`` to draw them here."""
+    from .sim import random_stimulus
+
+    s = _session_of(payload)
+    clock = s.clocked(n, exact=exact)
+    if prev is not None:
+        clock.load(prev, c0)
+    if isinstance(stimulus, tuple):
+        cycles = random_stimulus(s.circuit.n_input_bits, c1 - c0, n, stimulus[1], first, c0)
+    else:
+        cycles = (stimulus[:, c, :] for c in range(c1 - c0))
+    parts = [(c.inputs, c.analog, c.outputs, c.state) for c in clock.run(cycles)]
+    stacked = tuple(np.stack([p[i] for p in parts], axis=1) for i in range(4))
+    return stacked, clock.state
+
+
+class ClusterSim:
+    """Streams of a clocked simulation spread over a cluster: the streams cut
+    into one group per worker, the cycles into windows, each group carrying
+    its state from window to window.  Iterating yields one
+    :class:`~circuitnn.run.sim.Cycle` of every stream per cycle, in order;
+    ``state`` is the final state afterwards.
+
+    ``stimulus`` is ``("random", seed)`` or an iterable of input bits
+    ``(bits, streams)`` per cycle (then ``cycles`` may be -1: until it ends).
+    """
+
+    def __init__(self, cluster: Cluster, session, streams: int, cycles: int, stimulus,
+                 exact: bool = False, window: int = 1024,
+                 progress: Callable[[str], None] | None = None):
+        self.cluster, self.session, self.streams = cluster, session, streams
+        self.cycles, self.stimulus, self.exact = cycles, stimulus, exact
+        self.window, self.progress = window, progress
+        self.state: np.ndarray | None = None
+
+    def _groups(self) -> list[tuple[int, int]]:
+        k = max(1, min(self.streams, self.cluster.n_workers))
+        size = -(-self.streams // k)
+        return [(f, min(size, self.streams - f)) for f in range(0, self.streams, size)]
+
+    def __iter__(self) -> Iterator:
+        import itertools
+        import operator
+
+        from .sim import Cycle
+
+        client = self.cluster.client
+        payload = _scatter(self.cluster, self.session)
+        groups = self._groups()
+        states: list = [None] * len(groups)
+        random = isinstance(self.stimulus, tuple)
+        feed = None if random else iter(self.stimulus)
+        c0 = 0
+        futures: list = []
+        try:
+            while self.cycles < 0 or c0 < self.cycles:
+                c1 = c0 + self.window if self.cycles < 0 else min(self.cycles,
+                                                                   c0 + self.window)
+                if feed is not None:
+                    rows = list(itertools.islice(feed, c1 - c0))
+                    if not rows:
+                        break
+                    c1 = c0 + len(rows)
+                    bits = np.stack(rows, axis=1)  # (bits, cycles, streams)
+                futures = []
+                for gi, (first, n) in enumerate(groups):
+                    stim = self.stimulus if random else bits[:, :, first:first + n]
+                    futures.append(client.submit(_sim_task, payload, first, n, c0, c1,
+                                                 self.exact, states[gi], stim, pure=False,
+                                                 retries=2))
+                states = [client.submit(operator.getitem, f, 1) for f in futures]
+                parts = [f.result()[0] for f in futures]
+                for c in range(c1 - c0):
+                    arrays = [np.concatenate([p[i][:, c, :] for p in parts], axis=1)
+                              for i in range(4)]
+                    yield Cycle(c0 + c, *arrays)
+                if self.progress is not None:
+                    self.progress(f"dask: {c1:,} cycles of {self.streams:,} streams done")
+                c0 = c1
+            self.state = (np.concatenate([s.result() for s in states], axis=1)
+                          if states[0] is not None else None)
+        except BaseException:
+            client.cancel(futures)
+            raise

@@ -140,6 +140,14 @@ class Clocked:
         self._state = self._x[self.n_in:, 0].astype(float).tolist() if self.scalar else None
         self.cycle = 0
 
+    def load(self, state: np.ndarray, cycle: int) -> None:
+        """Continue from ``state`` (bits ``(state bits, streams)``) at cycle
+        ``cycle``: a run cut into windows carries its state across them."""
+        self._x[self.n_in:] = state
+        if self.scalar:
+            self._state = np.asarray(state)[:, 0].astype(float).tolist()
+        self.cycle = cycle
+
     @property
     def state(self) -> np.ndarray:
         """The registers' bits now, ``(state bits, streams)``."""
@@ -190,11 +198,13 @@ class Clocked:
 
 
 def random_stimulus(n_bits: int, cycles: int, streams: int = 1, seed: int = 0,
-                    first: int = 0) -> Iterator[np.ndarray]:
+                    first: int = 0, start: int = 0) -> Iterator[np.ndarray]:
     """Random input bits ``(n_bits, streams)`` for each of ``cycles`` cycles.
 
     Stream k's values depend only on ``(seed, k)``: stream k is the same
-    whatever the number of streams.  ``first`` is the first stream's number.
+    whatever the number of streams.  ``first`` is the first stream's number,
+    ``start`` the first cycle's (a run cut into windows of cycles draws the
+    same values as one run).
 
     Examples
     --------
@@ -202,11 +212,15 @@ def random_stimulus(n_bits: int, cycles: int, streams: int = 1, seed: int = 0,
     >>> b = list(random_stimulus(3, 5, streams=2, seed=1))
     >>> all((x[:, :2] == y).all() for x, y in zip(a, b))
     True
+    >>> c = list(random_stimulus(3, 2000, seed=1))
+    >>> d = list(random_stimulus(3, 700, seed=1, start=1300))
+    >>> all((x == y).all() for x, y in zip(c[1300:], d))
+    True
     """
     done = 0
-    block = 0
+    block, skip = divmod(start, RANDOM_CYCLE_BLOCK)
     while done < cycles:
-        n = min(RANDOM_CYCLE_BLOCK, cycles - done)
+        n = min(RANDOM_CYCLE_BLOCK - skip, cycles - done)
         # (streams, n_bits, RANDOM_CYCLE_BLOCK) drawn per stream, then cut per cycle
         lanes = np.empty((n_bits, RANDOM_CYCLE_BLOCK, streams), dtype=np.uint8)
         for k in range(streams):
@@ -215,10 +229,11 @@ def random_stimulus(n_bits: int, cycles: int, streams: int = 1, seed: int = 0,
             raw = np.frombuffer(rng.bytes(-(-n_bits * RANDOM_CYCLE_BLOCK // 8)), np.uint8)
             lanes[:, :, k] = np.unpackbits(raw, count=n_bits * RANDOM_CYCLE_BLOCK,
                                            bitorder="little").reshape(n_bits, RANDOM_CYCLE_BLOCK)
-        for c in range(n):
+        for c in range(skip, skip + n):
             yield lanes[:, c, :]
         done += n
         block += 1
+        skip = 0
 
 
 @dataclass
