@@ -237,7 +237,7 @@ def test_a_worker_killed_mid_job_still_gives_the_right_answer(store, tmp_path):
         cluster.client.wait_for_workers(2, timeout=120)
         circuit = load_circuit(C432)
         session = Session.from_store(circuit, store)
-        vectors = RandomVectors(circuit, 60_000, seed=2)
+        vectors = RandomVectors(circuit, 300_000, seed=2)  # 150 chunks: the kill lands mid-job
         expected = verify_chunks(session, vectors, size=2000)
         pids = cluster.client.run(os.getpid)  # worker address -> its process id
         victim = {}
@@ -251,7 +251,7 @@ def test_a_worker_killed_mid_job_still_gives_the_right_answer(store, tmp_path):
                     victim["pid"] = pids[busy[0]]
                     os.kill(victim["pid"], signal.SIGKILL)
                     return
-                time.sleep(0.01)
+                time.sleep(0.002)
 
         killer = threading.Thread(target=kill_when_busy)
         killer.start()
