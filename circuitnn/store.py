@@ -383,10 +383,11 @@ class ModelStore:
                 self._save(tts[missing[j]], net)
 
             if trainer is not None:
-                # another trainer (a Dask cluster): all its nets, or its error
+                # another trainer (a Dask cluster): a net or a TrainFailure per table
                 fresh = trainer([tts[i] for i in missing], self.settings, progress)
                 for j, net in enumerate(fresh):
-                    accepted(j, net)
+                    if not isinstance(net, TrainFailure):
+                        accepted(j, net)
             else:
                 fresh = train_some([tts[i] for i in missing], self.settings, progress,
                                    accepted)

@@ -370,9 +370,11 @@ def verify_chunks(session, vectors, size: int = DEFAULT_CHUNK, cluster: Cluster 
 
 # ------------------------------------------------------------- training
 def _train_task(tables, settings):
-    from ..nn import train_many
+    from ..nn.train import train_some
 
-    return train_many(list(tables), settings)
+    # a table that does not train comes back as a TrainFailure, so the client
+    # remembers it and decomposes it, as a local run does
+    return train_some(list(tables), settings)
 
 
 def train_on(cluster: Cluster, progress: Callable[[str], None] | None = None):
@@ -381,7 +383,8 @@ def train_on(cluster: Cluster, progress: Callable[[str], None] | None = None):
 
     Tables of one shape (inputs, outputs) go to one worker together, so they
     still train as one batch; shapes are spread over the workers.  The nets
-    come back in the order of ``tables``.
+    (or a :class:`~circuitnn.nn.train.TrainFailure` for a table that did not
+    train) come back in the order of ``tables``.
     """
 
     def trainer(tables, settings, _progress=None):
