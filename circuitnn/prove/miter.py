@@ -168,6 +168,20 @@ def _signal(circuit: Circuit, bit) -> int:
     return circuit.port(name).signals[i]
 
 
+def _bind_inputs(net, a, b, matching, in_a: dict, in_b: dict) -> tuple[dict, dict]:
+    """One fresh literal per matched input pair, shared by both sides, and
+    the ``--const`` ties, added to the signal -> literal maps of A and B."""
+    for bit_a, bit_b in matching.inputs:
+        lit = net.input()
+        in_a[_signal(a, bit_a)] = lit
+        in_b[_signal(b, bit_b)] = lit
+    for (side, port, i), value in matching.consts.items():
+        circuit, lits = (a, in_a) if side == "A" else (b, in_b)
+        lits[circuit.port(port).signals[i]] = TRUE if value else FALSE
+    return in_a, in_b
+
+
+
 def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = None,
           sweep: bool = True, seed: int = 0,
           progress: Callable[[str], None] | None = None) -> Equivalence:
@@ -179,15 +193,7 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
     deadline = None if timeout is None else time.monotonic() + timeout
     solver = Solver(deadline)
     net = Network(solver, sweep=sweep, seed=seed, deadline=deadline)
-    in_a: dict[int, int] = {}
-    in_b: dict[int, int] = {}
-    for bit_a, bit_b in matching.inputs:
-        lit = net.input()
-        in_a[_signal(a, bit_a)] = lit
-        in_b[_signal(b, bit_b)] = lit
-    for (side, port, i), value in matching.consts.items():
-        circuit, lits = (a, in_a) if side == "A" else (b, in_b)
-        lits[circuit.port(port).signals[i]] = TRUE if value else FALSE
+    in_a, in_b = _bind_inputs(net, a, b, matching, {}, {})
     out_a = [_signal(a, x) for x, _ in matching.outputs]
     out_b = [_signal(b, y) for _, y in matching.outputs]
     status, cex, proved = "unknown", None, 0
@@ -295,14 +301,7 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
     try:
         for t in range(cycles):
             say(f"cycle {t + 1}/{cycles}")
-            in_a, in_b = dict(state_a), dict(state_b)
-            for bit_a, bit_b in matching.inputs:
-                lit = net.input()
-                in_a[_signal(a, bit_a)] = lit
-                in_b[_signal(b, bit_b)] = lit
-            for (side, port, i), value in matching.consts.items():
-                circuit, lits = (a, in_a) if side == "A" else (b, in_b)
-                lits[circuit.port(port).signals[i]] = TRUE if value else FALSE
+            in_a, in_b = _bind_inputs(net, a, b, matching, dict(state_a), dict(state_b))
             frames.append((in_a, in_b))
             next_a = [s for r in a.registers for s in r.next]
             next_b = [s for r in b.registers for s in r.next]
