@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,6 +38,9 @@ from .vectors import (
     input_values,
     pick_vectors,
 )
+
+if TYPE_CHECKING:
+    from .sim import SimResult
 
 __all__ = ["Session", "Result", "VerifyReport", "train_nets", "check_mode",
            "UncertifiedMismatch"]
@@ -598,15 +602,17 @@ class Session:
         return bits.reshape(-1, cycles, streams), cycles, streams, len(shape) == 1
 
     def sim(self, cycles: int | None = None, streams: int | None = None, exact: bool = False,
-            **values) -> dict[str, np.ndarray]:
+            **values) -> SimResult:
         """Run the clocked circuit from its initial state, one cycle per value.
 
         Each input takes a sequence of integers, one per cycle, or a
         ``(cycles, streams)`` array for independent streams side by side.
         Outputs come back the same shape, sampled before each cycle's rising
-        edge (PyRTL's ``step`` convention).  ``exact`` runs the truth tables
-        instead of the nets.  A circuit with no inputs takes ``cycles`` (and
-        ``streams``).
+        edge (PyRTL's ``step`` convention), in a
+        :class:`~circuitnn.run.sim.SimResult`: a dict of them that a notebook
+        draws as a waveform, with ``to_pandas()``.  ``exact`` runs the truth
+        tables instead of the nets.  A circuit with no inputs takes ``cycles``
+        (and ``streams``).
 
         Examples
         --------
@@ -617,14 +623,18 @@ class Session:
         >>> c.sim(en=[[1, 0], [1, 1], [1, 1]])["count"].tolist()
         [[0, 0], [1, 0], [2, 1]]
         """
+        from .sim import SimResult
+
         bits, cycles, streams, single = self._cycle_bits(values, cycles, streams)
         clock = self.clocked(streams, exact=exact)
         out = np.empty((self.circuit.n_output_bits, cycles, streams), dtype=np.uint8)
         for cyc in clock.run(bits[:, c, :] for c in range(cycles)):
             out[:, cyc.index, :] = cyc.outputs
-        got = decode(self.circuit.outputs, out.reshape(-1, cycles * streams))
         shape = (cycles,) if single else (cycles, streams)
-        return {k: v.reshape(shape) for k, v in got.items()}
+        got = decode(self.circuit.outputs, out.reshape(-1, cycles * streams))
+        ins = decode(self.circuit.inputs, bits.reshape(-1, cycles * streams))
+        return SimResult(self.circuit, {k: v.reshape(shape) for k, v in got.items()},
+                         {k: v.reshape(shape) for k, v in ins.items()}, exact)
 
     def sim_verify(self, cycles: int = 100, streams: int = 1, seed: int = 0):
         """Run the nets and the truth tables side by side on random stimulus

@@ -30,8 +30,8 @@ from .exact import ExactEngine
 from .neural import NeuralEngine
 from .scalar import ScalarEngine
 
-__all__ = ["Cycle", "Clocked", "SimReport", "compare", "initial_state", "random_stimulus",
-           "RANDOM_CYCLE_BLOCK"]
+__all__ = ["Cycle", "Clocked", "SimReport", "SimResult", "compare", "initial_state",
+           "random_stimulus", "RANDOM_CYCLE_BLOCK"]
 
 #: Random stimulus is drawn in blocks of this many cycles, from (seed, stream, block).
 RANDOM_CYCLE_BLOCK = 1024
@@ -234,6 +234,104 @@ def random_stimulus(n_bits: int, cycles: int, streams: int = 1, seed: int = 0,
         done += n
         block += 1
         skip = 0
+
+
+class SimResult(dict):
+    """What :meth:`~circuitnn.run.session.Session.sim` returns: each output
+    port's integers, one per cycle (or ``(cycles, streams)``), as a dict.
+
+    It keeps the inputs of the same cycles too, so a notebook shows the run
+    as a waveform (:meth:`waveform`), and :meth:`to_pandas` gives a row per
+    cycle.
+
+    Examples
+    --------
+    >>> from circuitnn.library import counter
+    >>> res = counter(4).compile().sim(en=[1, 1, 0, 1])
+    >>> res["count"].tolist(), res.inputs["en"].tolist(), res.cycles
+    ([0, 1, 2, 2], [1, 1, 0, 1], 4)
+    """
+
+    def __init__(self, circuit: Circuit, outputs: dict[str, np.ndarray],
+                 inputs: dict[str, np.ndarray], exact: bool = False):
+        super().__init__(outputs)
+        self.circuit = circuit
+        #: each input port's integers, shaped as the outputs
+        self.inputs = inputs
+        #: True when the truth tables ran instead of the nets
+        self.exact = exact
+        shape = next(iter(outputs.values())).shape if outputs else (0,)
+        self.cycles = shape[0]
+        self.streams = shape[1] if len(shape) == 2 else 1
+
+    def _ports(self, stream: int) -> list[tuple[str, int, list[int]]]:
+        if not 0 <= stream < self.streams:
+            raise UsageError(f"stream {stream}: this run has streams 0 to {self.streams - 1}")
+        cols = [(p, self.inputs[p.name]) for p in self.circuit.inputs]
+        cols += [(p, self[p.name]) for p in self.circuit.outputs]
+        return [(p.name, p.width, (v if v.ndim == 1 else v[:, stream]).tolist())
+                for p, v in cols]
+
+    def waveform(self, stream: int = 0, max_cycles: int | None = None,
+                 max_rows: int | None = None, radix: str = "dec") -> str:
+        """The run as an SVG waveform: a row per port (inputs, then outputs),
+        1-bit ports as digital traces and buses as values, under a cycle axis.
+
+        Parameters
+        ----------
+        stream : int
+            Which stream to draw, when the run has several.
+        max_cycles, max_rows : int, optional
+            Draw at most this many cycles and ports (default 64 and 48);
+            beyond, the drawing says how many were left out.
+        radix : {'dec', 'hex', 'bin'}
+            How bus values are written.
+
+        Examples
+        --------
+        >>> from circuitnn.library import counter
+        >>> svg = counter(4).compile().sim(en=[1] * 20).waveform(max_cycles=8)
+        >>> ">7<" in svg, "12 more cycles (of 20) not drawn" in svg
+        (True, True)
+        """
+        from .display import MAX_WAVE_CYCLES, MAX_WAVE_ROWS, waveform_svg
+
+        return waveform_svg(self._ports(stream), self.cycles,
+                            MAX_WAVE_CYCLES if max_cycles is None else max_cycles,
+                            MAX_WAVE_ROWS if max_rows is None else max_rows, radix,
+                            self.circuit.clock or "clk")
+
+    def to_pandas(self):
+        """A DataFrame with a row per cycle (per cycle and stream when there
+        are several streams) and a column per input and output port (needs
+        pandas: ``pip install 'circuitnn[notebook]'``).
+
+        Examples
+        --------
+        >>> from circuitnn.library import counter
+        >>> counter(4).compile().sim(en=[1, 0, 1]).to_pandas()["count"].tolist()
+        [0, 1, 1]
+        """
+        from .display import _pandas
+
+        pd = _pandas()
+        cols = {**self.inputs, **self}
+        if self.streams == 1 and all(v.ndim == 1 for v in cols.values()):
+            return pd.DataFrame(cols, index=pd.RangeIndex(self.cycles, name="cycle"))
+        index = pd.MultiIndex.from_product([range(self.cycles), range(self.streams)],
+                                           names=["cycle", "stream"])
+        return pd.DataFrame({k: np.asarray(v).reshape(-1) for k, v in cols.items()},
+                            index=index)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        streams = f", stream 0 of {self.streams}" if self.streams > 1 else ""
+        how = "exact reference (truth tables)" if self.exact else "neural outputs"
+        caption = (f"{self.circuit.name}: {self.cycles:,} cycle{'s' if self.cycles != 1 else ''}"
+                   f"{streams}, {how}")
+        return (f'<div class="circuitnn-waveform" style="overflow-x:auto">'
+                f"<div>{html.escape(caption)}</div>{self.waveform()}</div>")
 
 
 @dataclass
