@@ -105,6 +105,8 @@ def test_the_example_notebook_runs_clean(store, monkeypatch):
     data = [o.get("data", {}) for o in outputs]
     assert sum("image/svg+xml" in d for d in data) >= 3  # half, full, 4-bit, summary
     assert sum("text/html" in d for d in data) >= 2
+    waves = [d["text/html"] for d in data if "circuitnn-waveform" in d.get("text/html", "")]
+    assert len(waves) == 1 and "cpu: 40 cycles, neural outputs" in waves[0]
     assert not any("<script" in str(v) for d in data for v in d.values())
     text = "".join(o.get("text", "") for o in outputs)
     assert "mismatches against Python's +: 0" in text
