@@ -109,3 +109,9 @@ def test_every_command_has_examples_that_parse():
             argv = shlex.split(re.split(r"\s{2,}", ex)[0])[1:]
             assert argv[0] == name
             parser.parse_args(argv)  # every flag shown exists
+            # a command line naming the command builds its parser alone: the same one
+            alone = build_parser(name)
+            assert vars(alone.parse_args(argv)) == vars(parser.parse_args(argv)), ex
+        alone = next(a for a in build_parser(name)._actions if a.dest == "command")
+        assert name in alone.choices and len(alone.choices) <= 2  # convert comes with graph
+        assert alone.choices[name].format_help() == text, name

@@ -28,6 +28,8 @@ from circuitnn.run.kernel import (
     certificate_holds,
     exp2_error,
     kernel_available,
+    native_available,
+    numba_available,
     safe_dtype,
     sigmoid_error,
     worth_loading,
@@ -43,7 +45,10 @@ FILES = (sorted(glob.glob(str(ROOT / "circuits" / "*.yaml")))
 TOL = {np.float32: 1e-6, np.float64: 1e-12}
 
 pytestmark = pytest.mark.skipif(not kernel_available() and os.environ.get("CI") != "true",
-                                reason="numba (extra 'fast') not installed")
+                                reason="no C compiler and numba (extra 'fast') not installed")
+# both builds of the kernel (the C library and numba's) are checked; under CI both must run
+BUILDS = [b for b, ok in (("native", native_available()), ("numba", numba_available()))
+          if ok or os.environ.get("CI") == "true"]
 
 
 def test_every_circuit_and_benchmark_is_covered():
@@ -59,11 +64,13 @@ def test_kernel_matches_numpy_engine(path, store):
     for mode in ("analog", "digital"):
         for dtype in (np.float32, np.float64):
             want = NeuralEngine(circuit, nets, mode=mode, dtype=dtype).run(bits)
-            engine = KernelEngine(circuit, nets, mode=mode, dtype=dtype, compiled=True)
-            assert engine.dtype == dtype
+            engines = [KernelEngine(circuit, nets, mode=mode, dtype=dtype, compiled=True,
+                                    backend=b) for b in BUILDS]
+            assert all(e.dtype == dtype for e in engines)
             # 600 vectors take the block path (two blocks and a partial one),
             # the first two the one-vector-at-a-time path
-            for got, ref in ((engine.run(bits), want), (engine.run(bits[:, :2]), want[:, :2])):
+            for got, ref in [(e.run(x), want[:, :x.shape[1]])
+                             for e in engines for x in (bits, bits[:, :2])]:
                 assert got.dtype == dtype
                 if mode == "digital":
                     assert set(np.unique(got)) <= {0.0, 1.0}
@@ -127,8 +134,9 @@ def _standard_nets(store) -> dict:
     return dict(zip(STANDARD, store.get_or_train_many(list(STANDARD.values()))))
 
 
+@pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("name", ["AND2", "NOT", "MAJ3", "XOR2", "NAND9", "XNOR4"])
-def test_error_bound_holds_on_analog_inputs(name, store):
+def test_error_bound_holds_on_analog_inputs(name, build, store):
     """On any inputs in [0, 1], the float32 kernel stays within the runtime
     error bound (with the kernel's sigmoid error) of the net computed exactly
     (float64, libm exp), and inside [0, 1]."""
@@ -137,7 +145,7 @@ def test_error_bound_holds_on_analog_inputs(name, store):
     nets = {name: net}
     x = np.random.default_rng(1).uniform(0, 1, (net.n_inputs, 50_000))
     x[:, :2 ** net.n_inputs] = STANDARD[name].input_matrix().T  # the logic levels too
-    got = KernelEngine(circuit, nets, compiled=True).run(x.astype(np.float32))
+    got = KernelEngine(circuit, nets, compiled=True, backend=build).run(x.astype(np.float32))
     want = net.forward(x.astype(np.float32).astype(np.float64).T).T
     bound = runtime_error_bound(net, "float32", sigmoid_error(np.float32))
     assert np.abs(got - want).max() <= bound
@@ -167,8 +175,8 @@ def test_float32_raised_to_float64_when_slack_is_too_small(store):
     assert KernelEngine(circuit, {"AND2": tight}).dtype == np.float64
 
 
-def _child(code: str, store) -> str:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), CIRCUITNN_STORE=str(store.root))
+def _child(code: str, store, **env) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CIRCUITNN_STORE=str(store.root), **env)
     return subprocess.run([sys.executable, "-c", code], env=env, check=True,
                           capture_output=True, text=True).stdout.strip()
 
@@ -198,7 +206,69 @@ engine.expect(70_000)
 engine.run(random_vectors(c, 100))
 print("numba" in sys.modules)
 """
-    assert _child(code, store) == "False True"
+    assert _child(code, store, CIRCUITNN_NATIVE="0") == "False True"
+
+
+def test_built_c_library_serves_mid_sized_runs_with_the_same_bits(store, tmp_path):
+    """Once the C library is built, a run worth 10 ms of numpy loads it (not
+    numba); below that the numpy engine runs.  Either way the bits are the
+    numpy engine's and the exact engine's."""
+    if "native" not in BUILDS:
+        pytest.skip("no C compiler")
+    path = str(ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench")
+    circuit = load_circuit(path)
+    nets = train_nets(circuit, store)
+    _child("from circuitnn.run import _native; assert _native.load()", store)
+    code = PREAMBLE.format(path=path) + f"""
+small = engine.run(random_vectors(c, 100, seed=5))
+print(engine._jit is None, "circuitnn.run._native" in sys.modules, end=" ")
+big = engine.run(random_vectors(c, 3000, seed=5))  # 7M gate evaluations, ~50 ms of numpy
+print(engine._jit.__name__, "numba" in sys.modules)
+np.save({str(tmp_path / "small.npy")!r}, small)
+np.save({str(tmp_path / "big.npy")!r}, big)
+"""
+    assert _child(code, store) == "True False circuitnn.run._native False"
+    bits = random_vectors(circuit, 3000, seed=5)
+    want = NeuralEngine(circuit, nets).run(bits)
+    exact = ExactEngine(circuit).run(bits)
+    for name, n in (("small", 100), ("big", 3000)):
+        got = np.load(tmp_path / f"{name}.npy")
+        assert np.abs(got - want[:, :n]).max() <= TOL[np.float32]
+        assert ((got > 0.5) == exact[:, :n]).all()
+
+
+def test_native_choice_follows_load_and_build_costs(monkeypatch):
+    from circuitnn.run import _native
+
+    load = kernel.NATIVE_LOAD_SECONDS * kernel.NUMPY_RATE
+    build = kernel.NATIVE_BUILD_SECONDS * kernel.NUMPY_RATE
+    monkeypatch.setattr(_native, "load", lambda: "C library")
+    monkeypatch.setattr(_native, "state", lambda: "built")
+    assert kernel._pick_backend(0.5 * load, 0.0, backend="native") is None
+    assert kernel._pick_backend(2 * load, 0.0, backend="native") == "C library"
+    assert kernel._pick_backend(0, 2 * kernel.NATIVE_LOAD_SECONDS, backend="native") == "C library"
+    monkeypatch.setattr(_native, "state", lambda: "buildable")
+    assert kernel._pick_backend(2 * load, 0.0, backend="native") is None
+    assert kernel._pick_backend(1.1 * build, 0.0, backend="native") == "C library"
+    assert kernel._pick_backend(0, 0.0, forced=True, backend="native") == "C library"
+    monkeypatch.setattr(_native, "state", lambda: "unavailable")
+    assert kernel._pick_backend(1e12, 0.0, forced=True, backend="native") is None
+
+
+def test_failed_build_is_remembered_and_falls_back(monkeypatch, tmp_path):
+    from circuitnn.run import _native
+
+    monkeypatch.setenv("CIRCUITNN_STORE", str(tmp_path))
+    monkeypatch.setenv("CC", "false")
+    monkeypatch.setattr(_native, "_lib", None)
+    monkeypatch.setattr(_native, "_failed", False)
+    assert _native.state() == "buildable"
+    assert _native.load() is None
+    assert _native.state() == "unavailable"
+    monkeypatch.setattr(_native, "_failed", False)  # a later process
+    assert _native.library_path().with_suffix(".fail").is_file()
+    assert _native.state() == "unavailable"
+    assert kernel._pick_backend(1e12, 0.0, backend="native") is None
 
 
 def test_loading_is_decided_by_work_and_time_spent():
@@ -224,8 +294,7 @@ except Exception as e:
     print(type(e).__name__, e)
 """
     want = (NeuralEngine(circuit, nets).run(random_vectors(circuit, 100_000, seed=3)) > 0.5).sum()
-    assert _child(code, store) == (f"{want} False UsageError the compiled kernel needs numba: "
-                                   "pip install 'circuitnn[fast]'")
+    assert _child(code, store, CIRCUITNN_NATIVE="0") == f"{want} False UsageError {kernel.NEEDS}"
 
 
 def test_one_vector_call_path(store):

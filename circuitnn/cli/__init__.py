@@ -428,7 +428,8 @@ def cmd_bench(args) -> int:
 
 
 # ---------------------------------------------------------------- parser
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with ``only``, with that subcommand's alone."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", metavar="DIR",
                         default=os.environ.get("CIRCUITNN_STORE"),
@@ -478,14 +479,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"circuitnn {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    for names, add in _COMMANDS:
+        if only is None or only in names:
+            add(sub, common, circ, mode, training)
+    from .examples import add_examples
 
+    add_examples(sub)
+    return p
+
+
+def _add_run(sub, common, circ, mode, training) -> None:
+    from .run import add_command
+
+    add_command(sub, common, circ, mode, training)
+
+
+def _add_sim(sub, common, circ, mode, training) -> None:
+    from .sim import add_command
+
+    add_command(sub, common, circ, mode)
+
+
+def _add_verify(sub, common, circ, mode, training) -> None:
     from .cluster import add_scheduler_option
-    from .run import add_command as add_run
-
-    add_run(sub, common, circ, mode, training)
-    from .sim import add_command as add_sim
-
-    add_sim(sub, common, circ, mode)
+    from .equiv import add_spec_options
 
     v = sub.add_parser("verify", parents=[common, circ, mode, training],
                        help="compare the neural engine with the exact reference")
@@ -499,19 +516,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sequential circuits: independent random streams (default 1)")
     v.add_argument("--spec", metavar="B", help="also prove the circuit equivalent to the "
                    "netlist B by SAT, and print the chain neural = boolean = B")
-    from .equiv import add_command, add_spec_options
-
     add_spec_options(v.add_argument_group("with --spec"), seed=False)
     add_scheduler_option(v)
     v.set_defaults(func=cmd_verify)
 
-    from .test import add_command as add_test
 
-    add_test(sub, common, mode)
+def _add_test(sub, common, circ, mode, training) -> None:
+    from .test import add_command
 
+    add_command(sub, common, mode)
+
+
+def _add_info(sub, common, circ, mode, training) -> None:
     i = sub.add_parser("info", parents=[common, circ, training],
                        help="ports, gate counts, depth and primitives of a circuit")
     i.set_defaults(func=cmd_info)
+
+
+def _add_train(sub, common, circ, mode, training) -> None:
+    from .cluster import add_scheduler_option
 
     tr = sub.add_parser("train", parents=[common, training],
                         help="train (or load) the nets a circuit needs")
@@ -521,11 +544,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_scheduler_option(tr)
     tr.set_defaults(func=cmd_train)
 
+
+def _add_models(sub, common, circ, mode, training) -> None:
     m = sub.add_parser("models", parents=[common], help="list the trained models")
     m.add_argument("--clear", action="store_true",
                    help="remove every model (only files the store wrote; others are listed)")
     m.set_defaults(func=cmd_models)
 
+
+def _add_bench(sub, common, circ, mode, training) -> None:
     b = sub.add_parser("bench", parents=[common, circ, mode, training],
                        help="measure the neural kernel, numpy and exact engines side by side")
     b.add_argument("--vectors", type=_count, default=10_000, metavar="N",
@@ -534,14 +561,33 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=_seed, default=0)
     b.set_defaults(func=cmd_bench)
 
+
+def _add_convert(sub, common, circ, mode, training) -> None:
     from .convert import add_commands
 
     add_commands(sub, common, circ, mode)
-    add_command(sub, common)
-    from .examples import add_examples
 
-    add_examples(sub)
-    return p
+
+def _add_equiv(sub, common, circ, mode, training) -> None:
+    from .equiv import add_command
+
+    add_command(sub, common)
+
+
+#: Each subcommand's name(s) and the function that adds its parser, in the
+#: order ``--help`` lists them.  A command line naming one builds only that
+#: one's parser: building all of them took a third of a small run's start.
+_COMMANDS = ((("run",), _add_run), (("sim",), _add_sim), (("verify",), _add_verify),
+             (("test",), _add_test), (("info",), _add_info), (("train",), _add_train),
+             (("models",), _add_models), (("bench",), _add_bench),
+             (("convert", "graph"), _add_convert), (("equiv",), _add_equiv))
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` names, if it is one (the top level takes no
+    option with a value, so it is the first word that is not an option)."""
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if any(word in names for names, _ in _COMMANDS) else None
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -549,8 +595,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_command_of(argv)).parse_args(argv)
     try:
         with warnings.catch_warnings():
             # library warnings (an unusable store entry...) as one line each,

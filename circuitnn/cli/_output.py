@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -102,7 +101,7 @@ def open_output(path: str | os.PathLike, inputs: Iterable[str | os.PathLike] = (
     'hello\\n'
     """
     out = check_output(path, inputs, force)
-    tmp = out.parent / f".{out.name}.{secrets.token_hex(4)}.tmp"
+    tmp = out.parent / f".{out.name}.{os.urandom(4).hex()}.tmp"
     try:
         # created like any new file (mode 0666 less the umask), unlike mkstemp's 0600
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

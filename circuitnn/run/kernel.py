@@ -4,14 +4,17 @@ evaluated in one compiled loop over cache-sized blocks of vectors.
 :class:`KernelEngine` has the interface of :class:`~circuitnn.run.neural.NeuralEngine`
 (analog and digital modes, float32 and float64, probing) and computes the
 same function: each gate's sigmoid layers with its trained weights.  The
-loop itself (``_jit.py``) is compiled by numba (the ``fast`` extra) and
-cached on disk; without numba, the numpy engine does the work.
+loop exists in two builds with the same arithmetic: ``_native.c``, compiled
+once per machine by the system's C compiler and loaded with ctypes, and
+``_jit.py``, compiled by numba (the ``fast`` extra) and cached on disk.
+Without either, the numpy engine does the work.
 
-Whether a call uses the compiled kernel is a rent-or-buy decision.  Loading
-numba and the cached kernel costs about a second once per process;
-until a call is predicted to take that long in the numpy engine, or the
-process has spent that long in it, calls go to the numpy engine.  So a small
-run never imports numba, and a warm process loops in microseconds.
+Whether a call uses a compiled kernel is a rent-or-buy decision on its
+predicted numpy time (or the time the process has already spent in numpy).
+Loading the built C library costs about 10 ms, building it about 2.5 s
+(once per machine), importing numba and its cached kernel about a second
+per process.  So a small run imports neither, a 100k-vector run uses the C
+library when it is built, and a warm process loops in microseconds.
 """
 
 from __future__ import annotations
@@ -114,6 +117,10 @@ def build_program(plan: Plan, nets: dict, dtype) -> tuple[np.ndarray, np.ndarray
     return prog, flat
 
 
+#: Seconds to load the built C library (ctypes, dlopen, its cache key).
+NATIVE_LOAD_SECONDS = 0.01
+#: Seconds to build it with the C compiler (four variants at -O3), once per machine.
+NATIVE_BUILD_SECONDS = 2.5
 #: Seconds to import numba and load the cached kernel, the price of "buying"
 #: (0.9 s of CPU measured: numba 0.54, its array support 0.4, the kernel 0.08).
 JIT_LOAD_SECONDS = 1.0
@@ -129,17 +136,43 @@ FEW_VECTORS = 2
 _rented_seconds = 0.0  # numpy-engine time this process spent while the kernel was not loaded
 
 
+def numba_available() -> bool:
+    """Whether numba's build of the kernel can run here: numba importable, JIT on.
+
+    Examples
+    --------
+    >>> isinstance(numba_available(), bool)
+    True
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
+        return False
+    return "circuitnn.run._jit" in sys.modules or importlib.util.find_spec("numba") is not None
+
+
+def native_available() -> bool:
+    """Whether the C build of the kernel is loaded, built, or can be built
+    here (a C compiler, and ``CIRCUITNN_NATIVE`` not set to 0).
+
+    Examples
+    --------
+    >>> isinstance(native_available(), bool)
+    True
+    """
+    from . import _native
+
+    return _native.state() != "unavailable"
+
+
 def kernel_available() -> bool:
-    """Whether the compiled kernel can run here: numba importable, JIT on.
+    """Whether a compiled kernel can run here (:func:`native_available` or
+    :func:`numba_available`).
 
     Examples
     --------
     >>> isinstance(kernel_available(), bool)
     True
     """
-    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
-        return False
-    return "circuitnn.run._jit" in sys.modules or importlib.util.find_spec("numba") is not None
+    return native_available() or numba_available()
 
 
 def worth_loading(work: float, rented: float, modules) -> bool:
@@ -166,6 +199,64 @@ def _load_jit():
     except ImportError:
         return None
     return _jit
+
+
+BACKENDS = ("native", "numba")
+
+
+def native_pays(spent: float, state: str, forced: bool = False) -> bool:
+    """Whether to use the C library for a call worth ``spent`` seconds of
+    numpy, given its ``state`` (see ``_native.state``): yes once that time
+    exceeds what loading it (or first building it) costs, or when ``forced``.
+
+    Examples
+    --------
+    >>> native_pays(0.005, "built"), native_pays(0.05, "built"), native_pays(0.05, "buildable")
+    (False, True, False)
+    >>> native_pays(3.0, "buildable"), native_pays(3.0, "unavailable", forced=True)
+    (True, False)
+    """
+    cost = {"loaded": 0.0, "built": NATIVE_LOAD_SECONDS,
+            "buildable": NATIVE_BUILD_SECONDS}.get(state)
+    return cost is not None and (forced or spent >= cost)
+
+
+def _pick_backend(work: float, rented: float, forced: bool = False,
+                  backend: str | None = None):
+    """The compiled build of the kernel a call of ``work`` gate evaluations
+    should use, after ``rented`` seconds spent in the numpy engine: the C
+    library if it pays (:func:`native_pays`), else numba's if it pays
+    (:func:`worth_loading`), else None (the numpy engine).  ``forced`` takes
+    any build there is; ``backend`` (one of :data:`BACKENDS`) allows only it."""
+    spent = max(work / NUMPY_RATE, rented)
+    if backend in (None, "native"):
+        native = sys.modules.get(f"{__package__}._native")
+        if native is not None and native.state() == "loaded":
+            return native
+        # the state costs a file hash: asked only of calls that may use it
+        if forced or spent >= NATIVE_LOAD_SECONDS:
+            from . import _native
+
+            if native_pays(spent, _native.state(), forced):
+                got = _native.load()
+                if got is not None:
+                    return got
+    if backend in (None, "numba") and numba_available() and (
+            forced or worth_loading(work, rented, set(sys.modules))):
+        return _load_jit()
+    return None
+
+
+NEEDS = ("the compiled kernel needs a C compiler (cc, or $CC) or numba: "
+         "pip install 'circuitnn[fast]'")
+
+
+def _backend_available(backend: str | None) -> bool:
+    if backend == "native":
+        return native_available()
+    if backend == "numba":
+        return numba_available()
+    return kernel_available()
 
 
 def certificate_holds(net, tt, dtype) -> bool:
@@ -237,9 +328,12 @@ class KernelEngine:
     threads : int
         Threads over vector ranges for large calls (the kernel releases the GIL).
     compiled : bool or None
-        True: always the compiled kernel (numba must be installed); False:
-        always the numpy engine; None (default): the compiled kernel once it
-        pays for its loading time (see the module's docstring).
+        True: always a compiled kernel (a C compiler or numba is needed);
+        False: always the numpy engine; None (default): a compiled kernel
+        once it pays for its loading time (see the module's docstring).
+    backend : {None, "native", "numba"}
+        Which compiled build may run: the C library, numba's, or (None) the
+        cheapest to load of those available.
     block : int
         Vectors per block; a block's signal values stay in cache.
 
@@ -257,14 +351,17 @@ class KernelEngine:
 
     def __init__(self, circuit: Circuit, nets: dict, mode: str = "analog",
                  dtype=np.float32, keep_all: bool = False, threads: int | None = None,
-                 compiled: bool | None = None, block: int = 256):
+                 compiled: bool | None = None, block: int = 256,
+                 backend: str | None = None):
         if mode not in ("analog", "digital"):
             raise UsageError(f"mode {mode!r} is not known; use 'analog' or 'digital'")
         missing = [p for p in circuit.primitives if p not in nets]
         if missing:
             raise UsageError(f"no trained net for primitive(s) {', '.join(missing)}")
-        if compiled and not kernel_available():
-            raise UsageError("the compiled kernel needs numba: pip install 'circuitnn[fast]'")
+        if backend not in (None, *BACKENDS):
+            raise UsageError(f"backend {backend!r} is not known; use 'native' or 'numba'")
+        if compiled and not _backend_available(backend):
+            raise UsageError(NEEDS)
         self.circuit = circuit
         self.nets = nets
         self.mode = mode
@@ -273,6 +370,7 @@ class KernelEngine:
         self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
         self.compiled = compiled
         self.block = block
+        self.backend = backend
         self.plan = Plan.build(circuit, keep_all=keep_all)
         self.prog, self.params = build_program(self.plan, nets, self.dtype)
         self._numpy: NeuralEngine | None = None
@@ -297,15 +395,10 @@ class KernelEngine:
         """The compiled module if this call should use it, else None."""
         if self._jit is not None or self.compiled is False:
             return self._jit
-        if self.compiled is None:
-            if not kernel_available():
-                return None
-            work = max(work, self._expected * len(self.circuit.gates))
-            if not worth_loading(work, _rented_seconds, set(sys.modules)):
-                return None
-        self._jit = _load_jit()
+        work = max(work, self._expected * len(self.circuit.gates))
+        self._jit = _pick_backend(work, _rented_seconds, bool(self.compiled), self.backend)
         if self._jit is None and self.compiled:
-            raise UsageError("the compiled kernel needs numba: pip install 'circuitnn[fast]'")
+            raise UsageError(NEEDS)
         return self._jit
 
     def expect(self, n_vectors: int) -> None:

@@ -1,0 +1,211 @@
+/* The fused kernel in C: the loop of _jit.py, compiled ahead of time.
+
+   circuitnn/run/_native.py prepends the exponential's coefficients (from
+   kernel.py, as exact hexadecimal literals) and instantiates the body below
+   once per (REAL, IN_T) pair: float32/float64 values, uint8 or REAL inputs.
+   The program layout is kernel.build_program's; the arithmetic is _jit.py's
+   (same polynomial, same Horner order, IEEE division: compiled without
+   -ffast-math, so no approximate reciprocals), which is what
+   docs/certification.md bounds. */
+
+#ifndef CIRCUITNN_NATIVE_COMMON
+#define CIRCUITNN_NATIVE_COMMON
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+
+static inline float exp2_f32(float s)
+{
+    float t = s < -126.0f ? -126.0f : (s > 126.0f ? 126.0f : s);
+    float n = floorf(t + 0.5f);
+    float f = t - n;
+    float p = A0 + f * (A1 + f * (A2 + f * (A3 + f * (A4 + f * (A5 + f * A6)))));
+    int32_t bits = (int32_t)((n + 127.0f) * 8388608.0f);
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline double exp2_f64(double s)
+{
+    double t = s < -1022.0 ? -1022.0 : (s > 1022.0 ? 1022.0 : s);
+    double n = floor(t + 0.5);
+    double f = t - n;
+    double p = B13;
+    p = B12 + f * p; p = B11 + f * p; p = B10 + f * p; p = B9 + f * p;
+    p = B8 + f * p;  p = B7 + f * p;  p = B6 + f * p;  p = B5 + f * p;
+    p = B4 + f * p;  p = B3 + f * p;  p = B2 + f * p;  p = B1 + f * p;
+    p = B0 + f * p;
+    int64_t bits = (int64_t)((n + 1023.0) * 4503599627370496.0);
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+#endif
+
+#define CAT_(a, b) a##_##b
+#define CAT(a, b) CAT_(a, b)
+
+/* one neuron over nb vectors: d = sigmoid2(b + sum_j w_j a_j) */
+static void CAT(unit, SUFFIX)(REAL *vals, int64_t B, const int64_t *rows, int64_t n_in,
+                              const REAL *params, int64_t w, int64_t bias, int64_t dst,
+                              int64_t nb, REAL *acc)
+{
+    const REAL one = 1, b = params[bias];
+    REAL *d = vals + dst * B;
+    if (n_in == 1) {
+        const REAL w0 = params[w], *a0 = vals + rows[0] * B;
+        for (int64_t v = 0; v < nb; v++)
+            d[v] = one / (one + EXP2(b + w0 * a0[v]));
+    } else if (n_in == 2) {
+        const REAL w0 = params[w], w1 = params[w + 1];
+        const REAL *a0 = vals + rows[0] * B, *a1 = vals + rows[1] * B;
+        for (int64_t v = 0; v < nb; v++)
+            d[v] = one / (one + EXP2(b + w0 * a0[v] + w1 * a1[v]));
+    } else if (n_in == 3) {
+        const REAL w0 = params[w], w1 = params[w + 1], w2 = params[w + 2];
+        const REAL *a0 = vals + rows[0] * B, *a1 = vals + rows[1] * B, *a2 = vals + rows[2] * B;
+        for (int64_t v = 0; v < nb; v++)
+            d[v] = one / (one + EXP2(b + w0 * a0[v] + w1 * a1[v] + w2 * a2[v]));
+    } else {
+        const REAL w0 = params[w], *a0 = vals + rows[0] * B;
+        for (int64_t v = 0; v < nb; v++)
+            acc[v] = b + w0 * a0[v];
+        for (int64_t j = 1; j < n_in - 1; j++) {
+            const REAL wj = params[w + j], *aj = vals + rows[j] * B;
+            for (int64_t v = 0; v < nb; v++)
+                acc[v] += wj * aj[v];
+        }
+        const REAL wl = params[w + n_in - 1], *al = vals + rows[n_in - 1] * B;
+        for (int64_t v = 0; v < nb; v++)
+            d[v] = one / (one + EXP2(acc[v] + wl * al[v]));
+    }
+}
+
+/* Vectors lo:hi of inputs (row stride in_rs, column stride in_cs, in
+   elements) into out, block at a time; 0, or -1 when memory ran out. */
+int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
+                           const int64_t *in_slots, int64_t n_in_slots,
+                           const IN_T *inputs, int64_t in_rs, int64_t in_cs,
+                           const int64_t *out_slots, int64_t n_out_slots,
+                           REAL *out, int64_t out_rs, int64_t out_cs,
+                           int64_t lo, int64_t hi, int64_t block, int32_t digital)
+{
+    const int64_t n_slots = prog[0], n_steps = prog[1], width = prog[2], first = prog[3];
+    const int64_t pins = prog[4], B = block;
+    int64_t n_rows = pins > width ? pins : width;
+    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width) * B + B));
+    int64_t *rows = malloc(sizeof(int64_t) * (size_t)(n_rows > 1 ? n_rows : 1));
+    if (vals == NULL || rows == NULL) {
+        free(vals);
+        free(rows);
+        return -1;
+    }
+    REAL *acc = vals + (n_slots + 2 * width) * B;
+    for (int64_t start = lo; start < hi; start += B) {
+        const int64_t nb = hi - start < B ? hi - start : B;
+        for (int64_t v = 0; v < nb; v++) {
+            vals[v] = 0;
+            vals[B + v] = 1;
+        }
+        for (int64_t i = 0; i < n_in_slots; i++) {
+            REAL *r = vals + in_slots[i] * B;
+            const IN_T *src = inputs + i * in_rs + start * in_cs;
+            for (int64_t v = 0; v < nb; v++)
+                r[v] = (REAL)src[v * in_cs];
+        }
+        int64_t q = first;
+        for (int64_t s = 0; s < n_steps; s++) {
+            const int64_t p = prog[q], g_count = prog[q + 1], k = prog[q + 2], m = prog[q + 3];
+            const int64_t ins = q + 4, outs = ins + k * g_count, n_layers = prog[p];
+            for (int64_t g = 0; g < g_count; g++) {
+                for (int64_t j = 0; j < k; j++)
+                    rows[j] = prog[ins + j * g_count + g];
+                for (int64_t li = 0; li < n_layers; li++) {
+                    const int64_t d = p + 1 + 4 * li;
+                    const int64_t n_in = prog[d], n_out = prog[d + 1], w = prog[d + 2];
+                    const int64_t b = prog[d + 3];
+                    const int last = li == n_layers - 1;
+                    const int64_t bank = n_slots + (li % 2) * width;
+                    for (int64_t u = 0; u < n_out; u++) {
+                        const int64_t dst = last ? prog[outs + u * g_count + g] : bank + u;
+                        CAT(unit, SUFFIX)(vals, B, rows, n_in, params, w + u * n_in, b + u,
+                                          dst, nb, acc);
+                        if (digital && last) {
+                            REAL *x = vals + dst * B;
+                            for (int64_t v = 0; v < nb; v++)
+                                x[v] = x[v] > (REAL)0.5 ? (REAL)1 : (REAL)0;
+                        }
+                    }
+                    if (!last)
+                        for (int64_t u = 0; u < n_out; u++)
+                            rows[u] = bank + u;
+                }
+            }
+            q = outs + m * g_count;
+        }
+        for (int64_t o = 0; o < n_out_slots; o++) {
+            const REAL *r = vals + out_slots[o] * B;
+            REAL *dst = out + o * out_rs + start * out_cs;
+            for (int64_t v = 0; v < nb; v++)
+                dst[v * out_cs] = r[v];
+        }
+    }
+    free(vals);
+    free(rows);
+    return 0;
+}
+
+/* The same one vector at a time on scalars, for a few vectors. */
+int CAT(run_each, SUFFIX)(const int64_t *prog, const REAL *params,
+                          const int64_t *in_slots, int64_t n_in_slots,
+                          const IN_T *inputs, int64_t in_rs, int64_t in_cs,
+                          const int64_t *out_slots, int64_t n_out_slots,
+                          REAL *out, int64_t out_rs, int64_t out_cs,
+                          int64_t lo, int64_t hi, int32_t digital)
+{
+    const int64_t n_slots = prog[0], n_steps = prog[1], width = prog[2], first = prog[3];
+    REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width));
+    if (vals == NULL)
+        return -1;
+    vals[0] = 0;
+    vals[1] = 1;
+    for (int64_t v = lo; v < hi; v++) {
+        for (int64_t i = 0; i < n_in_slots; i++)
+            vals[in_slots[i]] = (REAL)inputs[i * in_rs + v * in_cs];
+        int64_t q = first;
+        for (int64_t s = 0; s < n_steps; s++) {
+            const int64_t p = prog[q], g_count = prog[q + 1], k = prog[q + 2], m = prog[q + 3];
+            const int64_t ins = q + 4, outs = ins + k * g_count, n_layers = prog[p];
+            for (int64_t g = 0; g < g_count; g++) {
+                for (int64_t li = 0; li < n_layers; li++) {
+                    const int64_t d = p + 1 + 4 * li;
+                    const int64_t n_in = prog[d], n_out = prog[d + 1], w = prog[d + 2];
+                    const int64_t b = prog[d + 3];
+                    const int last = li == n_layers - 1;
+                    const int64_t src = n_slots + ((li + 1) % 2) * width;
+                    const int64_t bank = n_slots + (li % 2) * width;
+                    for (int64_t u = 0; u < n_out; u++) {
+                        REAL acc = params[b + u];
+                        const int64_t wu = w + u * n_in;
+                        for (int64_t j = 0; j < n_in; j++) {
+                            const int64_t r = li == 0 ? prog[ins + j * g_count + g] : src + j;
+                            acc += params[wu + j] * vals[r];
+                        }
+                        const int64_t dst = last ? prog[outs + u * g_count + g] : bank + u;
+                        REAL y = (REAL)1 / ((REAL)1 + EXP2(acc));
+                        if (digital && last)
+                            y = y > (REAL)0.5 ? (REAL)1 : (REAL)0;
+                        vals[dst] = y;
+                    }
+                }
+            }
+            q = outs + m * g_count;
+        }
+        for (int64_t o = 0; o < n_out_slots; o++)
+            out[o * out_rs + v * out_cs] = vals[out_slots[o]];
+    }
+    free(vals);
+    return 0;
+}

@@ -1,0 +1,182 @@
+"""The fused kernel compiled ahead of time by the system's C compiler and
+loaded with ctypes: ``run_range`` and ``run_each`` of ``_jit.py``, with the
+same arguments and the same arithmetic.
+
+Why a second build of the same loop: numba's import alone costs about 0.6 s
+of CPU here, more than a 100k-vector run spends on everything else, so a
+short process never gets the kernel through numba.  A shared library built
+once per machine (about a second of ``cc``) loads in milliseconds.
+
+The library is cached in the model store's folder (``kernel/``), keyed by a
+hash of the C source, the coefficients, the compiler flags and the CPU (it
+is built for the host's instruction set).  No compiler, or a failed build,
+and the engine uses numba or numpy as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .kernel import EXP2_F32, EXP2_F64
+
+SOURCE = Path(__file__).with_name("_native.c")
+#: No -ffast-math: divisions stay IEEE and sums keep their order (only
+#: contraction into FMA, which docs/certification.md allows for).
+FLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-fno-math-errno", "-fno-trapping-math",
+         "-ffp-contract=fast")
+_VARIANTS = (("f32_u8", "float", "uint8_t", "exp2_f32"), ("f32_f", "float", "float", "exp2_f32"),
+             ("f64_u8", "double", "uint8_t", "exp2_f64"),
+             ("f64_f", "double", "double", "exp2_f64"))
+
+_lib = None
+_failed = False
+
+
+def source() -> str:
+    """The translation unit: coefficients, then the body once per variant."""
+    body = SOURCE.read_text()
+    head = [f"#define A{i} {float(np.float32(c)).hex()}f" for i, c in enumerate(EXP2_F32)]
+    head += [f"#define B{i} {float(c).hex()}" for i, c in enumerate(EXP2_F64)]
+    parts = ["\n".join(head)]
+    for suffix, real, in_t, exp2 in _VARIANTS:
+        parts.append(f"#define SUFFIX {suffix}\n#define REAL {real}\n#define IN_T {in_t}\n"
+                     f"#define EXP2 {exp2}\n{body}\n#undef SUFFIX\n#undef REAL\n#undef IN_T\n"
+                     "#undef EXP2")
+    return "\n".join(parts) + "\n"
+
+
+def _cpu() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line for line in f if line.startswith(("flags", "Features"))), "")
+    except OSError:
+        import platform
+
+        return platform.machine() + platform.processor()
+
+
+def library_path(text: str | None = None) -> Path:
+    """Where this machine's build of ``text`` (default: :func:`source`) lives."""
+    from ..store import default_root
+
+    digest = hashlib.sha256()
+    for part in (text or source(), " ".join(FLAGS), _cpu(), sys.platform):
+        digest.update(part.encode() + b"\0")
+    return default_root() / "kernel" / f"fused-{digest.hexdigest()[:24]}.so"
+
+
+def compiler() -> str | None:
+    """The C compiler: ``$CC`` or ``cc``, None when there is none."""
+    import shutil
+
+    return shutil.which(os.environ.get("CC", "cc"))
+
+
+def build(path: Path, text: str) -> bool:
+    """Compile ``text`` into ``path`` (atomically); False when it fails,
+    remembered in ``<path>.fail`` so later processes do not retry."""
+    import subprocess
+    import tempfile
+
+    cc = compiler()
+    if cc is None:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        src, out = Path(tmp) / "fused.c", Path(tmp) / "fused.so"
+        src.write_text(text)
+        for arch in (["-march=native"], []):
+            run = subprocess.run([cc, *FLAGS, *arch, str(src), "-o", str(out), "-lm"],
+                                 capture_output=True, text=True, check=False)
+            if run.returncode == 0:
+                os.replace(out, path)
+                return True
+    path.with_suffix(".fail").write_text(run.stderr)
+    return False
+
+
+def state() -> str:
+    """``"loaded"``, ``"built"`` (on disk), ``"buildable"`` or ``"unavailable"``."""
+    if _lib is not None:
+        return "loaded"
+    if _failed or os.environ.get("CIRCUITNN_NATIVE", "1") == "0":
+        return "unavailable"
+    path = library_path()
+    if path.is_file():
+        return "built"
+    if path.with_suffix(".fail").is_file() or compiler() is None:
+        return "unavailable"
+    return "buildable"
+
+
+def load(build_if_missing: bool = True):
+    """This module, with the library loaded (built first if need be and
+    allowed), or None when there is no library to be had."""
+    global _lib, _failed
+    if _lib is not None:
+        return sys.modules[__name__]
+    if _failed:
+        return None
+    import ctypes
+
+    text = source()
+    path = library_path(text)
+    if not path.is_file() and not (build_if_missing and build(path, text)):
+        _failed = True
+        return None
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError:
+        _failed = True
+        return None
+    ptr, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
+    common = [ptr, ptr, ptr, i64, ptr, i64, i64, ptr, i64, ptr, i64, i64, i64, i64]
+    for suffix, *_ in _VARIANTS:
+        for name, extra in (("run_range", [i64, i32]), ("run_each", [i32])):
+            fn = getattr(lib, f"{name}_{suffix}")
+            fn.argtypes = common + extra
+            fn.restype = ctypes.c_int
+    _lib = lib
+    return sys.modules[__name__]
+
+
+def _suffix(inputs: np.ndarray, out: np.ndarray) -> str:
+    real = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}[out.dtype]
+    if inputs.dtype == np.uint8:
+        return real + "_u8"
+    if inputs.dtype != out.dtype:
+        raise TypeError(f"inputs of {inputs.dtype} with outputs of {out.dtype}")
+    return real + "_f"
+
+
+def _args(prog, params, in_slots, inputs, out_slots, out):
+    if not (prog.dtype == in_slots.dtype == out_slots.dtype == np.int64):
+        raise TypeError("prog and slots must be int64 arrays")
+    if params.dtype != out.dtype or not (prog.flags.c_contiguous and params.flags.c_contiguous
+                                         and in_slots.flags.c_contiguous
+                                         and out_slots.flags.c_contiguous):
+        raise TypeError("prog, params and slots must be contiguous, params of out's dtype")
+    isz, osz = inputs.itemsize, out.itemsize
+    return (prog.ctypes.data, params.ctypes.data, in_slots.ctypes.data, len(in_slots),
+            inputs.ctypes.data, inputs.strides[0] // isz, inputs.strides[1] // isz,
+            out_slots.ctypes.data, len(out_slots), out.ctypes.data,
+            out.strides[0] // osz, out.strides[1] // osz)
+
+
+def run_range(prog, params, in_slots, inputs, out_slots, out, lo, hi, block, digital):
+    """Evaluate vectors ``lo:hi`` of ``inputs`` into ``out``, ``block`` at a time."""
+    fn = getattr(_lib, "run_range_" + _suffix(inputs, out))
+    if fn(*_args(prog, params, in_slots, inputs, out_slots, out), lo, hi, block, digital):
+        raise MemoryError("the fused kernel could not allocate its working block")
+
+
+def run_each(prog, params, in_slots, inputs, out_slots, out, lo, hi, digital):
+    """The same evaluation one vector at a time, for a few vectors."""
+    fn = getattr(_lib, "run_each_" + _suffix(inputs, out))
+    if fn(*_args(prog, params, in_slots, inputs, out_slots, out), lo, hi, digital):
+        raise MemoryError("the fused kernel could not allocate its working block")
