@@ -5,7 +5,9 @@ ISCAS-85 c6288) and vector count, on the same random vectors, it prints
 side by side, in gate evaluations per second (gates x vectors / seconds,
 medians):
 
-* kernel: the fused neural kernel (analog, float32): every gate's trained net;
+* kernel: the fused neural kernel (analog, float32): every gate's trained net,
+  its C build (compiled by cc, loaded with ctypes; the default);
+* numba: the same kernel's numba build;
 * numpy: the numpy neural engine (the portable fallback), the same nets;
 * exact: circuitnn's bit-packed truth-table reference (not neural);
 * verilator: the circuit written as Verilog, compiled by Verilator into C++,
@@ -48,14 +50,14 @@ from circuitnn.ir.primitives import STANDARD  # noqa: E402
 from circuitnn.library import kogge_stone_adder  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
-from circuitnn.run.kernel import KernelEngine  # noqa: E402
+from circuitnn.run.kernel import KernelEngine, numba_available  # noqa: E402
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
 from circuitnn.run.vectors import decode, random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
 from circuitnn.write.verilog import KEYWORDS, circuit_to_verilog  # noqa: E402
 
-COLUMNS = ("kernel", "numpy", "exact", "verilator", "icarus", "pyrtl")
+COLUMNS = ("kernel", "numba", "numpy", "exact", "verilator", "icarus", "pyrtl")
 
 
 def circuits() -> dict:
@@ -320,7 +322,8 @@ def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> Non
     """Print one row per vector count; append one-vector timings to ``singles``."""
     g = len(c.gates)
     nets = train_nets(c, store)
-    kernel = KernelEngine(c, nets, compiled=True)
+    kernel = KernelEngine(c, nets, compiled=True, backend="native")
+    jit = KernelEngine(c, nets, compiled=True, backend="numba") if numba_available() else None
     numpy_engine, exact = NeuralEngine(c, nets), ExactEngine(c)
     work = tmp / name
     work.mkdir()
@@ -330,7 +333,8 @@ def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> Non
         want = exact.run(bits)
         reps = 5 if n <= 10_000 else 3
         rate = {}
-        for col, engine in (("kernel", kernel), ("numpy", numpy_engine), ("exact", exact)):
+        engines = [("kernel", kernel), ("numba", jit), ("numpy", numpy_engine), ("exact", exact)]
+        for col, engine in [(col, e) for col, e in engines if e is not None]:
             r = 1 if (col == "numpy" and n > 10_000) else reps
             rate[col] = g * n / median_seconds(lambda e=engine, b=bits: e.run(b), r)
             assert ((engine.run(bits[:, :1000]) > 0.5) == want[:, :1000]).all(), col
@@ -353,13 +357,18 @@ def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> Non
               + " ".join(f"{fmt_rate(rate.get(col)):>9}" for col in COLUMNS) + " " + ratios,
               flush=True)
     one = random_vectors(c, 1, seed=2)
-    for label, engine, reps in (("kernel", kernel, 2000), ("numpy", numpy_engine, 200),
-                                ("exact", exact, 200)):
-        singles.append((name, label, median_seconds(lambda e=engine: e.run(one), reps)))
+    for label, engine, reps in (("kernel", kernel, 2000), ("numba", jit, 2000),
+                                ("numpy", numpy_engine, 200), ("exact", exact, 200)):
+        if engine is not None:
+            singles.append((name, label, median_seconds(lambda e=engine: e.run(one), reps)))
 
 
 def fmt_rate(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate / 1e6:,.0f}"
+    """M gate-evals/s: whole numbers from 10 up, three significant digits below."""
+    if rate is None:
+        return "-"
+    m = rate / 1e6
+    return f"{m:,.0f}" if m >= 10 else f"{m:.3g}"
 
 
 def main() -> None:

@@ -12,12 +12,16 @@ Prints one table of rows ``measurement | circuitnn | baseline | ratio``:
   process that only imports numpy;
 * the warm half-adder run, whole process, against ``python -c "import numpy"``
   (bytecode cached, as an installed package has it);
+* what loading a compiled build of the kernel costs a fresh process: the C
+  library (ctypes) against numba's import and its cached kernel, each the
+  first call of a 300-vector run;
 * in-process: CSV read (column-wise against the row reader), CSV and JSON
   writing (column-wise against per-row Python formatting, as before), and
   YAML parsing (libyaml's event stream against PyYAML's pure-Python loader).
 
-Wall times are medians of several runs; the machine may be shared, so read
-the ratios.  Run: ``python benchmarks/bench_io.py [--quick]``.
+Times are medians of several runs, wall clock and CPU (user + system, of
+the process and its children): the machine may be shared, and CPU time is
+what load changes least.  Read the ratios.  Run: ``python benchmarks/bench_io.py [--quick]``.
 """
 
 from __future__ import annotations
@@ -56,8 +60,8 @@ HALF_ADDER = ROOT / "circuits" / "half_adder.yaml"
 _TIME = shutil.which("time") or ("/usr/bin/time" if os.path.exists("/usr/bin/time") else None)
 
 
-def run(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one process.
+def run(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one process.
 
     The peak comes from GNU time when it is installed: a child forked from
     this (large) process would otherwise report this process's size, which
@@ -71,30 +75,37 @@ def run(cmd: list[str], env: dict, stdout=subprocess.DEVNULL) -> tuple[float, fl
     proc.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err}")
+    cpu = usage.ru_utime + usage.ru_stime
     if _TIME:
-        return seconds, int(err.strip().splitlines()[-1]) / 1024
-    return seconds, usage.ru_maxrss / 1024
+        return seconds, cpu, int(err.strip().splitlines()[-1]) / 1024
+    return seconds, cpu, usage.ru_maxrss / 1024
 
 
 def median_run(cmd, env, repeats, stdout_path=None):
-    times, rss = [], []
+    """Median wall and CPU seconds of ``repeats`` runs, and the largest peak RSS."""
+    times, cpus, rss = [], [], []
     for _ in range(repeats):
         if stdout_path is None:
-            t, m = run(cmd, env)
+            t, c, m = run(cmd, env)
         else:
             with open(stdout_path, "wb") as f:
-                t, m = run(cmd, env, stdout=f)
+                t, c, m = run(cmd, env, stdout=f)
         times.append(t)
+        cpus.append(c)
         rss.append(m)
-    return statistics.median(times), max(rss)
+    return statistics.median(times), statistics.median(cpus), max(rss)
 
 
-def best(f, repeats=3):
+def both(wall: float, cpu: float) -> str:
+    return f"{wall:.2f} s ({cpu:.2f} s CPU)"
+
+
+def best(f, repeats=3, clock=time.perf_counter):
     out = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = clock()
         f()
-        out.append(time.perf_counter() - start)
+        out.append(clock() - start)
     return min(out)
 
 
@@ -127,6 +138,7 @@ def main() -> None:
     n_json = 20_000 if opts.quick else 100_000
     n_rss = 3_000_000 if opts.quick else 30_000_000
 
+    load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     tmp = Path(tempfile.mkdtemp(prefix="circuitnn-bench-io-"))
     store_dir = os.environ.get("CIRCUITNN_STORE") or str(tmp / "store")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CIRCUITNN_STORE": store_dir,
@@ -153,32 +165,66 @@ def main() -> None:
 
     # ------------------------------------------------------ end to end
     ours_out, theirs_out = tmp / "ours.csv", tmp / "pyrtl.csv"
-    ours, _ = median_run(cli + ["run", str(rca32), "--vectors", str(vec), "--format", "csv"],
-                         env, opts.repeats, stdout_path=ours_out)
-    theirs = statistics.median(
-        run([py, str(ROOT / "benchmarks" / "pyrtl_rca32.py"), str(vec), str(theirs_out)],
-            env)[0] for _ in range(opts.repeats))
+    e2e = cli + ["run", str(rca32), "--vectors", str(vec), "--format", "csv"]
+    ours, ours_cpu, _ = median_run(e2e, env, opts.repeats, stdout_path=ours_out)
+    theirs, theirs_cpu, _ = median_run(
+        [py, str(ROOT / "benchmarks" / "pyrtl_rca32.py"), str(vec), str(theirs_out)], env,
+        opts.repeats)
     same = ours_out.read_bytes() == theirs_out.read_bytes()
     row(f"rca32, {n_e2e:,} vectors CSV -> CSV, whole process (outputs identical: "
-        f"{'yes' if same else 'NO'})", f"{ours:.2f} s", f"PyRTL FastSimulation {theirs:.2f} s",
-        f"{theirs / ours:.1f}x faster")
+        f"{'yes' if same else 'NO'})", both(ours, ours_cpu),
+        f"PyRTL FastSimulation {both(theirs, theirs_cpu)}",
+        f"{theirs / ours:.1f}x faster ({theirs_cpu / ours_cpu:.1f}x CPU)")
+    np_wall, np_cpu, _ = median_run(e2e, {**env, "CIRCUITNN_NATIVE": "0"}, opts.repeats)
+    row("  the same run without the kernel's C build (CIRCUITNN_NATIVE=0: numpy engine)",
+        both(ours, ours_cpu), f"numpy engine {both(np_wall, np_cpu)}",
+        f"{np_cpu / ours_cpu:.1f}x CPU")
+    _, floor_cpu, _ = median_run([py, "-c", "import numpy"], env, opts.repeats)
+    row("  its floor: the interpreter and numpy's import", "",
+        f"python -c 'import numpy' {floor_cpu:.2f} s CPU",
+        f"PyRTL / floor {theirs_cpu / floor_cpu:.1f}x CPU")
+
+    load = ("import sys, time, numpy as np\n"
+            "from circuitnn.read import load_circuit\n"
+            "from circuitnn.run.kernel import KernelEngine\n"
+            "from circuitnn.run.session import train_nets\n"
+            "from circuitnn.store import default_store\n"
+            f"c = load_circuit({str(HALF_ADDER)!r})\n"
+            "e = KernelEngine(c, train_nets(c, default_store()), compiled=True, "
+            "backend=sys.argv[1])\n"
+            "bits = np.random.default_rng(0).integers(0, 2, (2, 300)).astype(np.uint8)\n"
+            "t = time.process_time(); e.run(bits); print(time.process_time() - t)\n")
+    first = {}
+    for build in ("native", "numba"):
+        out = subprocess.run([py, "-c", load, build], env=env, capture_output=True, text=True)
+        first[build] = (statistics.median(
+            float(subprocess.run([py, "-c", load, build], env=env, capture_output=True,
+                                 text=True, check=True).stdout) for _ in range(opts.repeats))
+            if out.returncode == 0 else None)
+    if None not in first.values():
+        row("loading a compiled kernel in a fresh process (first call, CPU)",
+            f"C library {first['native'] * 1e3:.0f} ms",
+            f"numba import + cached kernel {first['numba'] * 1e3:.0f} ms",
+            f"{first['numba'] / first['native']:.0f}x")
 
     # ------------------------------------------------------------ JSON
     json_out = tmp / "c6288.json"
-    t_json, m_json = median_run(cli + ["run", str(C6288), "--random", str(n_json),
-                                       "--format", "json"], env, 1, stdout_path=json_out)
-    t_csv, m_csv = median_run(cli + ["run", str(C6288), "--random", str(n_json),
-                                     "--format", "csv"], env, 1)
+    t_json, c_json, m_json = median_run(cli + ["run", str(C6288), "--random", str(n_json),
+                                               "--format", "json"], env, opts.repeats,
+                                        stdout_path=json_out)
+    t_csv, c_csv, m_csv = median_run(cli + ["run", str(C6288), "--random", str(n_json),
+                                            "--format", "csv"], env, opts.repeats)
     size = json_out.stat().st_size / 2**20
     assert len(json.loads(json_out.read_text())["rows"]) == n_json
     row(f"c6288, {n_json:,} random vectors, --format json ({size:.0f} MiB, valid JSON)",
-        f"{t_json:.2f} s, {m_json:.0f} MiB", f"--format csv {t_csv:.2f} s, {m_csv:.0f} MiB",
+        f"{both(t_json, c_json)}, {m_json:.0f} MiB",
+        f"--format csv {both(t_csv, c_csv)}, {m_csv:.0f} MiB",
         f"json/csv time {t_json / t_csv:.2f}")
 
     # ------------------------------------------------------------- RSS
-    t_rss, m_rss = median_run(cli + ["run", str(HALF_ADDER), "--random", str(n_rss),
-                                     "--format", "csv"], env, 1)
-    _, m_np = run([py, "-c", "import numpy"], env)
+    t_rss, _, m_rss = median_run(cli + ["run", str(HALF_ADDER), "--random", str(n_rss),
+                                        "--format", "csv"], env, 1)
+    _, _, m_np = run([py, "-c", "import numpy"], env)
     row(f"half adder --random {n_rss:,} --format csv: peak RSS", f"{m_rss:.0f} MiB "
         f"({t_rss:.1f} s)", f"python + numpy {m_np:.0f} MiB")
 
@@ -186,12 +232,12 @@ def main() -> None:
     cmd = cli + ["run", str(HALF_ADDER)]
     run(cmd, env)  # write the bytecode cache
     reps = max(7, opts.repeats)
-    t_ha = statistics.median(run(cmd, env)[0] for _ in range(reps))
-    t_np = statistics.median(run([py, "-c", "import numpy"], env)[0] for _ in range(reps))
-    t_py = statistics.median(run([py, "-c", "pass"], env)[0] for _ in range(reps))
-    row("half adder run, warm, whole process (median)", f"{t_ha:.3f} s",
-        f"python -c 'import numpy' {t_np:.3f} s, python -c pass {t_py:.3f} s",
-        f"circuitnn beyond numpy {t_ha - t_np:.3f} s")
+    t_ha, c_ha, _ = median_run(cmd, env, reps)
+    t_np, c_np, _ = median_run([py, "-c", "import numpy"], env, reps)
+    t_py, c_py, _ = median_run([py, "-c", "pass"], env, reps)
+    row("half adder run, warm, whole process (median)", f"{t_ha:.3f} s ({c_ha:.3f} CPU)",
+        f"python -c 'import numpy' {t_np:.3f} s ({c_np:.3f}), python -c pass {t_py:.3f} s "
+        f"({c_py:.3f})", f"circuitnn beyond numpy {t_ha - t_np:.3f} s ({c_ha - c_np:.3f} CPU)")
 
     # ------------------------------------------------------- in-process
     circuit = load_circuit(rca32)
@@ -225,13 +271,18 @@ def main() -> None:
     results = {}
     for flag in (True, False):
         yaml_loader.LIBYAML = flag
-        results[flag] = best(lambda: yaml_loader.parse_yaml(yaml_text, "m.yaml"),
-                             3 if flag else 1)
+        for clock in (time.perf_counter, time.process_time):
+            results[flag, clock] = best(lambda: yaml_loader.parse_yaml(yaml_text, "m.yaml"),
+                                        5 if flag else 1, clock)
     yaml_loader.LIBYAML = yaml_loader.LIBYAML_AVAILABLE
-    row(f"parse YAML ({mb * 1000:.0f} KB netlist)", f"libyaml events {mb / results[True]:.2f} "
-        "MB/s", f"pure-Python PyYAML {mb / results[False]:.2f} MB/s",
-        f"{results[False] / results[True]:.1f}x")
+    wall, cpu = time.perf_counter, time.process_time
+    row(f"parse YAML ({mb * 1000:.0f} KB netlist), wall (CPU)",
+        f"libyaml events {mb / results[True, wall]:.2f} ({mb / results[True, cpu]:.2f}) MB/s",
+        f"pure-Python PyYAML {mb / results[False, wall]:.2f} ({mb / results[False, cpu]:.2f}) "
+        "MB/s", f"{results[False, cpu] / results[True, cpu]:.1f}x")
 
+    print(f"load average before: {load_before}, after: "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
     print(f"{'measurement':<70} | {'circuitnn':<22} | {'baseline (same run)':<44} | ratio")
     print(f"{'-' * 70}-+-{'-' * 22}-+-{'-' * 44}-+------")
     for what, ours, base, ratio in rows:

@@ -409,17 +409,18 @@ def cmd_bench(args) -> int:
                   mode=args.mode)
     print(f"{circuit.name}: {len(circuit.gates):,} gates, depth {circuit.depth}, "
           f"{args.vectors:,} random vectors, median of {repeats}")
-    print(f"  {'engine':<43} {'seconds':>10} {'gate-evals/s':>15} {'vs numpy':>9}")
-    labels = {KERNEL: f"neural, fused kernel ({args.mode}, float32)",
+    print(f"  {'engine':<52} {'seconds':>10} {'gate-evals/s':>15} {'vs numpy':>9}")
+    build = f"{row.build} build, " if row.build else ""
+    labels = {KERNEL: f"neural, fused kernel ({build}{args.mode}, float32)",
               NUMPY: f"neural, numpy engine ({args.mode}, float32)",
               ONNX: f"onnxruntime ({args.mode}, float32)",
               EXACT: "exact reference (truth tables, not neural)"}
     for engine, label in labels.items():
         if engine not in row.seconds:
             extra = "onnx" if engine == ONNX else "fast"
-            print(f"  {label:<43} not available: pip install 'circuitnn[{extra}]'")
+            print(f"  {label:<52} not available: pip install 'circuitnn[{extra}]'")
             continue
-        print(f"  {label:<43} {row.seconds[engine]:>10.4f} {row.rate(engine):>15,.0f} "
+        print(f"  {label:<52} {row.seconds[engine]:>10.4f} {row.rate(engine):>15,.0f} "
               f"{row.speedup(engine):>8.1f}x")
     if row.first_call_s is not None:
         print(f"  the kernel's first call (loading it) took {row.first_call_s:.2f} s")
