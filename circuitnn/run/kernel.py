@@ -11,10 +11,11 @@ Without either, the numpy engine does the work.
 
 Whether a call uses a compiled kernel is a rent-or-buy decision on its
 predicted numpy time (or the time the process has already spent in numpy).
-Loading the built C library costs about 10 ms, building it about 2.5 s
-(once per machine), importing numba and its cached kernel about a second
-per process.  So a small run imports neither, a 100k-vector run uses the C
-library when it is built, and a warm process loops in microseconds.
+Loading the built C library costs about 10 ms; building it costs about
+2.5 s once per machine, and is done by the first run worth a tenth of a
+second of numpy; importing numba and its cached kernel costs about a second
+per process.  So a small run loads neither, a 100k-vector run uses the C
+library, and a warm process loops in microseconds.
 """
 
 from __future__ import annotations
@@ -119,8 +120,11 @@ def build_program(plan: Plan, nets: dict, dtype) -> tuple[np.ndarray, np.ndarray
 
 #: Seconds to load the built C library (ctypes, dlopen, its cache key).
 NATIVE_LOAD_SECONDS = 0.01
-#: Seconds to build it with the C compiler (four variants at -O3), once per machine.
-NATIVE_BUILD_SECONDS = 2.5
+#: Numpy seconds a call must be worth to build the C library (about 2.5 s
+#: of cc, once per machine): the build is an investment for every later
+#: process, which then loads it in 10 ms, so it is made by the first run that
+#: would save this much, and pays back within about 25 such runs.
+NATIVE_BUILD_SECONDS = 0.1
 #: Seconds to import numba and load the cached kernel, the price of "buying"
 #: (0.9 s of CPU measured: numba 0.54, its array support 0.4, the kernel 0.08).
 JIT_LOAD_SECONDS = 1.0
@@ -213,7 +217,7 @@ def native_pays(spent: float, state: str, forced: bool = False) -> bool:
     --------
     >>> native_pays(0.005, "built"), native_pays(0.05, "built"), native_pays(0.05, "buildable")
     (False, True, False)
-    >>> native_pays(3.0, "buildable"), native_pays(3.0, "unavailable", forced=True)
+    >>> native_pays(0.2, "buildable"), native_pays(3.0, "unavailable", forced=True)
     (True, False)
     """
     cost = {"loaded": 0.0, "built": NATIVE_LOAD_SECONDS,
