@@ -145,38 +145,55 @@ def load(build_if_missing: bool = True):
     return sys.modules[__name__]
 
 
-def _suffix(inputs: np.ndarray, out: np.ndarray) -> str:
-    real = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}[out.dtype]
-    if inputs.dtype == np.uint8:
-        return real + "_u8"
-    if inputs.dtype != out.dtype:
-        raise TypeError(f"inputs of {inputs.dtype} with outputs of {out.dtype}")
-    return real + "_f"
+#: (function name, values' dtype, inputs' dtype) -> the C function
+_FUNCTIONS: dict = {}
+#: id -> (array, its data pointer), for the arrays an engine passes on every
+#: call (program, parameters, slots): a pointer costs microseconds to ask for
+_POINTERS: dict[int, tuple[np.ndarray, int]] = {}
 
 
-def _args(prog, params, in_slots, inputs, out_slots, out):
-    if not (prog.dtype == in_slots.dtype == out_slots.dtype == np.int64):
-        raise TypeError("prog and slots must be int64 arrays")
-    if params.dtype != out.dtype or not (prog.flags.c_contiguous and params.flags.c_contiguous
-                                         and in_slots.flags.c_contiguous
-                                         and out_slots.flags.c_contiguous):
-        raise TypeError("prog, params and slots must be contiguous, params of out's dtype")
+def _function(name: str, inputs: np.ndarray, out: np.ndarray):
+    key = (name, out.dtype, inputs.dtype)
+    fn = _FUNCTIONS.get(key)
+    if fn is None:
+        real = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}.get(out.dtype)
+        if real is None or inputs.dtype not in (np.uint8, out.dtype):
+            raise TypeError(f"inputs of {inputs.dtype} with outputs of {out.dtype}")
+        kind = "u8" if inputs.dtype == np.uint8 else "f"
+        fn = _FUNCTIONS[key] = getattr(_lib, f"{name}_{real}_{kind}")
+    return fn
+
+
+def _pointer(a: np.ndarray, dtype) -> int:
+    got = _POINTERS.get(id(a))
+    if got is not None and got[0] is a:
+        return got[1]
+    if a.dtype != dtype or not a.flags.c_contiguous:
+        raise TypeError(f"expected a contiguous array of {np.dtype(dtype)}, got {a.dtype}")
+    if len(_POINTERS) >= 64:
+        _POINTERS.clear()
+    ptr = a.ctypes.data
+    _POINTERS[id(a)] = (a, ptr)
+    return ptr
+
+
+def _args(prog, params, in_slots, inputs, out_slots, out) -> tuple:
     isz, osz = inputs.itemsize, out.itemsize
-    return (prog.ctypes.data, params.ctypes.data, in_slots.ctypes.data, len(in_slots),
-            inputs.ctypes.data, inputs.strides[0] // isz, inputs.strides[1] // isz,
-            out_slots.ctypes.data, len(out_slots), out.ctypes.data,
-            out.strides[0] // osz, out.strides[1] // osz)
+    return (_pointer(prog, np.int64), _pointer(params, out.dtype), _pointer(in_slots, np.int64),
+            len(in_slots), inputs.ctypes.data, inputs.strides[0] // isz,
+            inputs.strides[1] // isz, _pointer(out_slots, np.int64), len(out_slots),
+            out.ctypes.data, out.strides[0] // osz, out.strides[1] // osz)
 
 
 def run_range(prog, params, in_slots, inputs, out_slots, out, lo, hi, block, digital):
     """Evaluate vectors ``lo:hi`` of ``inputs`` into ``out``, ``block`` at a time."""
-    fn = getattr(_lib, "run_range_" + _suffix(inputs, out))
+    fn = _function("run_range", inputs, out)
     if fn(*_args(prog, params, in_slots, inputs, out_slots, out), lo, hi, block, digital):
         raise MemoryError("the fused kernel could not allocate its working block")
 
 
 def run_each(prog, params, in_slots, inputs, out_slots, out, lo, hi, digital):
     """The same evaluation one vector at a time, for a few vectors."""
-    fn = getattr(_lib, "run_each_" + _suffix(inputs, out))
+    fn = _function("run_each", inputs, out)
     if fn(*_args(prog, params, in_slots, inputs, out_slots, out), lo, hi, digital):
         raise MemoryError("the fused kernel could not allocate its working block")
