@@ -115,3 +115,43 @@ def test_libyaml_reads_a_netlist_itself(monkeypatch):
     _no_fallback(monkeypatch)
     data = parse_yaml((ROOT / "circuits" / "full_adder.yaml").read_text(), "fa.yaml")
     assert data["inputs"] == ["a", "b", "cin"] and data.key_lines["gates"] > 1
+
+
+# ------------------------------------------------------------- merge keys
+@pytest.mark.parametrize("text, want", [
+    ("a: &m {x: 1, y: 2}\nb: {<<: *m, y: 3}\n", {"x": 1, "y": 3}),
+    ("a: &m {x: 1, y: 2}\nb:\n  y: 3\n  <<: *m\n", {"x": 1, "y": 3}),
+    # the first mapping of a merge list wins; a key written here beats both
+    ("a: &m {x: 1, y: 2}\nc: &n {y: 5, z: 6}\nb: {<<: [*m, *n], z: 3}\n",
+     {"x": 1, "y": 2, "z": 3}),
+    ("a: &m {x: 1, y: 1}\nn: &n {<<: *m, y: 2}\nb: {<<: *n, x: 3}\n", {"x": 3, "y": 2}),
+])
+def test_a_key_may_override_a_merged_one(text, want, yaml_loader):
+    assert parse_yaml(text, "m.yaml")["b"] == want
+
+
+@pytest.mark.parametrize("text, line, first", [
+    ("a: &m {x: 1}\nb:\n  <<: *m\n  y: 3\n  y: 4\n", 5, 4),
+    ("a: &m {x: 1}\nb: {y: 1, <<: *m, y: 2}\n", 2, 2),
+    ("a: &m {x: 1, x: 2}\nb: {<<: *m}\n", 1, 1),
+])
+def test_a_key_written_twice_beside_a_merge_is_a_duplicate(text, line, first, yaml_loader):
+    with pytest.raises(CircuitError, match=rf"^m\.yaml:{line}: key '[xy]' appears twice in "
+                                           rf"one mapping \(first on line {first}\)"):
+        parse_yaml(text, "m.yaml")
+
+
+def test_a_gate_built_from_a_merged_template(tmp_path, yaml_loader):
+    from oracle import evaluate_flat
+
+    from circuitnn.read import load_circuit
+
+    path = tmp_path / "m.yaml"
+    path.write_text("inputs: [a, b]\noutputs: [y, z]\ngates:\n"
+                    "  - &base {name: g1, type: AND, in: [a, b], out: y}\n"
+                    "  - <<: *base\n    name: g2\n    type: OR\n    out: z\n")
+    c = load_circuit(path)
+    assert [g.name for g in c.gates] == ["g1", "g2"]
+    for a in (0, 1):
+        for b in (0, 1):
+            assert evaluate_flat(c, {"a": a, "b": b}) == {"y": a & b, "z": a | b}

@@ -117,6 +117,7 @@ _MISSING = object()  # no key pending; no value cached
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
 #: Scalar tags built here (through PyYAML's own constructors).
 _SCALARS = {f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp")}
 
@@ -303,6 +304,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self.file = file
         self.aliases = 0
+        self.merged: dict[int, int] = {}  # id of a mapping node -> pairs merged into it
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -321,12 +323,23 @@ class _Loader(yaml.SafeLoader):
             raise _too_deep(self.file, self.get_mark().line + 1)
         return super().add_indent(column)
 
+    def flatten_mapping(self, node):
+        # merged pairs come first in node.value; remember how many, so that a
+        # key written here may override a merged one (YAML's merge rule) and
+        # only keys written twice here are duplicates
+        written = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+        super().flatten_mapping(node)
+        if len(node.value) > written or id(node) not in self.merged:
+            self.merged[id(node)] = len(node.value) - written
+
     def construct_mapping(self, node, deep=False):
         self.flatten_mapping(node)
+        merged = self.merged.get(id(node), 0)
         out = LDict()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
-        for key_node, value_node in node.value:
+        written = set()
+        for index, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             try:
@@ -334,8 +347,10 @@ class _Loader(yaml.SafeLoader):
             except TypeError:
                 raise NetlistError(f"mapping key {key!r} is not a plain value",
                                    Loc(self.file, line)) from None
-            if key in out:
-                raise _duplicate(self.file, key, out.key_lines[key], line)
+            if index >= merged:
+                if key in written:
+                    raise _duplicate(self.file, key, out.key_lines[key], line)
+                written.add(key)
             out[key] = self.construct_object(value_node, deep=True)
             out.key_lines[key] = line
         return out
