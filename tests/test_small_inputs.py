@@ -77,6 +77,50 @@ def test_wide_port_pairs_are_counted_as_signal_bits(tmp_path):
         compile_design(d)
 
 
+def repeated(counts) -> str:
+    """One line per count: a NOT gate repeated that many times."""
+    offsets = [sum(counts[:k]) for k in range(len(counts))]
+    return (f"inputs: [a]\noutputs: [y]\nwires: ['t[{min(sum(counts), 1 << 20)}]']\ngates:\n"
+            + "".join(f"  - {{name: g{k}, type: NOT, repeat: {n}, in: [a], "
+                      f"out: 't[{{i+{off}}}]'}}\n"
+                      for k, (n, off) in enumerate(zip(counts, offsets)))
+            + "  - {name: h, type: BUF, in: [a], out: y}\n")
+
+
+def test_repeat_counts_are_checked_against_the_budget_before_expanding(tmp_path, capsys,
+                                                                        monkeypatch):
+    from circuitnn.ir.build import RecordBuilder
+
+    made = []
+    real = RecordBuilder.gate
+    monkeypatch.setattr(RecordBuilder, "gate", lambda self, *a, **k: made.append(1)
+                        or real(self, *a, **k))
+    # refused before a single record is made; the budget given reaches the reader,
+    # from the API, the CLI and the environment
+    small = tmp_path / "small.yaml"
+    small.write_text(repeated([600, 600]))
+    with pytest.raises(BudgetError, match=r"small\.yaml:6: the netlist expands to at least "
+                                          r"1,200 gates, more than the budget of 1,000"):
+        load_circuit(small, budget=Budget(gates=1000))
+    assert made == []
+    refused(capsys, ["info", str(small), "--max-gates", "1000"], "at least 1,200 gates")
+    monkeypatch.setenv("CIRCUITNN_MAX_GATES", "1000")
+    assert main(["test", str(small)]) == 2
+    assert "small.yaml:6: the netlist expands to at least 1,200 gates" in capsys.readouterr().out
+    monkeypatch.delenv("CIRCUITNN_MAX_GATES")
+    c = load_circuit(small, budget=Budget(gates=1201))
+    assert len(c.gates) == 1201 and len(made) == 1201
+    made.clear()
+    path = tmp_path / "rep.yaml"
+    path.write_text(repeated([1_000_000] * 6))  # six lines, six million gates
+    with pytest.raises(BudgetError, match=r"rep\.yaml:10: the netlist expands to at least "
+                                          r"6,000,000 gates, more than the budget of "
+                                          r"5,000,000; raise it with --max-gates N"):
+        load_circuit(path)
+    refused(capsys, ["info", str(path)], "expands to at least 6,000,000 gates")
+    assert made == []
+
+
 def test_the_default_budget_admits_real_circuits():
     assert Budget().gates >= 5_000_000
     c = load_circuit("data/benchmarks/iscas85/c6288.bench") if os.path.exists(

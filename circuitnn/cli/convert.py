@@ -80,7 +80,7 @@ def _load_with_sources(args) -> tuple[object, list[str]]:
     from ..read import read_design
     from . import _budget, _print_warnings
 
-    design = read_design(args.circuit, args.from_, args.top)
+    design = read_design(args.circuit, args.from_, args.top, budget=_budget(args))
     sources = {str(args.circuit)}
     sources.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
     sources.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)

@@ -116,7 +116,7 @@ def cmd_test(args) -> int:
     passed = failed = broken = untested = 0
     for path in _netlist_files(args.paths):
         try:
-            design = read_design(path, yosys_cache=_yosys_cache(args))
+            design = read_design(path, yosys_cache=_yosys_cache(args), budget=_budget(args))
             own = {name: mod for name, mod in design.modules.items()
                    if mod.tests and (mod.loc is None or mod.loc.file == str(path))}
             if design.top not in own:

@@ -54,11 +54,31 @@ class BudgetError(NetlistError):
     """A design larger than its :class:`Budget`."""
 
 
-def _over(what: str, count: int, limit: int, flag: str, env: str, field: str, loc) -> BudgetError:
+def _over(what: str, count: int, limit: int, flag: str, env: str, field: str, loc,
+          subject: str = "the flattened design would have") -> BudgetError:
     return BudgetError(
-        f"the flattened design would have {count:,} {what}, more than the budget of "
+        f"{subject} {count:,} {what}, more than the budget of "
         f"{limit:,}; raise it with {flag} N (or ${env}, or Budget({field}=N) in Python) "
         "if the design is meant to be this large", loc)
+
+
+def budget_error(what: str, count: int, budget: Budget, loc,
+                 subject: str = "the flattened design would have") -> BudgetError:
+    """The one message for a design over ``budget``: ``what`` is "gates" or
+    "signal bits", ``count`` how many there would be, and how to raise it.
+
+    Examples
+    --------
+    >>> print(budget_error("gates", 6_000_000, Budget(), None))
+    the flattened design would have 6,000,000 gates, more than the budget of 5,000,000; \
+raise it with --max-gates N (or $CIRCUITNN_MAX_GATES, or Budget(gates=N) in Python) if the \
+design is meant to be this large
+    """
+    if what == "gates":
+        return _over(what, count, budget.gates, "--max-gates", "CIRCUITNN_MAX_GATES",
+                     "gates", loc, subject)
+    return _over(what, count, budget.bits, "--max-bits", "CIRCUITNN_MAX_BITS", "bits", loc,
+                 subject)
 
 
 # ------------------------------------------------------ what drives a var

@@ -216,6 +216,7 @@ class Design:
 
 # matched against stripped text: with no \s* at either end, no run of spaces
 # can be split two ways, so matching stays linear in the length
+_NUMBER = re.compile(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|\d+")
 _BIT = re.compile(r"([A-Za-z_$\\][^\s\[\]]*)\s*(?:\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\])?")
 
 
@@ -247,7 +248,7 @@ def parse_expr(text, loc: Loc | None = None, what: str = "connection") -> Expr:
             loc,
         )
     s = text.strip()
-    if re.fullmatch(r"0[xX][0-9a-fA-F_]+|0[bB][01_]+|\d+", s):
+    if _NUMBER.fullmatch(s):
         return Const(int(s, 0))
     m = _BIT.fullmatch(s)
     if not m:

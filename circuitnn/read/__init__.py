@@ -35,9 +35,11 @@ EXTENSIONS: dict[str, str] = {
 
 
 def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None = None,
-                yosys_cache: str | os.PathLike | None = None):
+                yosys_cache: str | os.PathLike | None = None, budget=None):
     """The design records of a netlist file (``yosys_cache``: where Verilog's
-    synthesised JSON is cached, see :func:`circuitnn.read.verilog.synthesise`).
+    synthesised JSON is cached, see :func:`circuitnn.read.verilog.synthesise`;
+    ``budget``: a :class:`circuitnn.compile.Budget`, which the YAML reader
+    checks before expanding ``repeat``).
 
     Examples
     --------
@@ -60,6 +62,8 @@ def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None
     reader = getattr(importlib.import_module(module), function)
     if fmt == "verilog":
         return reader(path, top=top, cache=yosys_cache)
+    if fmt == "yaml":
+        return reader(path, top=top, budget=budget)
     return reader(path, top=top)
 
 
@@ -76,4 +80,5 @@ def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | Non
     """
     from ..compile import compile_design
 
-    return compile_design(read_design(path, fmt, top, yosys_cache), top=top, budget=budget)
+    return compile_design(read_design(path, fmt, top, yosys_cache, budget), top=top,
+                          budget=budget)

@@ -8,6 +8,7 @@ refuses alias expansion beyond a small budget.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 import re
 from pathlib import Path
@@ -19,7 +20,7 @@ from ..errors import CircuitError, Loc, NetlistError, TruthTableError, Validatio
 from ..ir.build import RecordBuilder
 from ..ir.numbers import whole_number
 from ..ir.primitives import did_you_mean
-from ..ir.records import Bits, Concat, Design, Instance, Module, TestVector
+from ..ir.records import Bits, Concat, Design, Module, TestVector
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
 from .source import read_source
@@ -450,16 +451,15 @@ class _Reader:
                              f"from 1 to {MAX_REPEAT}", g.key_lines["repeat"])
                 return
         try:
-            copies = ([self._instance(name, gtype, g, line, None)] if repeat is None
-                      else self._repeat(name, gtype, g, line, repeat))
+            if "ports" in g:
+                for copy, ports in self._copies(name, g, line, repeat):
+                    rb.instance(gtype, ports, self.loc(line), copy)
+            else:
+                for copy, ins, outs in self._copies(name, g, line, repeat):
+                    rb.gate(gtype, ins, outs, self.loc(line), copy)
         except NetlistError as e:
             self.problems.append(e)
             return
-        for inst in copies:
-            if "ports" in g:
-                rb.instance(inst.type, inst.ports, inst.loc, inst.name)
-            else:
-                rb.gate(inst.type, inst.inputs, inst.outputs, inst.loc, inst.name)
 
     def read_register(self, g, line: int, cname: str, rb: RecordBuilder) -> None:
         """``type: DFF``: a register, ``in`` the value it loads, ``out`` its
@@ -509,34 +509,45 @@ class _Reader:
                 return
             rb.register(d, q, loc, name if i is None else f"{name}{i}", **options, **extra)
 
-    def _instance(self, name, gtype, g, line, i) -> Instance:
+    def _copies(self, name, g, line, count):
+        """The connections of the gate, or of each of its ``repeat: N`` copies
+        name0..name{N-1}, with ``{i}`` (and ``{i+1}``...) substituted;
+        ``chain: {out: in}`` links copy i's output port to copy i+1's input
+        port, the first copy's input and the last copy's output taking the
+        connections given in ``ports``.  Yields ``(name, ports)`` for a gate
+        connected by port name, else ``(name, inputs, outputs)``."""
         loc = self.loc(line)
+        # a connection without '{...}' is the same for every copy: parsed once
         if "ports" in g:
             raw = g["ports"]
             if not isinstance(raw, _LDict):
                 raise NetlistError(f"gate {name!r}: 'ports' must be a mapping of port "
                                    "name to net", loc)
-            ports = tuple(
-                (str(p), parse_expr(_subst(v, i, loc), loc, f"connection of port {p!r}"))
-                for p, v in raw.items()
-            )
-            return Instance(name, gtype, ports=ports, loc=loc)
-        ins = _as_list(g.get("in", []))
-        outs = _as_list(g.get("out", []))
-        return Instance(
-            name,
-            gtype,
-            inputs=tuple(parse_expr(_subst(v, i, loc), loc, "input") for v in ins),
-            outputs=tuple(parse_expr(_subst(v, i, loc), loc, "output") for v in outs),
-            loc=loc,
-        )
+            conns = [(str(p), _connection(v, loc, f"connection of port {p!r}", count))
+                     for p, v in raw.items()]
+        else:
+            ins = [_connection(v, loc, "input", count) for v in _as_list(g.get("in", []))]
+            outs = [_connection(v, loc, "output", count) for v in _as_list(g.get("out", []))]
+        if count is None:
+            if "ports" in g:
+                yield name, tuple((p, c(None)) for p, c in conns)
+            else:
+                yield name, tuple(c(None) for c in ins), tuple(c(None) for c in outs)
+            return
+        chain = self._chain(name, g, loc)
+        for i in range(count):
+            if "ports" not in g:
+                yield f"{name}{i}", tuple(c(i) for c in ins), tuple(c(i) for c in outs)
+                continue
+            ports = {p: c(i) for p, c in conns}
+            for out_port, in_port in chain.items():
+                if i > 0:
+                    ports[in_port] = Bits(f"{name}{i - 1}.{out_port}")
+                if i < count - 1:
+                    ports[out_port] = Bits(f"{name}{i}.{out_port}")
+            yield f"{name}{i}", tuple(ports.items())
 
-    def _repeat(self, name, gtype, g, line, count) -> list[Instance]:
-        """``repeat: N`` makes name0..name{N-1}, with ``{i}`` (and ``{i+1}``...)
-        substituted in connections; ``chain: {out: in}`` links copy i's output
-        port to copy i+1's input port, the first copy's input and the last
-        copy's output taking the connections given in ``ports``."""
-        loc = self.loc(line)
+    def _chain(self, name, g, loc) -> dict:
         chain = g.get("chain") or {}
         if not isinstance(chain, dict):
             raise NetlistError(f"gate {name!r}: 'chain' must be a mapping output_port: "
@@ -549,19 +560,22 @@ class _Reader:
         if chain and "ports" not in g:
             raise NetlistError(f"gate {name!r}: 'chain' links ports by name, so the gate "
                                "must connect with 'ports'", loc)
-        copies = []
-        for i in range(count):
-            inst = self._instance(f"{name}{i}", gtype, g, line, i)
-            if chain:
-                conns = dict(inst.ports)
-                for out_port, in_port in chain.items():
-                    if i > 0:
-                        conns[in_port] = Bits(f"{name}{i - 1}.{out_port}")
-                    if i < count - 1:
-                        conns[out_port] = Bits(f"{name}{i}.{out_port}")
-                inst = Instance(inst.name, gtype, ports=tuple(conns.items()), loc=loc)
-            copies.append(inst)
-        return copies
+        return chain
+
+
+def _connection(v, loc: Loc, what: str, count: int | None):
+    """A function of the copy number giving the connection ``v`` as an
+    expression: parsed once when it has no ``{...}``."""
+    if not _has_braces(v) or count is None:
+        expr = parse_expr(_subst(v, None, loc), loc, what)
+        return lambda i: expr
+    return lambda i: parse_expr(_subst(v, i, loc), loc, what)
+
+
+def _has_braces(v) -> bool:
+    if isinstance(v, list):
+        return any(_has_braces(x) for x in v)
+    return isinstance(v, str) and "{" in v
 
 
 def parse_expr(text, loc: Loc | None = None, what: str = "connection"):
@@ -594,20 +608,9 @@ _ARITH_MAX = 1 << 64
 
 def _arith(text: str, i: int) -> int | None:
     """Evaluate integer arithmetic over ``i`` (``+ - *``, parentheses), or None."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        # ValueError: a NUL character; RecursionError, MemoryError: nesting or
-        # length beyond what the compiler takes
+    tree = _arith_tree(text)
+    if tree is None:
         return None
-    for node in ast.walk(tree):
-        if not isinstance(node, _ARITH_NODES):
-            return None
-        if isinstance(node, ast.Name) and node.id != "i":
-            return None
-        if isinstance(node, ast.Constant) and (
-                type(node.value) is not int or node.value > MAX_REPEAT):
-            return None
 
     def ev(n):
         if isinstance(n, ast.Expression):
@@ -629,6 +632,26 @@ def _arith(text: str, i: int) -> int | None:
         return ev(tree)
     except RecursionError:
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _arith_tree(text: str) -> ast.Expression | None:
+    """The syntax tree of ``{...}`` arithmetic, or None: parsed once, not per copy."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # ValueError: a NUL character; RecursionError, MemoryError: nesting or
+        # length beyond what the compiler takes
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ARITH_NODES):
+            return None
+        if isinstance(node, ast.Name) and node.id != "i":
+            return None
+        if isinstance(node, ast.Constant) and (
+                type(node.value) is not int or node.value > MAX_REPEAT):
+            return None
+    return tree
 
 
 def _subst(v, i, loc):
@@ -658,13 +681,51 @@ def _subst(v, i, loc):
 
 
 # -------------------------------------------------------------------- entry
+class _Loading:
+    """What one load shares across the files it reads: each file's design (a
+    file imported several times is read once) and the gate records counted so
+    far against the budget."""
+
+    def __init__(self, budget=None):
+        from ..compile.flatten import Budget
+
+        self.designs: dict[str, Design] = {}
+        self.budget = budget or Budget()
+        self.records = 0
+
+    def expand(self, data, file: str) -> None:
+        """Count the gate records ``data`` expands to (each ``repeat`` copy is
+        one) and refuse before expanding when the load goes over budget: one
+        line of ``repeat: 1000000`` is a million records."""
+        from ..compile.flatten import budget_error
+
+        if not isinstance(data, _LDict):
+            return
+        circuits = [data]
+        if isinstance(data.get("circuits"), _LDict):
+            circuits += [c for c in data["circuits"].values() if isinstance(c, _LDict)]
+        for circuit in circuits:
+            gates = circuit.get("gates")
+            if not isinstance(gates, _LList):
+                continue
+            for g, line in zip(gates, gates.item_lines):
+                n = g.get("repeat") if isinstance(g, _LDict) else None
+                ok = isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_REPEAT
+                self.records += n if ok else 1
+                if self.records > self.budget.gates:
+                    raise budget_error("gates", self.records, self.budget, Loc(file, line),
+                                       subject="the netlist expands to at least")
+
+
 def _display(path: Path) -> str:
     return str(path)
 
 
 def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = (),
-              _cache: dict | None = None) -> Design:
-    """Read a YAML netlist file and the files it imports.
+              _cache: _Loading | None = None, budget=None) -> Design:
+    """Read a YAML netlist file and the files it imports (``budget``: a
+    :class:`circuitnn.compile.Budget`; its gates bound the gate records the
+    files expand to, ``repeat`` counts included, checked before expanding).
 
     Raises
     ------
@@ -680,7 +741,7 @@ def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = (),
         line = data[:e.start].count(b"\n") + 1
         raise NetlistError("is not UTF-8 text; save the netlist as UTF-8",
                            Loc(str(path), line)) from None
-    return loads_yaml(text, str(path), _stack, _cache)
+    return loads_yaml(text, str(path), _stack, _cache, budget)
 
 
 def text_line_of_byte(path: Path, offset: int) -> int:
@@ -688,12 +749,13 @@ def text_line_of_byte(path: Path, offset: int) -> int:
 
 
 def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
-               _cache: dict | None = None) -> Design:
-    """Read a YAML netlist from a string; imports resolve relative to ``file``.
+               _cache: _Loading | None = None, budget=None) -> Design:
+    """Read a YAML netlist from a string; imports resolve relative to ``file``
+    (``budget`` as for :func:`load_yaml`).
 
     A file imported several times (by several files) is read once.
     """
-    _cache = {} if _cache is None else _cache
+    _cache = _Loading(budget) if _cache is None else _cache
     key = os.path.realpath(file) if file != "<string>" else file
     if key in _stack:
         cycle = " -> ".join([Path(s).name for s in _stack[_stack.index(key):]]
@@ -703,6 +765,7 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
     if len(_stack) > MAX_IMPORT_DEPTH:
         raise NetlistError(f"imports nest deeper than {MAX_IMPORT_DEPTH} files", Loc(file))
     data = _parse_yaml(text, file)
+    _cache.expand(data, file)
     reader = _Reader(file, _stack + (key,))
     default_name = re.sub(r"\W", "_", Path(file).stem) or "top"
     if default_name[0].isdigit():
@@ -716,15 +779,15 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
         target = base / rel
         seen = os.path.realpath(target) if "\0" not in str(target) else None
         try:
-            if seen in _cache:
-                sub = _cache[seen]
+            if seen in _cache.designs:
+                sub = _cache.designs[seen]
             else:
-                if len(_cache) >= MAX_IMPORT_FILES:
+                if len(_cache.designs) >= MAX_IMPORT_FILES:
                     raise NetlistError(f"imports read more than {MAX_IMPORT_FILES:,} files",
                                        Loc(file, line))
                 sub = load_yaml(target, _stack + (key,), _cache)
                 if seen is not None:
-                    _cache[seen] = sub
+                    _cache.designs[seen] = sub
         except ValidationError as e:
             reader.problems.extend(e.problems)
             continue
@@ -774,7 +837,7 @@ def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
 
 
 
-def read_yaml(path: str | os.PathLike, top: str | None = None) -> Design:
+def read_yaml(path: str | os.PathLike, top: str | None = None, budget=None) -> Design:
     """The reader-table entry for YAML: :func:`load_yaml` (``top`` is chosen
     by the compiler)."""
-    return load_yaml(path)
+    return load_yaml(path, budget=budget)
