@@ -121,6 +121,32 @@ def test_repeat_counts_are_checked_against_the_budget_before_expanding(tmp_path,
     assert made == []
 
 
+def test_a_million_bit_port_pair_is_handled_per_bus(monkeypatch):
+    from circuitnn.compile.flatten import _Flattener
+
+    calls = []
+    real = _Flattener.new_var
+    monkeypatch.setattr(_Flattener, "new_var", lambda self, name: calls.append(name)
+                        or real(self, name))
+    w = 1 << 20
+    c = compile_design(loads_yaml(f"inputs: ['a[{w}]', b]\noutputs: ['y[{w}]', z]\n"
+                                  "assign: {y: a, z: b}\n", "w.yaml"))
+    assert c.outputs[0].signals == c.inputs[0].signals and len(c.outputs[0].signals) == w
+    assert c.outputs[1].signals == c.inputs[1].signals
+    assert calls == ["b", "z"]  # the buses were made in one step each, not bit by bit
+    # mistakes on such buses are reported per range, the first bits named
+    d = loads_yaml(f"inputs: ['a[{w}]']\noutputs: ['y[{w}]']\nwires: ['t[{w}]']\n"
+                   f"assign: {{'y[{w - 1}:1]': 'a[{w - 2}:0]', 't[{w - 1}:2]': 'a[{w - 3}:0]', "
+                   f"'t[{w - 1}:0]': a}}\n", "w.yaml")
+    with pytest.raises(CircuitError) as info:
+        compile_design(d)
+    assert str(info.value).splitlines() == [
+        f"w.yaml:4: net 't[2, 3, 4, 5, 6, 7, 8, 9, ...]' has two drivers: assign to "
+        f"'t[{w - 1}:2]' (line 4) and assign to 't[{w - 1}:0]'; a net has exactly one driver",
+        "w.yaml:2: circuit 'w': output 'y[0]' is never driven; connect it to a gate output",
+        "2 problems found"]
+
+
 def test_the_default_budget_admits_real_circuits():
     assert Budget().gates >= 5_000_000
     c = load_circuit("data/benchmarks/iscas85/c6288.bench") if os.path.exists(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
 from ..ir.primitives import FAMILY_NAMES, did_you_mean, family_fanins, resolve, wide_gate
 from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module
@@ -149,20 +151,40 @@ class _Checker:
                      f"{MAX_NET_WIDTH - 1})", net.loc)
         if too_wide:
             return  # checking bit by bit would take forever
-        drivers: dict[tuple[str, int], str] = {}
-        driver_locs: dict[tuple[str, int], Loc | None] = {}
-        readers: set[tuple[str, int]] = set()
+        # per net: the driver of each bit (0: none, k: whos[k - 1]) and whether
+        # each bit is read; whole ranges are set by slice, so a million-bit
+        # bus costs a few C loops, not a million Python steps
+        owners: dict[str, list[int]] = {}
+        readers: dict[str, bytearray] = {}
+        whos: list[tuple[str, Loc | None]] = []
         names: dict[str, Loc | None] = {}
 
+        def span(b):
+            width = nets[b.net].width
+            return (0, width - 1) if b.lo is None else (b.lo, min(b.hi, width - 1))
+
+        def owner(net: str) -> list[int]:
+            own = owners.get(net)
+            if own is None:
+                own = owners[net] = [0] * nets[net].width
+            return own
+
         def drive(expr, who: str, loc, quiet: bool = False):
+            whos.append((who, loc))
+            k = len(whos)
             if quiet:
                 # a gate that is already wrong still drives its outputs, so that
                 # one mistake is reported once, not again as undriven nets
                 for b in _bits_refs(expr):
                     if b.net in nets:
-                        lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
-                        for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
-                            drivers.setdefault((b.net, i), who)
+                        lo, hi = span(b)
+                        own = owner(b.net)
+                        if own[lo:hi + 1].count(0) == hi - lo + 1:
+                            own[lo:hi + 1] = [k] * (hi - lo + 1)
+                            continue
+                        for i in range(lo, hi + 1):
+                            if not own[i]:
+                                own[i] = k
                 return
             if isinstance(expr, Const) or (
                 isinstance(expr, Concat) and any(isinstance(p, Const) for p in expr.parts)
@@ -171,33 +193,42 @@ class _Checker:
                          "nets", loc)
                 return
             for b in _bits_refs(expr):
-                lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
-                # one message per mistake, not per bit: bits grouped by what is wrong
-                wrong: dict[tuple, list[int]] = {}
-                for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
-                    key = (b.net, i)
-                    if b.net in inputs:
-                        wrong.setdefault(("input",), []).append(i)
-                    elif key in drivers:
-                        wrong.setdefault(("again", drivers[key], driver_locs[key]), []).append(i)
+                lo, hi = span(b)
+                if hi < lo:
+                    continue
+                if b.net in inputs:
+                    label = _bitsname(b.net, range(lo, hi + 1), nets)
+                    self.err(f"{who} drives {label!r}, which is an input of circuit "
+                             f"{mod.name!r}; inputs are driven from outside", loc)
+                    continue
+                own = owner(b.net)
+                n = hi - lo + 1
+                if own[lo:hi + 1].count(0) == n:
+                    own[lo:hi + 1] = [k] * n
+                    continue
+                # one message per mistake, not per bit: bits grouped by their driver
+                wrong: dict[int, list[int]] = {}
+                for i in range(lo, hi + 1):
+                    if own[i]:
+                        wrong.setdefault(own[i], []).append(i)
                     else:
-                        drivers[key] = who
-                        driver_locs[key] = loc
-                for why, idx in wrong.items():
+                        own[i] = k
+                for first, idx in wrong.items():
                     label = _bitsname(b.net, idx, nets)
-                    if why[0] == "input":
-                        self.err(f"{who} drives {label!r}, which is an input of circuit "
-                                 f"{mod.name!r}; inputs are driven from outside", loc)
-                    else:
-                        self.err(f"net {label!r} has two drivers: {why[1]}"
-                                 f"{_first(why[2], loc, '')} and {who}; a net has exactly "
-                                 "one driver", loc)
+                    first_who, first_loc = whos[first - 1]
+                    self.err(f"net {label!r} has two drivers: {first_who}"
+                             f"{_first(first_loc, loc, '')} and {who}; a net has exactly "
+                             "one driver", loc)
 
         def read(expr):
             for b in _bits_refs(expr):
-                lo, hi = (0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi)
-                for i in range(lo, min(hi, nets[b.net].width - 1) + 1):
-                    readers.add((b.net, i))
+                lo, hi = span(b)
+                if hi < lo:
+                    continue
+                rd = readers.get(b.net)
+                if rd is None:
+                    rd = readers[b.net] = bytearray(nets[b.net].width)
+                rd[lo:hi + 1] = b"\x01" * (hi - lo + 1)
 
         inputs = {p.name for p in mod.inputs}
         for inst in mod.instances:
@@ -223,7 +254,7 @@ class _Checker:
             names[reg.name] = reg.loc
             self.check_register(reg, nets, drive, read)
         self.check_assigns(mod, nets, drive, read)
-        self.check_drivers(mod, nets, drivers, readers)
+        self.check_drivers(mod, nets, owners, readers)
 
     def check_register(self, reg, nets, drive, read) -> None:
         who = f"register {reg.name!r}"
@@ -310,20 +341,19 @@ class _Checker:
             read(a.source)
             drive(a.target, f"assign to {_fmt(a.target)!r}", a.loc)
 
-    def check_drivers(self, mod, nets, drivers, readers) -> None:
+    def check_drivers(self, mod, nets, owners, readers) -> None:
         inputs = {p.name for p in mod.inputs}
         for p in mod.outputs:
-            for i in range(p.width):
-                readers.add((p.name, i))
-        undriven: dict[str, list[int]] = {}
-        for (net, i) in sorted(readers):
-            if net not in inputs and (net, i) not in drivers and net in nets:
-                undriven.setdefault(net, []).append(i)
+            if p.name in nets:
+                readers[p.name] = bytearray(b"\x01" * nets[p.name].width)
         outputs = {p.name for p in mod.outputs}
         for net in nets:  # in the order the nets were declared or first used
-            if net not in undriven:
+            if net in inputs or net not in readers:
                 continue
-            label = _bitsname(net, undriven[net], nets)
+            undriven = _undriven(readers[net], owners.get(net))
+            if not len(undriven):
+                continue
+            label = _bitsname(net, undriven, nets)
             if net in outputs:
                 self.err(f"circuit {mod.name!r}: output {label!r} is never driven; connect "
                          "it to a gate output", mod.port(net).loc)
@@ -331,7 +361,7 @@ class _Checker:
                 self.err(f"circuit {mod.name!r}: net {label!r} is read but nothing drives "
                          "it; drive it from a gate output or an input", nets[net].loc)
         for p in mod.inputs:
-            if not any((p.name, i) in readers for i in range(p.width)):
+            if 1 not in readers.get(p.name, b""):
                 self.warnings.append(NetlistError(
                     f"circuit {mod.name!r}: input {p.name!r} is never used", p.loc))
         self.check_unread_gates(mod, nets, readers)
@@ -343,10 +373,19 @@ class _Checker:
         for inst in mod.instances:
             if inst.type in self.design.modules or not inst.outputs:
                 continue
-            bits = [(b.net, i) for e in inst.outputs for b in _bits_refs(e) if b.net in nets
-                    for i in range(*((0, nets[b.net].width) if b.lo is None
-                                     else (b.lo, b.hi + 1)))]
-            if bits and not any(bit in readers for bit in bits):
+            has_bits = is_read = False
+            for e in inst.outputs:
+                for b in _bits_refs(e):
+                    if b.net not in nets:
+                        continue
+                    lo, hi = ((0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi))
+                    if hi < lo:
+                        continue
+                    has_bits = True
+                    rd = readers.get(b.net)
+                    if rd is not None and rd.find(1, lo, hi + 1) >= 0:
+                        is_read = True
+            if has_bits and not is_read:
                 unread.append((inst, _fmt(inst.outputs[0]) if len(inst.outputs) == 1
                                else ", ".join(_fmt(e) for e in inst.outputs)))
         for inst, drives in unread[:_UNREAD_SHOWN]:
@@ -475,7 +514,18 @@ def _num(value: int) -> str:
     return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"
 
 
-def _bitsname(net: str, idx: list[int], nets) -> str:
+def _undriven(read: bytearray, owner: list[int] | None):
+    """The bits that are read but have no driver, in order: a list, or for a
+    wide net an array (one numpy pass instead of a Python step per bit)."""
+    if len(read) <= 64:
+        return [i for i, r in enumerate(read) if r and not (owner and owner[i])]
+    mask = np.frombuffer(read, np.uint8).astype(bool)
+    if owner is not None:
+        mask &= np.array(owner, dtype=np.int64) == 0
+    return np.flatnonzero(mask)[:9].tolist()  # the message shows eight
+
+
+def _bitsname(net: str, idx, nets) -> str:
     """``y``, ``y[3]`` or ``y[0, 1, 5]`` (the first 8 bits, then ``...``)."""
     if nets[net].width == 1:
         return net

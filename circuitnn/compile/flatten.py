@@ -115,6 +115,7 @@ class RegisterDriver(NamedTuple):
 
 #: None: nothing drives the variable (the checker refuses that where it is read)
 Driver = ConstDriver | InputDriver | GateDriver | AliasDriver | RegisterDriver | None
+_INPUT = InputDriver()
 
 
 class FlatRegister(NamedTuple):
@@ -164,9 +165,25 @@ class _Flattener:
         self.driver.append(None)
         return len(self.var_names) - 1
 
+    def new_vars(self, label: str, width: int, bus: bool) -> list[int]:
+        """The variables of a net of ``width`` bits, ``label[i]`` (or
+        ``label`` for one bit), made in one step rather than bit by bit."""
+        if not bus:
+            return [self.new_var(label)]
+        first = len(self.var_names)
+        if first + width > self.budget.bits:  # the estimate's backstop
+            raise _over("signal bits", first + width, self.budget.bits, "--max-bits",
+                        "CIRCUITNN_MAX_BITS", "bits", self.design.top_module.loc)
+        self.var_names += [f"{label}[{i}]" for i in range(width)]
+        self.driver += [None] * width
+        return list(range(first, first + width))
+
     def vars_of(self, expr: Expr, netvars: dict[str, list[int]], want: int) -> list[int]:
         if isinstance(expr, Const):
             w = expr.width if expr.width is not None else want
+            if w > 64:  # bit by bit from the binary text, not w shifts of a w-bit int
+                return [CONST1 if c == "1" else CONST0
+                        for c in reversed(format(expr.value, f"0{w}b"))]
             return [CONST1 if (expr.value >> i) & 1 else CONST0 for i in range(w)]
         if isinstance(expr, Concat):
             out = []
@@ -188,9 +205,7 @@ class _Flattener:
         netvars = dict(portvars)
         for name, net in nets.items():
             if name not in netvars:
-                label = f"{prefix}{name}"
-                netvars[name] = [self.new_var(f"{label}[{i}]" if net.width > 1 else label)
-                                 for i in range(net.width)]
+                netvars[name] = self.new_vars(f"{prefix}{name}", net.width, net.width > 1)
         for inst in mod.instances:
             child = self.design.modules.get(inst.type)
             if child is not None:
@@ -200,10 +215,8 @@ class _Flattener:
                     if port.name in given:
                         sub[port.name] = self.vars_of(given[port.name], netvars, port.width)
                     else:
-                        label = f"{prefix}{inst.name}.{port.name}"
-                        sub[port.name] = [
-                            self.new_var(f"{label}[{i}]" if port.width > 1 else label)
-                            for i in range(port.width)]
+                        sub[port.name] = self.new_vars(f"{prefix}{inst.name}.{port.name}",
+                                                       port.width, port.width > 1)
                 self.flatten(child, f"{prefix}{inst.name}.", sub, depth + 1)
                 continue
             ins = [v for e in inst.inputs for v in self.vars_of(e, netvars, 1)]
@@ -413,13 +426,11 @@ def compile_design(design: Design, top: str | None = None,
     fl = _Flattener(design, checker, budget)
     portvars = {}
     for p in top_mod.inputs:
-        vs = [fl.new_var(f"{p.name}[{i}]" if p.bus else p.name) for i in range(p.width)]
-        for v in vs:
-            fl.driver[v] = InputDriver()
+        vs = fl.new_vars(p.name, p.width, p.bus)
+        fl.driver[vs[0]:vs[-1] + 1] = [_INPUT] * len(vs)
         portvars[p.name] = vs
     for p in top_mod.outputs:
-        portvars[p.name] = [fl.new_var(f"{p.name}[{i}]" if p.bus else p.name)
-                            for i in range(p.width)]
+        portvars[p.name] = fl.new_vars(p.name, p.width, p.bus)
     fl.flatten(top_mod, "", portvars, 0)
     warns = tuple(_dedupe([*design.warnings, *checker.warnings]))
     return _assemble(design, top_mod, fl, portvars, warns)
@@ -429,38 +440,37 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
     n_vars = len(fl.var_names)
     signal_of = np.full(n_vars, -1, dtype=np.int64)
     signal_of[0], signal_of[1] = CONST0, CONST1
-    names = ["0", "1"]
-    for p in top_mod.inputs:
-        for v in portvars[p.name]:
-            signal_of[v] = len(names)
-            names.append(fl.var_names[v])
-    for r in fl.registers:
-        for v in r.q:
-            signal_of[v] = len(names)
-            names.append(fl.var_names[v])
-    for g in fl.gates:
-        for v in g.outputs:
-            signal_of[v] = len(names)
-            names.append(fl.var_names[v])
+    # signals in order: the constants, inputs, register outputs, gate outputs
+    order = [v for p in top_mod.inputs for v in portvars[p.name]]
+    order += [v for r in fl.registers for v in r.q]
+    order += [v for g in fl.gates for v in g.outputs]
+    signal_of[np.array(order, dtype=np.int64)] = np.arange(2, 2 + len(order))
+    names = ["0", "1"] + [fl.var_names[v] for v in order]
+    own = signal_of.tolist()
+    final = _resolve_all(signal_of, fl.driver).tolist()
+
+    def resolved(vs) -> tuple[int, ...]:
+        out = tuple(map(final.__getitem__, vs))
+        if out and min(out) < 0:  # no signal: a loop, or a bug; _resolve says which
+            out = tuple(_resolve(v, signal_of, fl.driver, fl.var_names) for v in vs)
+        return out
 
     def resolve_var(v: int) -> int:
-        return _resolve(v, signal_of, fl.driver, fl.var_names)
+        return resolved((v,))[0]
 
-    gates = []
-    for g in fl.gates:
-        gates.append(Gate(g.name, g.prim, tuple(resolve_var(v) for v in g.inputs),
-                          tuple(int(signal_of[v]) for v in g.outputs), g.loc))
-    inputs = tuple(PortMap(p.name, tuple(int(signal_of[v]) for v in portvars[p.name]), p.bus)
+    gates = [Gate(g.name, g.prim, resolved(g.inputs), tuple(map(own.__getitem__, g.outputs)),
+                  g.loc) for g in fl.gates]
+    inputs = tuple(PortMap(p.name, tuple(map(own.__getitem__, portvars[p.name])), p.bus)
                    for p in top_mod.inputs)
-    outputs = tuple(PortMap(p.name, tuple(resolve_var(v) for v in portvars[p.name]), p.bus)
+    outputs = tuple(PortMap(p.name, resolved(portvars[p.name]), p.bus)
                     for p in top_mod.outputs)
     registers = []
     for r in fl.registers:
         rec = r.record
         registers.append(RegisterMap(
-            r.name, tuple(int(signal_of[v]) for v in r.q),
-            tuple(resolve_var(v) for v in r.next), rec.init,
-            d=tuple(resolve_var(v) for v in r.d),
+            r.name, tuple(map(own.__getitem__, r.q)),
+            resolved(r.next), rec.init,
+            d=resolved(r.d),
             reset=None if r.reset is None else resolve_var(r.reset),
             reset_value=rec.reset_value, reset_active=rec.reset_active,
             enable=None if r.enable is None else resolve_var(r.enable),
@@ -470,6 +480,27 @@ def _assemble(design, top_mod, fl: _Flattener, portvars, warns) -> Circuit:
     return Circuit(top_mod.name, inputs, outputs, tuple(gates), fl.prims, names, levels,
                    top_mod.tests, warns, design.source, tuple(registers), top_mod.clock,
                    dict(design.train))
+
+
+def _resolve_all(signal_of: np.ndarray, driver: list[Driver]) -> np.ndarray:
+    """Every variable's signal, following assignments, -1 where there is none
+    (undriven, or a loop of assignments): pointer jumping over all variables
+    at once, a few numpy passes instead of a Python step per bit."""
+    source = np.array([d[0] if d.__class__ is AliasDriver else -1 for d in driver],
+                      dtype=np.int64)
+    sig = signal_of.copy()
+    hop = np.where(sig >= 0, -1, source)
+    pending = np.flatnonzero(hop >= 0)
+    for _ in range(64):  # a chain of n assignments takes log2(n) passes
+        if not len(pending):
+            break
+        nxt = hop[pending]
+        got = sig[nxt]
+        done = got >= 0
+        sig[pending[done]] = got[done]
+        hop[pending] = hop[nxt]
+        pending = pending[~done & (hop[pending] >= 0)]
+    return sig
 
 
 def _resolve(v: int, signal_of: np.ndarray, driver: list[Driver], names: list[str]) -> int:

@@ -20,12 +20,13 @@ def _levelise(gates: list[Gate], n_signals: int, names: list[str]) -> list[list[
     # Kahn's algorithm over gates
     n = len(gates)
     pending = np.zeros(n, dtype=np.int64)
-    readers: list[list[int]] = [[] for _ in range(n_signals)]
+    # only signals that gates read: a million-bit port read by nothing costs nothing
+    readers: dict[int, list[int]] = {}
     for gi, g in enumerate(gates):
         for s in set(g.inputs):
             if driver_gate[s] >= 0:
                 pending[gi] += 1
-                readers[s].append(gi)
+                readers.setdefault(s, []).append(gi)
     ready = [gi for gi in range(n) if pending[gi] == 0]
     gate_level = np.zeros(n, dtype=np.int64)
     done = 0
@@ -38,7 +39,7 @@ def _levelise(gates: list[Gate], n_signals: int, names: list[str]) -> list[list[
             done += 1
             for s in g.outputs:
                 level_of_signal[s] = lvl
-                for r in readers[s]:
+                for r in readers.get(s, ()):
                     pending[r] -= 1
                     if pending[r] == 0:
                         nxt.append(r)
