@@ -21,6 +21,7 @@ __all__ = [
     "VectorError",
     "InternalError",
     "show_int",
+    "show_mismatch",
 ]
 
 
@@ -114,3 +115,25 @@ def show_int(value: int) -> str:
     h = f"{abs(value):x}"
     sign = "-" if value < 0 else ""
     return f"{sign}0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)"
+
+
+def show_mismatch(port: str, want: int, got: int) -> tuple[str, str]:
+    """``port=want`` and ``port=got`` for a failed check, with :func:`show_int`;
+    when the values are too wide to show in full, the bits where they differ.
+
+    Examples
+    --------
+    >>> show_mismatch("y", 5, 4)
+    ('y=5', 'y=4')
+    >>> want = 2**20000 - 1
+    >>> for text in show_mismatch("y", want, want ^ (1 << 7000)):
+    ...     print(text)
+    y=0xffffffff...ffffffff (20000 bits)
+    y=0xffffffff...ffffffff (20000 bits), differing in bit 7000
+    """
+    w, g = show_int(want), show_int(got)
+    if want != got and (w.endswith(" bits)") or g.endswith(" bits)")):
+        diff = int(want) ^ int(got)
+        lo, hi = (diff & -diff).bit_length() - 1, diff.bit_length() - 1
+        g += f", differing in bit {lo}" if lo == hi else f", differing in bits {lo} to {hi}"
+    return f"{port}={w}", f"{port}={g}"

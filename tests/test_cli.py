@@ -131,6 +131,36 @@ def test_embedded_tests_pass_and_a_wrong_expectation_fails(cli, tmp_path):
     assert out.rstrip().endswith("1 passed, 1 failed")
 
 
+def test_a_failing_test_on_a_wide_bus_is_a_message(cli, tmp_path):
+    # Python will not print an int of more than 4300 digits: these values have
+    # 6,021; the message abbreviates them and names the bits that differ
+    w = 20_000
+    ones, flipped = (1 << w) - 1, ((1 << w) - 1) ^ (1 << 7000)
+    bad = tmp_path / "wide.yaml"
+    bad.write_text(f"inputs: ['a[{w}]']\noutputs: ['y[{w}]']\n"
+                   "gates: [{name: g, type: NOT, in: a, out: y}]\n"
+                   f"tests:\n  - {{a: 0, y: {hex(ones)}}}\n  - {{a: 0, y: {hex(flipped)}}}\n"
+                   f"  - {{a: {hex(1 << w)}, y: 0}}\n")
+    code, out, _ = cli("test", str(bad))
+    assert code == 2, out
+    assert out.splitlines() == [
+        f"ERROR {bad}:7: test value 0x10000000...00000000 (20001 bits) for 'a' does not fit "
+        "its 20000 bits",
+        f"FAIL {bad}:6: expected y=0xffffffff...ffffffff (20000 bits), got "
+        "y=0xffffffff...ffffffff (20000 bits), differing in bit 7000",
+        f"{bad}: 3 test vectors checked", "1 passed, 1 failed, 1 error"]
+    # the same, one clock cycle at a time
+    seq = tmp_path / "wide_seq.yaml"
+    seq.write_text(f"inputs: ['a[{w}]']\noutputs: ['y[{w}]']\nwires: ['n[{w}]']\n"
+                   "gates: [{name: g, type: NOT, in: a, out: n},"
+                   " {name: r, type: DFF, in: n, out: y}]\n"
+                   f"tests:\n  - cycles:\n    - {{a: 0, y: 0}}\n    - {{y: {hex(flipped)}}}\n")
+    code, out, _ = cli("test", str(seq))
+    assert code == 1, out
+    assert (f"FAIL {seq}:8: cycle 1: expected y=0xffffffff...ffffffff (20000 bits), got "
+            "y=0xffffffff...ffffffff (20000 bits), differing in bit 7000") in out
+
+
 def test_info_train_and_models(cli, tmp_path):
     code, out, _ = cli("info", "circuits/full_adder.yaml")
     assert code == 0

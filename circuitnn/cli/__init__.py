@@ -253,8 +253,11 @@ def _run_sequence(sim, test, name: str) -> str | None:
     for k, cyc in enumerate(cycles):
         bad = {p: int(got[p][k]) for p, v in cyc.values if p in outs and int(got[p][k]) != v}
         if bad:
-            want = ", ".join(f"{p}={dict(cyc.values)[p]}" for p in bad)
-            have = ", ".join(f"{p}={v}" for p, v in bad.items())
+            from ..errors import show_mismatch
+
+            shown = [show_mismatch(p, dict(cyc.values)[p], v) for p, v in bad.items()]
+            want = ", ".join(w for w, _ in shown)
+            have = ", ".join(g for _, g in shown)
             return f"FAIL {cyc.loc}: cycle {k}: expected {want}, got {have}"
     return None
 

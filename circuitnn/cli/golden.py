@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import UsageError
+from ..errors import UsageError, show_int, show_mismatch
 
 
 def check_command(args, circuit) -> int:
@@ -26,8 +26,10 @@ def check_command(args, circuit) -> int:
               f"match ({checked}; neural, {args.mode})")
         return EXIT_OK
     for row, ins, diff in report.differences:
-        given = " ".join(f"{k}={v}" for k, v in ins.items())
-        what = ", ".join(f"{k} expected {w}, got {g}" for k, (w, g) in diff.items())
+        given = " ".join(f"{k}={show_int(v)}" for k, v in ins.items())
+        shown = {k: show_mismatch(k, w, g) for k, (w, g) in diff.items()}
+        what = ", ".join(f"{k} expected {w[len(k) + 1:]}, got {g[len(k) + 1:]}"
+                         for k, (w, g) in shown.items())
         print(f"row {row + 1}: {given}: {what}")
     more = report.n_different - len(report.differences)
     if more:

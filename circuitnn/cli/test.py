@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..errors import CircuitError, UsageError
+from ..errors import CircuitError, UsageError, show_int, show_mismatch
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -80,7 +80,8 @@ def _check_module(design, name, mod, store, mode, out, budget=None) -> tuple[int
         problem = problem or next((f"test does not set input {k!r}" for k in ins
                                    if k not in values), None)
         problem = problem or next(
-            (f"test value {v} for {k!r} does not fit its {w} bit{'s' if w > 1 else ''}"
+            (f"test value {show_int(v)} for {k!r} does not fit its {w} bit"
+             f"{'s' if w > 1 else ''}"
              for k, v in values.items() for w in [ins.get(k) or outs.get(k)] if v >> w),
             None)
         if problem:
@@ -99,8 +100,9 @@ def _check_module(design, name, mod, store, mode, out, budget=None) -> tuple[int
                  if k in outs and int(np.asarray(got[k])[i]) != v}
         if wrong:
             failed += 1
-            want = ", ".join(f"{k}={values[k]}" for k in wrong)
-            have = ", ".join(f"{k}={v}" for k, v in wrong.items())
+            shown = [show_mismatch(k, values[k], v) for k, v in wrong.items()]
+            want = ", ".join(w for w, _ in shown)
+            have = ", ".join(g for _, g in shown)
             print(f"FAIL {tv.loc}: expected {want}, got {have}", file=out)
     return len(good) - failed + seq_passed, failed + seq_failed, bad
 
