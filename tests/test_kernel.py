@@ -271,6 +271,23 @@ def test_failed_build_is_remembered_and_falls_back(monkeypatch, tmp_path):
     assert kernel._pick_backend(1e12, 0.0, backend="native") is None
 
 
+def test_unwritable_store_runs_without_the_c_build(monkeypatch, tmp_path, store):
+    from circuitnn.run import _native
+
+    (tmp_path / "kernel").write_text("a file where the folder would go")
+    monkeypatch.setenv("CIRCUITNN_STORE", str(tmp_path))
+    monkeypatch.setattr(_native, "_lib", None)
+    monkeypatch.setattr(_native, "_failed", False)
+    monkeypatch.setattr(_native, "_FUNCTIONS", {})
+    assert _native.load() is None
+    circuit = load_circuit(ROOT / "circuits" / "half_adder.yaml")
+    bits = random_vectors(circuit, 10, seed=1)
+    engine = KernelEngine(circuit, train_nets(circuit, store), backend="native")
+    engine.expect(10**9)
+    assert ((engine.run(bits) > 0.5) == ExactEngine(circuit).run(bits)).all()
+    assert engine._jit is None  # the numpy engine ran
+
+
 def test_loading_is_decided_by_work_and_time_spent():
     one_call = kernel.JIT_LOAD_SECONDS * kernel.NUMPY_RATE
     assert not worth_loading(0.9 * one_call, 0.0, {"numpy"})

@@ -79,24 +79,29 @@ def compiler() -> str | None:
 
 def build(path: Path, text: str) -> bool:
     """Compile ``text`` into ``path`` (atomically); False when it fails,
-    remembered in ``<path>.fail`` so later processes do not retry."""
+    remembered in ``<path>.fail`` so later processes do not retry.  A folder
+    that cannot be written (a read-only store) is a failure too: the engine
+    then runs without the C build, as it would without a compiler."""
     import subprocess
     import tempfile
 
     cc = compiler()
     if cc is None:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
-        src, out = Path(tmp) / "fused.c", Path(tmp) / "fused.so"
-        src.write_text(text)
-        for arch in (["-march=native"], []):
-            run = subprocess.run([cc, *FLAGS, *arch, str(src), "-o", str(out), "-lm"],
-                                 capture_output=True, text=True, check=False)
-            if run.returncode == 0:
-                os.replace(out, path)
-                return True
-    path.with_suffix(".fail").write_text(run.stderr)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+            src, out = Path(tmp) / "fused.c", Path(tmp) / "fused.so"
+            src.write_text(text)
+            for arch in (["-march=native"], []):
+                run = subprocess.run([cc, *FLAGS, *arch, str(src), "-o", str(out), "-lm"],
+                                     capture_output=True, text=True, check=False)
+                if run.returncode == 0:
+                    os.replace(out, path)
+                    return True
+        path.with_suffix(".fail").write_text(run.stderr)
+    except OSError:
+        pass
     return False
 
 
