@@ -4,16 +4,29 @@ Designs: an 8-bit counter with enable (circuitnn.library.counter), a 16-bit
 Fibonacci LFSR (circuitnn.library.lfsr) and ISCAS-89 s5378 (179 flip-flops,
 2,779 gates).  PyRTL builds the same logic (the counter and LFSR with its
 operators, s5378 gate by gate from the .bench file) and steps it with
-``FastSimulation``; its outputs are compared with circuitnn's exact engine on
-the same stimulus before anything is timed.
+``FastSimulation`` (its default tracer on, so it records every cycle); its
+outputs are compared with circuitnn's exact engine before anything is timed,
+and every circuitnn engine's timed outputs are compared with the exact
+engine's.
 
-Figures:
-* one stream: cycles per second, circuitnn's neural engine (every gate its
-  trained net) and its exact engine (truth tables, labelled as such) beside
-  PyRTL stepping one cycle at a time;
-* N streams (default 1,000): stream-cycles per second of circuitnn's neural
-  engine, one lane per stream, against PyRTL's cycles per second (PyRTL has
-  no lanes: N streams cost it N times one stream).
+circuitnn's engines, side by side:
+* kernel: the fused numba kernel (every gate its trained net), whole windows
+  of cycles per call, registers thresholded at 0.5 between cycles;
+  ``kernel step`` calls it once per cycle (``Clocked.step``, as PyRTL's
+  ``sim.step``); ``kernel run`` iterates ``Clocked.run`` and reads each
+  cycle's outputs;
+* numpy: the numpy neural engine, one call per cycle (the fallback for many
+  streams without numba);
+* python: generated straight-line Python over each gate's net, one call per
+  cycle (the one-stream fallback without numba);
+* exact: the truth tables (the reference, not neural), one call per cycle.
+
+Figures: one stream, cycles per second; N streams (default 1,000),
+stream-cycles per second (PyRTL has no lanes: N streams cost it N times one
+stream, so its figure is its one-stream rate).  Times are wall-clock, best
+of 3 (the kernel uses both cores for large windows; PyRTL one); the load
+average is printed before and after, since other work on the machine slows
+every figure.
 
 Usage: python benchmarks/bench_seq.py [--cycles C] [--streams N] [--store DIR]
 """
@@ -21,6 +34,7 @@ Usage: python benchmarks/bench_seq.py [--cycles C] [--streams N] [--store DIR]
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -34,8 +48,12 @@ sys.path.insert(0, str(ROOT))
 
 from circuitnn.library import counter, lfsr  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
+from circuitnn.run.exact import ExactEngine  # noqa: E402
+from circuitnn.run.kernel import KernelEngine  # noqa: E402
+from circuitnn.run.neural import NeuralEngine  # noqa: E402
+from circuitnn.run.scalar import ScalarEngine  # noqa: E402
 from circuitnn.run.session import Session  # noqa: E402
-from circuitnn.run.sim import random_stimulus  # noqa: E402
+from circuitnn.run.sim import Clocked, random_stimulus  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
 
 S5378 = ROOT / "data" / "benchmarks" / "iscas89" / "s5378.bench"
@@ -120,7 +138,7 @@ def pyrtl_bench(path: Path):
 
 
 # ------------------------------------------------------------------ timing
-def best_of(fn, repeats: int) -> float:
+def best_of(fn, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -129,21 +147,40 @@ def best_of(fn, repeats: int) -> float:
     return min(times)
 
 
-def run_circuitnn(session: Session, cycles: int, streams: int, exact: bool) -> float:
-    n_in = session.circuit.n_input_bits
-    stim = list(random_stimulus(n_in, cycles, streams, seed=1))
-    clock = session.clocked(streams, exact=exact)
-    clock.step(stim[0])  # built before timing, as PyRTL's simulation is
+def engines(session: Session) -> dict:
+    """The engines over one cycle, by label (the kernel compiled, not rented)."""
+    step, nets = session.circuit.step, session.nets
+    return {"kernel": KernelEngine(step, nets, compiled=True),
+            "numpy": NeuralEngine(step, nets),
+            "python": ScalarEngine(step, nets),
+            "exact": ExactEngine(step)}
 
-    def go():
+
+def timed(circuit, engine, stim: np.ndarray, how: str) -> tuple[float, np.ndarray]:
+    """Seconds to simulate ``stim`` (input bits, cycles, streams), best of 3,
+    and the output bits."""
+    clock = Clocked(circuit, engine, stim.shape[2])
+    rows = [stim[:, c] for c in range(stim.shape[1])]
+    clock.step(rows[0])  # built and warm before timing, as PyRTL's simulation is
+    got = []
+
+    def by_window():
         clock.reset()
-        for x in stim:
-            clock.step(x)
+        got[:] = [w.outputs for w in clock.run_windows(stim)]
 
-    return best_of(go, 3)
+    def by_cycle():
+        clock.reset()
+        got[:] = [cyc.outputs[:, None] for cyc in clock.run(rows)]
+
+    def by_step():
+        clock.reset()
+        got[:] = [clock.step(x).outputs[:, None] for x in rows]
+
+    seconds = best_of({"window": by_window, "run": by_cycle, "step": by_step}[how])
+    return seconds, np.concatenate(got, axis=1)
 
 
-def run_pyrtl(ins: list[str], cycles: int, seed: int = 1):
+def run_pyrtl(ins: list[str], cycles: int, seed: int = 1) -> float:
     """Seconds for ``cycles`` steps of a FastSimulation built beforehand (its
     code generation is not timed, as circuitnn's compile is not)."""
     import pyrtl
@@ -156,7 +193,7 @@ def run_pyrtl(ins: list[str], cycles: int, seed: int = 1):
         for row in stim:
             sim.step(row)
 
-    return best_of(go, 3), stim
+    return best_of(go)
 
 
 def check_same(session: Session, ins: list[str], outs: list[str], cycles: int = 200) -> None:
@@ -178,10 +215,20 @@ def check_same(session: Session, ins: list[str], outs: list[str], cycles: int = 
             raise SystemExit(f"PyRTL and circuitnn differ on {name}")
 
 
+def rate(n: float, seconds: float) -> str:
+    return f"{n / seconds:,.0f}" if seconds > 0 else "-"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cycles", type=int, default=2000)
+    ap.add_argument("--cycles", type=int, default=5000,
+                    help="one stream: cycles for PyRTL and the kernel (default 5000)")
+    ap.add_argument("--slow-cycles", type=int, default=300,
+                    help="one stream: cycles for the per-cycle engines (default 300)")
     ap.add_argument("--streams", type=int, default=1000)
+    ap.add_argument("--stream-cycles", type=int, default=200,
+                    help="N streams: cycles for the kernel (default 200; a tenth for the "
+                         "per-cycle engines)")
     ap.add_argument("--store", default=None)
     args = ap.parse_args()
     store = ModelStore(args.store or tempfile.mkdtemp(prefix="bench-seq-"))
@@ -190,26 +237,66 @@ def main() -> None:
         ("LFSR 16-bit", lfsr(16).compile_circuit(), pyrtl_lfsr),
         ("s5378", load_circuit(S5378), lambda: pyrtl_bench(S5378)),
     ]
-    print(f"one stream: {args.cycles} cycles; {args.streams} streams: "
-          f"{max(10, args.cycles // 10)} cycles each; best of 3 (wall clock)")
-    print(f"{'design':<14} {'gates':>6} {'regs':>5} | {'PyRTL c/s':>10} "
-          f"{'neural c/s':>11} {'x':>6} {'exact c/s':>10} | "
-          f"{'neural N-stream sc/s':>20} {'x PyRTL':>8}")
+    load_before = os.getloadavg()
+    one, many = [], []
     for label, circuit, build in designs:
         ins, outs = build()
         session = Session.from_store(circuit, store)
         check_same(session, ins, outs)
-        t_py, _ = run_pyrtl(ins, args.cycles)
-        t_nn = run_circuitnn(session, args.cycles, 1, exact=False)
-        t_ex = run_circuitnn(session, args.cycles, 1, exact=True)
-        many = max(10, args.cycles // 10)
-        t_many = run_circuitnn(session, many, args.streams, exact=False)
+        t_py = run_pyrtl(ins, args.cycles)
+        eng = engines(session)
+        n_in = circuit.n_input_bits
+        stim = np.stack(list(random_stimulus(n_in, args.cycles, 1, seed=1)), axis=1)
+        slow = stim[:, :args.slow_cycles]
+        t = {}
+        t["kernel"], want = timed(circuit, eng["kernel"], stim, "window")
+        t["kernel run"], got = timed(circuit, eng["kernel"], stim, "run")
+        t["kernel step"], got2 = timed(circuit, eng["kernel"], stim, "step")
+        t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
+        assert (want[:, :slow.shape[1]] == exact).all() and (got == want).all()
+        assert (got2 == want).all()
+        for name in ("numpy", "python"):
+            t[name], got = timed(circuit, eng[name], slow, "window")
+            assert (got == exact).all(), name
         py = args.cycles / t_py
-        nn = args.cycles / t_nn
-        sc = many * args.streams / t_many
-        print(f"{label:<14} {len(circuit.gates):>6} {circuit.n_state_bits:>5} | "
-              f"{py:>10,.0f} {nn:>11,.0f} {nn / py:>6.2f} {args.cycles / t_ex:>10,.0f} | "
-              f"{sc:>20,.0f} {sc / py:>8.1f}")
+        r = {k: (args.cycles if k.startswith("kernel") else slow.shape[1]) / v
+             for k, v in t.items()}
+        one.append((label, len(circuit.gates), circuit.n_state_bits, py, r))
+
+        n, c = args.streams, args.stream_cycles
+        stim = np.stack(list(random_stimulus(n_in, c, n, seed=2)), axis=1)
+        slow = stim[:, :max(2, c // 10)]
+        t = {}
+        t["kernel"], want = timed(circuit, eng["kernel"], stim, "window")
+        t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
+        t["numpy"], got = timed(circuit, eng["numpy"], slow, "window")
+        assert (want[:, :slow.shape[1]] == exact).all() and (got == exact).all()
+        r = {k: (c if k == "kernel" else slow.shape[1]) * n / v for k, v in t.items()}
+        many.append((label, r, py))
+    load_after = os.getloadavg()
+
+    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
+          "wall clock, best of 3; kernel, numpy and python run the nets, exact is the "
+          "truth-table reference")
+    print(f"\none stream, cycles/s ({args.cycles} cycles for PyRTL and the kernel, "
+          f"{args.slow_cycles} for the others)")
+    cols = ["PyRTL", "kernel", "kernel run", "kernel step", "numpy", "python", "exact"]
+    print(f"{'design':<14} {'gates':>6} {'regs':>5} | " + " ".join(f"{c:>11}" for c in cols)
+          + f" | {'kernel/PyRTL':>12} {'step/PyRTL':>10}")
+    for label, gates, regs, py, r in one:
+        vals = [py] + [r[c] for c in cols[1:]]
+        print(f"{label:<14} {gates:>6} {regs:>5} | " + " ".join(f"{v:>11,.0f}" for v in vals)
+              + f" | {r['kernel'] / py:>12.2f} {r['kernel step'] / py:>10.2f}")
+    print(f"\n{args.streams} streams, stream-cycles/s ({args.stream_cycles} cycles for the "
+          f"kernel, {max(2, args.stream_cycles // 10)} for the others; PyRTL: its one-stream "
+          "rate)")
+    cols = ["PyRTL", "kernel", "numpy", "exact"]
+    print(f"{'design':<14} | " + " ".join(f"{c:>12}" for c in cols)
+          + f" | {'kernel/PyRTL':>12} {'kernel/numpy':>12}")
+    for label, r, py in many:
+        vals = [py, r["kernel"], r["numpy"], r["exact"]]
+        print(f"{label:<14} | " + " ".join(f"{v:>12,.0f}" for v in vals)
+              + f" | {r['kernel'] / py:>12.1f} {r['kernel'] / r['numpy']:>12.1f}")
 
 
 if __name__ == "__main__":

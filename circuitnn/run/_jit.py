@@ -110,128 +110,232 @@ def exp2(s):
 
 @numba.njit(**_FLAGS)
 def _unit(vals, rows, n_in, params, w, bias, dst, nb, acc):
-    """One neuron over ``nb`` vectors: ``vals[dst] = sigmoid2(b + sum w_j vals[rows[j]])``."""
+    """One neuron over ``nb`` vectors: ``vals[dst] = sigmoid2(b + sum w_j vals[rows[j]])``.
+
+    Rows are taken as 1-d views: indexing a 2-d array inside the loop keeps
+    LLVM from vectorising it (measured: 10x slower copies).
+    """
     b = params[bias]
+    y = vals[dst]
     if n_in == 1:
-        w0, r0 = params[w], rows[0]
+        w0, x0 = params[w], vals[rows[0]]
         for v in range(nb):
-            vals[dst, v] = _sigmoid2(b + w0 * vals[r0, v])
+            y[v] = _sigmoid2(b + w0 * x0[v])
     elif n_in == 2:
-        w0, w1, r0, r1 = params[w], params[w + 1], rows[0], rows[1]
+        w0, w1, x0, x1 = params[w], params[w + 1], vals[rows[0]], vals[rows[1]]
         for v in range(nb):
-            vals[dst, v] = _sigmoid2(b + w0 * vals[r0, v] + w1 * vals[r1, v])
+            y[v] = _sigmoid2(b + w0 * x0[v] + w1 * x1[v])
     elif n_in == 3:
         w0, w1, w2 = params[w], params[w + 1], params[w + 2]
-        r0, r1, r2 = rows[0], rows[1], rows[2]
+        x0, x1, x2 = vals[rows[0]], vals[rows[1]], vals[rows[2]]
         for v in range(nb):
-            vals[dst, v] = _sigmoid2(b + w0 * vals[r0, v] + w1 * vals[r1, v]
-                                     + w2 * vals[r2, v])
+            y[v] = _sigmoid2(b + w0 * x0[v] + w1 * x1[v] + w2 * x2[v])
     else:
-        w0, r0 = params[w], rows[0]
+        w0, x0 = params[w], vals[rows[0]]
         for v in range(nb):
-            acc[v] = b + w0 * vals[r0, v]
+            acc[v] = b + w0 * x0[v]
         for j in range(1, n_in - 1):
-            wj, rj = params[w + j], rows[j]
+            wj, xj = params[w + j], vals[rows[j]]
             for v in range(nb):
-                acc[v] += wj * vals[rj, v]
-        wl, rl = params[w + n_in - 1], rows[n_in - 1]
+                acc[v] += wj * xj[v]
+        wl, xl = params[w + n_in - 1], vals[rows[n_in - 1]]
         for v in range(nb):
-            vals[dst, v] = _sigmoid2(acc[v] + wl * vals[rl, v])
+            y[v] = _sigmoid2(acc[v] + wl * xl[v])
+
+
+@numba.njit(**_FLAGS)
+def _copy(dst, src, start, nb):
+    """``dst[:nb] = src[start:start + nb]`` on 1-d rows (which LLVM vectorises)."""
+    for v in range(nb):
+        dst[v] = src[start + v]
+
+
+@numba.njit(**_FLAGS)
+def _eval_block(prog, params, vals, rows, acc, nb, digital):
+    """Every step of ``prog`` on the ``nb`` vectors whose inputs are in ``vals``.
+
+    Rows ``n_slots`` onward of ``vals`` hold hidden-layer values, two banks
+    of ``width`` rows that alternate between layers.
+    """
+    n_slots, n_steps, width, first = prog[0], prog[1], prog[2], prog[3]
+    dtype = vals.dtype
+    one = dtype.type(1)
+    zero = dtype.type(0)
+    half = dtype.type(0.5)
+    q = first
+    for _ in range(n_steps):
+        p, g_count, k, m = prog[q], prog[q + 1], prog[q + 2], prog[q + 3]
+        ins = q + 4
+        outs = ins + k * g_count
+        n_layers = prog[p]
+        for g in range(g_count):
+            for j in range(k):
+                rows[j] = prog[ins + j * g_count + g]
+            for li in range(n_layers):
+                d = p + 1 + 4 * li
+                n_in, n_out, w, b = prog[d], prog[d + 1], prog[d + 2], prog[d + 3]
+                last = li == n_layers - 1
+                bank = n_slots + (li % 2) * width
+                for u in range(n_out):
+                    dst = prog[outs + u * g_count + g] if last else bank + u
+                    _unit(vals, rows, n_in, params, w + u * n_in, b + u, dst, nb, acc)
+                    if digital and last:
+                        y = vals[dst]
+                        for v in range(nb):
+                            y[v] = one if y[v] > half else zero
+                if not last:
+                    for u in range(n_out):
+                        rows[u] = bank + u
+        q = outs + m * g_count
+
+
+@numba.njit(**_FLAGS)
+def _block_buffers(prog, block, like):
+    """The working arrays of :func:`_eval_block` for ``block`` vectors, of ``like``'s dtype."""
+    n_slots, width, pins = prog[0], prog[2], prog[4]
+    vals = np.empty((n_slots + 2 * width, block), like.dtype)
+    vals[0, :] = 0
+    vals[1, :] = 1
+    return vals, np.empty(block, like.dtype), np.empty(max(pins, width, 1), np.int64)
 
 
 @numba.njit(**_FLAGS)
 def run_range(prog, params, in_slots, inputs, out_slots, out, lo, hi, block, digital):
-    """Evaluate vectors ``lo:hi`` of ``inputs`` into ``out``, ``block`` at a time.
+    """Evaluate vectors ``lo:hi`` of ``inputs`` into ``out``, ``block`` at a time."""
+    vals, acc, rows = _block_buffers(prog, block, out)
+    for start in range(lo, hi, block):
+        nb = min(block, hi - start)
+        for i in range(len(in_slots)):
+            _copy(vals[in_slots[i]], inputs[i], start, nb)
+        _eval_block(prog, params, vals, rows, acc, nb, digital)
+        for o in range(len(out_slots)):
+            _copy(out[o, start:], vals[out_slots[o]], 0, nb)
 
-    Rows ``n_slots`` onward of the working array hold hidden-layer values, two
-    banks of ``width`` rows that alternate between layers.
+
+@numba.njit(**_FLAGS)
+def _emit(dst, bits, src, nb, half):
+    """``dst[:nb] = src[:nb]`` and ``bits[:nb] = src[:nb] > half``."""
+    for v in range(nb):
+        y = src[v]
+        dst[v] = y
+        bits[v] = y > half
+
+
+@numba.njit(**_FLAGS)
+def run_cycles(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi, block,
+               digital):
+    """Clocked: streams ``lo:hi`` for every cycle of ``inputs``, ``block`` streams
+    at a time, each block's values kept in cache from cycle to cycle.
+
+    ``inputs`` are bits ``(input bits, cycles, streams)``; ``in_slots`` holds
+    the input slots and then the state slots, ``out_slots`` the output slots
+    and then those of what the registers load.  ``out`` receives every cycle's
+    values of both ``(len(out_slots), cycles, streams)`` and ``bits`` the same
+    thresholded at 0.5; ``state`` holds the registers' bits ``(state bits,
+    streams)`` and is updated: at each cycle's edge a register loads its next
+    value as a bit.
     """
-    n_slots, n_steps, width, first, pins = prog[0], prog[1], prog[2], prog[3], prog[4]
-    dtype = out.dtype
-    vals = np.empty((n_slots + 2 * width, block), dtype)
-    acc = np.empty(block, dtype)
-    rows = np.empty(max(pins, width, 1), np.int64)
+    n_in, n_cycles = inputs.shape[0], inputs.shape[1]
+    n_state = state.shape[0]
+    n_out = len(out_slots) - n_state
+    vals, acc, rows = _block_buffers(prog, block, out)
+    half = out.dtype.type(0.5)
+    for start in range(lo, hi, block):
+        nb = min(block, hi - start)
+        for j in range(n_state):
+            _copy(vals[in_slots[n_in + j]], state[j], start, nb)
+        for c in range(n_cycles):
+            for i in range(n_in):
+                _copy(vals[in_slots[i]], inputs[i, c], start, nb)
+            if c > 0:
+                # the edge: every register loads, from bits written before any slot is
+                for j in range(n_state):
+                    _copy(vals[in_slots[n_in + j]], bits[n_out + j, c - 1], start, nb)
+            _eval_block(prog, params, vals, rows, acc, nb, digital)
+            for o in range(len(out_slots)):
+                _emit(out[o, c, start:], bits[o, c, start:], vals[out_slots[o]], nb, half)
+        if n_cycles:
+            for j in range(n_state):
+                _copy(state[j, start:], bits[n_out + j, n_cycles - 1], start, nb)
+
+
+@numba.njit(**_FLAGS)
+def _eval_one(prog, params, vals, digital):
+    """Every step of ``prog`` on one vector whose inputs are in ``vals``."""
+    n_slots, n_steps, width, first = prog[0], prog[1], prog[2], prog[3]
+    dtype = vals.dtype
     one = dtype.type(1)
     zero = dtype.type(0)
     half = dtype.type(0.5)
-    for start in range(lo, hi, block):
-        nb = min(block, hi - start)
-        for v in range(nb):
-            vals[0, v] = zero
-            vals[1, v] = one
-        for i in range(len(in_slots)):
-            r = in_slots[i]
-            for v in range(nb):
-                vals[r, v] = inputs[i, start + v]
-        q = first
-        for _ in range(n_steps):
-            p, g_count, k, m = prog[q], prog[q + 1], prog[q + 2], prog[q + 3]
-            ins = q + 4
-            outs = ins + k * g_count
-            n_layers = prog[p]
-            for g in range(g_count):
-                for j in range(k):
-                    rows[j] = prog[ins + j * g_count + g]
-                for li in range(n_layers):
-                    d = p + 1 + 4 * li
-                    n_in, n_out, w, b = prog[d], prog[d + 1], prog[d + 2], prog[d + 3]
-                    last = li == n_layers - 1
-                    bank = n_slots + (li % 2) * width
-                    for u in range(n_out):
-                        dst = prog[outs + u * g_count + g] if last else bank + u
-                        _unit(vals, rows, n_in, params, w + u * n_in, b + u, dst, nb, acc)
-                        if digital and last:
-                            for v in range(nb):
-                                vals[dst, v] = one if vals[dst, v] > half else zero
-                    if not last:
-                        for u in range(n_out):
-                            rows[u] = bank + u
-            q = outs + m * g_count
-        for o in range(len(out_slots)):
-            r = out_slots[o]
-            for v in range(nb):
-                out[o, start + v] = vals[r, v]
+    q = first
+    for _ in range(n_steps):
+        p, g_count, k, m = prog[q], prog[q + 1], prog[q + 2], prog[q + 3]
+        ins = q + 4
+        outs = ins + k * g_count
+        n_layers = prog[p]
+        for g in range(g_count):
+            for li in range(n_layers):
+                d = p + 1 + 4 * li
+                n_in, n_out, w, b = prog[d], prog[d + 1], prog[d + 2], prog[d + 3]
+                last = li == n_layers - 1
+                src = n_slots + ((li - 1) % 2) * width
+                bank = n_slots + (li % 2) * width
+                for u in range(n_out):
+                    s = params[b + u]
+                    wu = w + u * n_in
+                    for j in range(n_in):
+                        r = prog[ins + j * g_count + g] if li == 0 else src + j
+                        s += params[wu + j] * vals[r]
+                    dst = prog[outs + u * g_count + g] if last else bank + u
+                    y = _sigmoid2(s)
+                    if digital and last:
+                        y = one if y > half else zero
+                    vals[dst] = y
+        q = outs + m * g_count
 
 
 @numba.njit(**_FLAGS)
 def run_each(prog, params, in_slots, inputs, out_slots, out, lo, hi, digital):
     """The same evaluation one vector at a time on scalars: for a few vectors,
     where a block's loop set-up would cost more than the arithmetic."""
-    n_slots, n_steps, width, first = prog[0], prog[1], prog[2], prog[3]
-    dtype = out.dtype
-    vals = np.empty(n_slots + 2 * width, dtype)
-    one = dtype.type(1)
-    zero = dtype.type(0)
-    half = dtype.type(0.5)
-    vals[0] = zero
-    vals[1] = one
+    vals = np.empty(prog[0] + 2 * prog[2], out.dtype)
+    vals[0] = 0
+    vals[1] = 1
     for v in range(lo, hi):
         for i in range(len(in_slots)):
             vals[in_slots[i]] = inputs[i, v]
-        q = first
-        for _ in range(n_steps):
-            p, g_count, k, m = prog[q], prog[q + 1], prog[q + 2], prog[q + 3]
-            ins = q + 4
-            outs = ins + k * g_count
-            n_layers = prog[p]
-            for g in range(g_count):
-                for li in range(n_layers):
-                    d = p + 1 + 4 * li
-                    n_in, n_out, w, b = prog[d], prog[d + 1], prog[d + 2], prog[d + 3]
-                    last = li == n_layers - 1
-                    src = n_slots + ((li - 1) % 2) * width
-                    bank = n_slots + (li % 2) * width
-                    for u in range(n_out):
-                        s = params[b + u]
-                        wu = w + u * n_in
-                        for j in range(n_in):
-                            r = prog[ins + j * g_count + g] if li == 0 else src + j
-                            s += params[wu + j] * vals[r]
-                        dst = prog[outs + u * g_count + g] if last else bank + u
-                        y = _sigmoid2(s)
-                        if digital and last:
-                            y = one if y > half else zero
-                        vals[dst] = y
-            q = outs + m * g_count
+        _eval_one(prog, params, vals, digital)
         for o in range(len(out_slots)):
             out[o, v] = vals[out_slots[o]]
+
+
+@numba.njit(**_FLAGS)
+def run_cycles_each(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi,
+                    digital):
+    """:func:`run_cycles` one stream at a time on scalars (one or a few streams)."""
+    n_in, n_cycles = inputs.shape[0], inputs.shape[1]
+    n_state = state.shape[0]
+    n_out = len(out_slots) - n_state
+    vals = np.empty(prog[0] + 2 * prog[2], out.dtype)
+    vals[0] = 0
+    vals[1] = 1
+    nxt = np.empty(n_state, np.uint8)
+    half = out.dtype.type(0.5)
+    for s in range(lo, hi):
+        for j in range(n_state):
+            nxt[j] = state[j, s]
+        for c in range(n_cycles):
+            for i in range(n_in):
+                vals[in_slots[i]] = inputs[i, c, s]
+            for j in range(n_state):
+                vals[in_slots[n_in + j]] = nxt[j]
+            _eval_one(prog, params, vals, digital)
+            for o in range(len(out_slots)):
+                y = vals[out_slots[o]]
+                out[o, c, s] = y
+                bits[o, c, s] = y > half
+            # the edge: every register loads its next value as a bit
+            for j in range(n_state):
+                nxt[j] = bits[n_out + j, c, s]
+        for j in range(n_state):
+            state[j, s] = nxt[j]

@@ -167,6 +167,18 @@ def native_available() -> bool:
     return _native.state() != "unavailable"
 
 
+def rent(seconds: float) -> None:
+    """Count ``seconds`` spent in a fallback engine towards loading the kernel
+    (for callers that run the numpy or scalar engine themselves).
+
+    Examples
+    --------
+    >>> rent(0.0)
+    """
+    global _rented_seconds
+    _rented_seconds += seconds
+
+
 def kernel_available() -> bool:
     """Whether a compiled kernel can run here (:func:`native_available` or
     :func:`numba_available`).
@@ -397,10 +409,18 @@ class KernelEngine:
 
     def _kernel(self, work: float):
         """The compiled module if this call should use it, else None."""
+        work = max(work, self._expected * len(self.circuit.gates))
+        return self.kernel_for(work / NUMPY_RATE)
+
+    def kernel_for(self, seconds: float):
+        """The compiled build (``_native`` or ``_jit``) if work that would take
+        ``seconds`` in the numpy engine should use it (see the module's
+        docstring), else None; None always when there is none or
+        ``compiled`` is False."""
         if self._jit is not None or self.compiled is False:
             return self._jit
-        work = max(work, self._expected * len(self.circuit.gates))
-        self._jit = _pick_backend(work, _rented_seconds, bool(self.compiled), self.backend)
+        self._jit = _pick_backend(seconds * NUMPY_RATE, _rented_seconds, bool(self.compiled),
+                                  self.backend)
         if self._jit is None and self.compiled:
             raise UsageError(NEEDS)
         return self._jit
@@ -486,6 +506,50 @@ class KernelEngine:
         if not len(weight):
             return []
         return np.add.reduceat((out[:, 0] > 0.5) * weight, starts).tolist()
+
+    def run_cycles(self, jit, inputs: np.ndarray, state: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Clocked cycles in the compiled module ``jit`` (from :meth:`kernel_for`),
+        for an engine over a circuit's step (:attr:`Circuit.step`), whose
+        last ``state.shape[0]`` inputs are the registers and last outputs what
+        they load.
+
+        ``inputs`` are bits ``(input bits, cycles, streams)``, ``state`` the
+        registers' bits ``(state bits, streams)``, updated in place to the
+        state after the last cycle's edge (each register loads its next value
+        thresholded at 0.5).  Returns every cycle's step outputs (the
+        outputs, then what the registers load) ``(step outputs, cycles,
+        streams)``: the analog values and the bits.  One stream or a few run
+        on scalars, more in blocks of streams that stay in cache from cycle
+        to cycle.
+        """
+        if inputs.dtype != np.uint8 or not inputs.flags.c_contiguous:
+            inputs = np.ascontiguousarray(inputs, np.uint8)
+        _, n_cycles, n_streams = inputs.shape
+        plan, digital = self.plan, self.mode == "digital"
+        shape = (len(plan.output_slots), n_cycles, n_streams)
+        out, bits = np.empty(shape, self.dtype), np.empty(shape, np.uint8)
+        if n_streams <= FEW_VECTORS:
+            jit.run_cycles_each(self.prog, self.params, plan.input_slots, inputs,
+                                plan.output_slots, out, bits, state, 0, n_streams, digital)
+            return out, bits
+        args = (self.prog, self.params, plan.input_slots, inputs, plan.output_slots, out, bits,
+                state)
+        block = min(self.block, n_streams)
+        # the copies in and out cost about as much as a gate per row
+        rows = len(plan.input_slots) + len(plan.output_slots)
+        work = n_cycles * n_streams * (len(self.circuit.gates) + rows)
+        threads = self.threads if work >= THREAD_WORK and n_streams > block else 1
+        share = -(-n_streams // (threads * block)) * block
+        helpers = [threading.Thread(target=jit.run_cycles,
+                                    args=(*args, lo, min(n_streams, lo + share), block, digital))
+                   for lo in range(share, n_streams, share)]
+        for t in helpers:
+            t.start()
+        jit.run_cycles(*args, 0, min(n_streams, share), block, digital)
+        for t in helpers:
+            t.join()
+        return out, bits
 
     def _run_blocks(self, jit, inputs, out_slots, out, digital) -> None:
         n_vec = inputs.shape[1]

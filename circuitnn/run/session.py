@@ -29,7 +29,6 @@ from ..compile.lower import Lowered, lower
 from ..errors import CircuitError, UsageError
 from .exact import ExactEngine
 from .kernel import KernelEngine
-from .neural import NeuralEngine
 from .vectors import (
     MAX_EXHAUSTIVE_BITS,
     decode,
@@ -529,46 +528,36 @@ class Session:
 
     # ........................................................... clocked
     @cached_property
-    def step_engine(self) -> NeuralEngine:
+    def step_engine(self) -> KernelEngine:
         """The neural engine over one clock cycle (:attr:`Circuit.step`)."""
-        return NeuralEngine(self.circuit.step, self.nets, mode=self.mode, dtype=self.dtype,
-                            threads=1)
+        return KernelEngine(self.circuit.step, self.nets, mode=self.mode, dtype=self.dtype)
 
     @cached_property
     def step_exact(self) -> ExactEngine:
         """The exact engine over one clock cycle (:attr:`Circuit.step`)."""
         return ExactEngine(self.circuit.step)
 
-    @cached_property
-    def step_scalar(self):
-        """The one-vector neural engine over one clock cycle (generated
-        Python code; None when a net is out of its range)."""
-        from .scalar import ScalarEngine
-
-        try:
-            return ScalarEngine(self.circuit.step, self.nets, mode=self.mode)
-        except UsageError:
-            return None
-
-    def clocked(self, streams: int = 1, exact: bool = False):
+    def clocked(self, streams: int = 1, exact: bool = False, cycles: int | None = None):
         """A :class:`~circuitnn.run.sim.Clocked` simulator of this circuit
         with ``streams`` streams, through the nets (or the truth tables).
 
-        One stream runs the nets through generated Python code (numpy's
-        per-call overhead dominates for one vector); several streams run
-        the numpy neural engine, one lane each."""
+        The nets run in the fused kernel, whole windows of cycles per call,
+        once it pays for its loading (``cycles`` says how many are
+        expected); until then one stream runs generated Python code and
+        several the numpy engine.
+
+        Examples
+        --------
+        >>> from circuitnn.library import lfsr
+        >>> clock = lfsr(4, seed=1).compile().clocked(cycles=4)
+        >>> window = clock.run_window(np.zeros((0, 4, 1), np.uint8))
+        >>> (window.outputs[:, :, 0].T @ (1 << np.arange(4))).tolist()
+        [1, 2, 4, 9]
+        """
         from .sim import Clocked
 
-        if exact:
-            engine = self.step_exact
-        elif streams == 1 and self.step_scalar is not None:
-            engine = self.step_scalar
-        elif streams == 1:
-            engine = self.step_engine
-        else:
-            engine = NeuralEngine(self.circuit.step, self.nets, mode=self.mode,
-                                  dtype=self.dtype)
-        return Clocked(self.circuit, engine, streams)
+        engine = self.step_exact if exact else self.step_engine
+        return Clocked(self.circuit, engine, streams, cycles=cycles)
 
     def _cycle_bits(self, values: dict, cycles: int | None, streams: int | None
                     ) -> tuple[np.ndarray, int, int, bool]:
@@ -626,10 +615,10 @@ class Session:
         from .sim import SimResult
 
         bits, cycles, streams, single = self._cycle_bits(values, cycles, streams)
-        clock = self.clocked(streams, exact=exact)
+        clock = self.clocked(streams, exact=exact, cycles=cycles)
         out = np.empty((self.circuit.n_output_bits, cycles, streams), dtype=np.uint8)
-        for cyc in clock.run(bits[:, c, :] for c in range(cycles)):
-            out[:, cyc.index, :] = cyc.outputs
+        for window in clock.run_windows(bits):
+            out[:, window.first:window.first + len(window)] = window.outputs
         shape = (cycles,) if single else (cycles, streams)
         got = decode(self.circuit.outputs, out.reshape(-1, cycles * streams))
         ins = decode(self.circuit.inputs, bits.reshape(-1, cycles * streams))
@@ -649,8 +638,8 @@ class Session:
         """
         from .sim import compare
 
-        return compare(self.clocked(streams), self.clocked(streams, exact=True), cycles,
-                       seed)
+        return compare(self.clocked(streams, cycles=cycles), self.clocked(streams, exact=True),
+                       cycles, seed)
 
     def to_yaml(self) -> str:
         """The circuit as a YAML netlist: its hierarchy when the session has

@@ -19,6 +19,8 @@ cycle, not N.  Results are yielded cycle by cycle and never held whole.
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -27,14 +29,24 @@ import numpy as np
 from ..compile import Circuit
 from ..errors import UsageError
 from .exact import ExactEngine
+from .kernel import NUMPY_RATE, KernelEngine, rent
 from .neural import NeuralEngine
 from .scalar import ScalarEngine
 
-__all__ = ["Cycle", "Clocked", "SimReport", "SimResult", "compare", "initial_state",
+__all__ = ["Cycle", "Clocked", "SimReport", "SimResult", "Window", "compare", "initial_state",
            "random_stimulus", "RANDOM_CYCLE_BLOCK"]
 
 #: Random stimulus is drawn in blocks of this many cycles, from (seed, stream, block).
 RANDOM_CYCLE_BLOCK = 1024
+#: At most this many cycles are computed together (a window).
+WINDOW_CYCLES = 1024
+#: Bytes a window's step outputs may take: it stays in cache.
+WINDOW_BYTES = 8 * 1024 * 1024
+#: Predicted seconds per gate and cycle of one stream outside the kernel (the
+#: generated-Python engine), and per group of gates and cycle of many streams
+#: (the numpy engine's calls): what the kernel's loading time is weighed against.
+SCALAR_GATE_SECONDS = 2e-6
+NUMPY_STEP_SECONDS = 1e-5
 
 
 @dataclass
@@ -53,26 +65,96 @@ class Cycle:
     state: np.ndarray
 
 
-class _ScalarCycle:
-    """A :class:`Cycle` of one stream, kept as Python lists until asked: a
-    one-stream simulation pays for arrays only where they are used."""
+class Window:
+    """Consecutive cycles of every stream, computed together.
 
-    __slots__ = ("index", "inputs", "_analog", "_state")
+    Arrays are ``(bits, cycles, streams)``: ``inputs``, ``analog`` (the
+    outputs' values; the exact engine gives bits), ``outputs`` (thresholded
+    at 0.5), ``states`` (the registers before each cycle's edge) and
+    ``loads`` (what they loaded at it); ``step`` holds the step's raw
+    outputs, the outputs then what the registers load.  Iterating gives one
+    :class:`Cycle`-like view per cycle; arrays are made when first asked for.
 
-    def __init__(self, index: int, inputs, analog: list, state: list):
-        self.index, self.inputs, self._analog, self._state = index, inputs, analog, state
+    Examples
+    --------
+    >>> from circuitnn.library import counter
+    >>> c = counter(3).compile_circuit()
+    >>> w = Clocked(c, ExactEngine(c.step)).run_window(np.ones((1, 4, 1), np.uint8))
+    >>> w.first, len(w), w.states[:, :, 0].T.tolist()
+    (0, 4, [[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]])
+    """
+
+    def __init__(self, first: int, inputs: np.ndarray, step: np.ndarray, start: np.ndarray,
+                 n_out: int, neural: bool, bits: np.ndarray | None = None):
+        self.first, self.inputs, self.step, self.start = first, inputs, step, start
+        self.n_out, self.neural = n_out, neural
+        self._outputs = self._loads = self._states = None
+        if bits is not None:  # the kernel thresholds as it goes
+            self._outputs, self._loads = bits[:n_out], bits[n_out:]
+
+    def __len__(self) -> int:
+        return self.inputs.shape[1]
+
+    def __repr__(self) -> str:
+        return (f"Window(cycles {self.first}..{self.first + len(self) - 1}, "
+                f"{self.inputs.shape[2]} streams)")
 
     @property
     def analog(self) -> np.ndarray:
-        return np.array(self._analog, dtype=np.float64).reshape(-1, 1)
+        return self.step[:self.n_out]
 
     @property
     def outputs(self) -> np.ndarray:
-        return (self.analog > 0.5).astype(np.uint8)
+        if self._outputs is None:
+            out = self.step[:self.n_out]
+            self._outputs = (out > 0.5).view(np.uint8) if self.neural else out
+        return self._outputs
+
+    @property
+    def loads(self) -> np.ndarray:
+        if self._loads is None:
+            # a flip-flop regenerates its level: what a register loads is a bit
+            nxt = self.step[self.n_out:]
+            self._loads = (nxt > 0.5).view(np.uint8) if self.neural else nxt
+        return self._loads
+
+    @property
+    def states(self) -> np.ndarray:
+        if self._states is None:
+            self._states = np.concatenate([self.start[:, None, :], self.loads[:, :-1]], axis=1)
+        return self._states
+
+    def __iter__(self) -> Iterator[_WindowCycle]:
+        return (_WindowCycle(self, i) for i in range(len(self)))
+
+
+class _WindowCycle:
+    """One cycle of a :class:`Window`, as a :class:`Cycle` (views, made when asked)."""
+
+    __slots__ = ("window", "i")
+
+    def __init__(self, window: Window, i: int):
+        self.window, self.i = window, i
+
+    @property
+    def index(self) -> int:
+        return self.window.first + self.i
+
+    @property
+    def inputs(self) -> np.ndarray:
+        return self.window.inputs[:, self.i]
+
+    @property
+    def analog(self) -> np.ndarray:
+        return self.window.analog[:, self.i]
+
+    @property
+    def outputs(self) -> np.ndarray:
+        return self.window.outputs[:, self.i]
 
     @property
     def state(self) -> np.ndarray:
-        return np.array(self._state, dtype=np.uint8).reshape(-1, 1)
+        return self.window.states[:, self.i]
 
 
 def initial_state(circuit: Circuit, streams: int = 1) -> np.ndarray:
@@ -97,10 +179,19 @@ class Clocked:
     circuit : Circuit
         A sequential circuit (one with registers; a combinational one works
         too, with no state).
-    engine : NeuralEngine, ScalarEngine or ExactEngine
-        An engine over ``circuit.step`` (a ScalarEngine runs one stream).
+    engine : KernelEngine, NeuralEngine, ScalarEngine or ExactEngine
+        An engine over ``circuit.step``.  A :class:`KernelEngine` (what
+        :meth:`Session.clocked` gives) runs whole windows of cycles in its
+        compiled loop, registers thresholded between cycles, once the kernel
+        pays for its loading (see :mod:`circuitnn.run.kernel`); until then,
+        or without numba, one stream runs the generated-Python
+        :class:`ScalarEngine` and several the numpy engine, cycle by cycle.
+        The other engines run cycle by cycle (a ScalarEngine one stream).
     streams : int
         How many independent streams run side by side.
+    cycles : int, optional
+        How many cycles are expected, for the kernel's loading decision
+        (:meth:`expect`).
 
     Examples
     --------
@@ -112,89 +203,206 @@ class Clocked:
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, circuit: Circuit, engine: NeuralEngine | ScalarEngine | ExactEngine,
-                 streams: int = 1):
+    def __init__(self, circuit: Circuit,
+                 engine: KernelEngine | NeuralEngine | ScalarEngine | ExactEngine,
+                 streams: int = 1, cycles: int | None = None):
         if streams < 1:
             raise UsageError(f"--streams needs a positive count, got {streams}")
         if engine.circuit is not circuit.step:
             raise UsageError("the engine must run the circuit's step (Circuit.step)")
+        if isinstance(engine, ScalarEngine) and streams != 1:
+            raise UsageError("the scalar engine runs one stream")
         self.circuit = circuit
         self.engine = engine
         self.streams = streams
-        self.scalar = isinstance(engine, ScalarEngine)
-        if self.scalar and streams != 1:
-            raise UsageError("the scalar engine runs one stream")
-        self.neural = isinstance(engine, (NeuralEngine, ScalarEngine))
-        #: the last cycle's step outputs: the outputs, then what the registers load
-        self.last = np.empty((0, streams))
+        self.neural = not isinstance(engine, ExactEngine)
         self.n_in = circuit.n_input_bits
         self.n_out = circuit.n_output_bits
-        dtype = engine.dtype if self.neural else np.uint8
-        # one buffer holds the inputs then the state, as the step reads them
-        self._x = np.zeros((self.n_in + circuit.n_state_bits, streams), dtype=dtype)
+        self.n_state = circuit.n_state_bits
+        #: which engine computed the last window: kernel, numpy, scalar or exact
+        self.path: str | None = None
+        self._expected = cycles or 0
+        self._scalar: ScalarEngine | None | bool = False  # False: not built yet
+        self._last: Window | None = None
         self.reset()
+
+    def __repr__(self) -> str:
+        return (f"Clocked({self.circuit.name}: {self.streams} stream"
+                f"{'s' if self.streams != 1 else ''}, cycle {self.cycle})")
 
     def reset(self) -> None:
         """Back to every register's initial value, at cycle 0."""
-        self._x[self.n_in:] = initial_state(self.circuit, self.streams)
-        self._state = self._x[self.n_in:, 0].astype(float).tolist() if self.scalar else None
-        self.cycle = 0
+        self.load(initial_state(self.circuit, self.streams), 0)
 
     def load(self, state: np.ndarray, cycle: int) -> None:
         """Continue from ``state`` (bits ``(state bits, streams)``) at cycle
         ``cycle``: a run cut into windows carries its state across them."""
-        self._x[self.n_in:] = state
-        if self.scalar:
-            self._state = np.asarray(state)[:, 0].astype(float).tolist()
+        state = np.asarray(state)
+        if state.shape != (self.n_state, self.streams):
+            raise UsageError(f"a state is {self.n_state} bits for {self.streams} streams, "
+                             f"got an array of shape {state.shape}")
+        self._state = np.array(state, dtype=np.uint8, order="C")
         self.cycle = cycle
+
+    def expect(self, cycles: int) -> None:
+        """Announce about ``cycles`` more cycles: the compiled kernel is loaded
+        when they would cost more elsewhere than its loading time."""
+        self._expected = max(self._expected, self.cycle + cycles)
 
     @property
     def state(self) -> np.ndarray:
         """The registers' bits now, ``(state bits, streams)``."""
-        if self.scalar:
-            return np.array(self._state, dtype=np.uint8).reshape(-1, 1)
-        return self._x[self.n_in:].astype(np.uint8)
+        return self._state.copy()
 
-    def step(self, inputs: np.ndarray) -> Cycle:
+    @property
+    def last(self) -> np.ndarray:
+        """The last cycle's step outputs ``(outputs + state bits, streams)``:
+        the outputs, then what the registers loaded (analog for the nets)."""
+        if self._last is None:
+            return np.empty((0, self.streams))
+        return self._last.step[:, -1]
+
+    def step(self, inputs: np.ndarray) -> _WindowCycle:
         """One cycle: ``inputs`` bits ``(input bits, streams)``; the outputs
         sampled before the edge, then the edge."""
         inputs = np.asarray(inputs)
-        if inputs.shape != (self.n_in, self.streams):
+        self._check_cycle(inputs)
+        return _WindowCycle(self._window(inputs[:, None, :]), 0)
+
+    def _check_cycle(self, inputs) -> None:
+        if np.shape(inputs) != (self.n_in, self.streams):
             raise UsageError(f"a cycle's inputs are {self.n_in} bits for {self.streams} "
                              f"stream{'s' if self.streams != 1 else ''}, got an array of "
-                             f"shape {inputs.shape}")
-        if self.scalar:
-            return self._scalar_step(inputs)
-        x = self._x
-        x[:self.n_in] = inputs
-        state = x[self.n_in:].astype(np.uint8)
-        y = self.last = self.engine.run(x)
-        if self.neural:
-            analog = y[:self.n_out]
-            bits = (analog > 0.5).astype(np.uint8)
-            # a flip-flop regenerates its level: the state is always bits
-            np.greater(y[self.n_out:], 0.5, out=x[self.n_in:], casting="unsafe")
-        else:
-            bits = y[:self.n_out]
-            analog = bits
-            x[self.n_in:] = y[self.n_out:]
-        cyc = Cycle(self.cycle, np.asarray(inputs, dtype=np.uint8), analog, bits, state)
-        self.cycle += 1
-        return cyc
+                             f"shape {np.shape(inputs)}")
 
-    def _scalar_step(self, inputs: np.ndarray) -> _ScalarCycle:
-        state = self._state
-        y = self.last = self.engine.run_list(inputs[:, 0].tolist() + state)
-        # a flip-flop regenerates its level: the state is always bits
-        self._state = [1.0 if v > 0.5 else 0.0 for v in y[self.n_out:]]
-        self.cycle += 1
-        return _ScalarCycle(self.cycle - 1, inputs, y[:self.n_out], state)
+    def run_window(self, inputs: np.ndarray) -> Window:
+        """Cycles for input bits ``(input bits, cycles, streams)``, computed
+        together (in the compiled kernel, one call)."""
+        inputs = np.asarray(inputs)
+        if inputs.ndim != 3 or inputs.shape[0] != self.n_in or inputs.shape[2] != self.streams:
+            raise UsageError(f"a window's inputs are ({self.n_in} bits, cycles, "
+                             f"{self.streams} streams), got an array of shape {inputs.shape}")
+        return self._window(inputs)
 
-    def run(self, stimulus: Iterable[np.ndarray]) -> Iterator[Cycle]:
+    @property
+    def window_cycles(self) -> int:
+        """How many cycles :meth:`run_windows` computes together."""
+        itemsize = np.dtype(getattr(self.engine, "dtype", np.uint8)).itemsize
+        per_cycle = self.streams * ((self.n_out + self.n_state) * itemsize + self.n_in)
+        return max(1, min(WINDOW_CYCLES, WINDOW_BYTES // max(1, per_cycle)))
+
+    def run_windows(self, stimulus: np.ndarray | Iterable[np.ndarray]) -> Iterator[Window]:
+        """:class:`Window` after window for ``stimulus``: input bits
+        ``(input bits, cycles, streams)``, or an iterable of each cycle's
+        ``(input bits, streams)``, read a window at a time."""
+        size = self.window_cycles
+        if isinstance(stimulus, np.ndarray) and stimulus.ndim == 3:
+            self.expect(stimulus.shape[1])
+            for c in range(0, stimulus.shape[1], size):
+                yield self.run_window(stimulus[:, c:c + size])
+            return
+        rows = iter(stimulus)
+        while True:
+            chunk = list(itertools.islice(rows, size))
+            if not chunk:
+                return
+            try:
+                inputs = np.stack(chunk, axis=1)
+            except ValueError:
+                inputs = None
+            if inputs is None or inputs.shape[::2] != (self.n_in, self.streams):
+                for x in chunk:
+                    self._check_cycle(x)
+            yield self.run_window(inputs)
+
+    def run(self, stimulus: np.ndarray | Iterable[np.ndarray]) -> Iterator[_WindowCycle]:
         """A :class:`Cycle` for each cycle's input bits in ``stimulus``,
-        yielded as they are computed."""
-        for inputs in stimulus:
-            yield self.step(inputs)
+        yielded as they are computed (a window at a time, see :meth:`run_windows`)."""
+        for window in self.run_windows(stimulus):
+            yield from window
+
+    # ............................................................ engines
+    def _window(self, inputs: np.ndarray) -> Window:
+        start = self._state.copy()
+        step, bits = self._advance(inputs)
+        window = Window(self.cycle, inputs, step, start, self.n_out, self.neural, bits)
+        self.cycle += inputs.shape[1]
+        self._last = window
+        return window
+
+    def _advance(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The step outputs of every cycle of ``inputs`` (and their bits, when
+        the engine gives them); the state moves on."""
+        engine = self.engine
+        if not isinstance(engine, KernelEngine):
+            self.path = ("exact" if isinstance(engine, ExactEngine) else
+                         "scalar" if isinstance(engine, ScalarEngine) else "numpy")
+            return self._per_cycle(engine, inputs), None
+        jit = engine._jit
+        if jit is None:
+            cycles = max(inputs.shape[1], self._expected - self.cycle)
+            jit = engine.kernel_for(cycles * self._fallback_seconds())
+        if jit is not None:
+            self.path = "kernel"
+            return engine.run_cycles(jit, inputs, self._state)
+        fallback = self._scalar_engine() if self.streams == 1 else None
+        if fallback is None:
+            fallback = engine.numpy_engine
+        self.path = "scalar" if fallback is self._scalar else "numpy"
+        begin = time.perf_counter()
+        step = self._per_cycle(fallback, inputs)
+        rent(time.perf_counter() - begin)
+        return step, None
+
+    def _fallback_seconds(self) -> float:
+        """Predicted seconds per cycle outside the compiled kernel."""
+        gates = len(self.circuit.gates)
+        if self.streams == 1:
+            return gates * SCALAR_GATE_SECONDS
+        return (len(self.engine.plan.steps) * NUMPY_STEP_SECONDS
+                + self.streams * gates / NUMPY_RATE)
+
+    def _scalar_engine(self) -> ScalarEngine | None:
+        if self._scalar is False:
+            engine = self.engine
+            try:
+                self._scalar = ScalarEngine(engine.circuit, engine.nets, mode=engine.mode)
+            except UsageError:  # a net out of the generated code's range
+                self._scalar = None
+        return self._scalar
+
+    def _per_cycle(self, engine, inputs: np.ndarray) -> np.ndarray:
+        """The step outputs of every cycle, one engine call per cycle."""
+        n_in, n_cycles, streams = inputs.shape
+        n_out = self.n_out
+        if isinstance(engine, ScalarEngine):
+            state = self._state[:, 0].astype(float).tolist()
+            rows = []
+            for x in inputs[:, :, 0].T.tolist():
+                y = engine.run_list(x + state)
+                rows.append(y)
+                # a flip-flop regenerates its level: the state is always bits
+                state = [1.0 if v > 0.5 else 0.0 for v in y[n_out:]]
+            self._state[:, 0] = state
+            width = n_out + self.n_state
+            return np.array(rows, np.float64).reshape(n_cycles, width).T[:, :, None]
+        neural = not isinstance(engine, ExactEngine)
+        x = np.empty((n_in + self.n_state, streams), engine.dtype if neural else np.uint8)
+        out = None
+        for c in range(n_cycles):
+            x[:n_in] = inputs[:, c]
+            x[n_in:] = self._state
+            y = engine.run(x)
+            if out is None:
+                out = np.empty((y.shape[0], n_cycles, streams), y.dtype)
+            out[:, c] = y
+            if neural:
+                np.greater(y[n_out:], 0.5, out=self._state, casting="unsafe")
+            else:
+                self._state[:] = y[n_out:]
+        if out is None:
+            out = np.empty((n_out + self.n_state, 0, streams))
+        return out
 
 
 def random_stimulus(n_bits: int, cycles: int, streams: int = 1, seed: int = 0,
@@ -355,7 +563,7 @@ class SimReport:
 
 def compare(neural: Clocked, exact: Clocked, cycles: int, seed: int = 0) -> SimReport:
     """Run ``neural`` and ``exact`` on the same random stimulus and compare
-    their outputs and states every cycle.
+    their outputs and what the registers load, every cycle.
 
     Examples
     --------
@@ -369,15 +577,16 @@ def compare(neural: Clocked, exact: Clocked, cycles: int, seed: int = 0) -> SimR
         raise UsageError(f"--cycles needs a positive count, got {cycles}")
     streams = neural.streams
     mismatches, first, margin = 0, None, 0.5
-    for inputs in random_stimulus(neural.n_in, cycles, streams, seed):
-        a, b = neural.step(inputs), exact.step(inputs)
-        wrong = (a.outputs != b.outputs).any(axis=0) | (a.state != b.state).any(axis=0)
+    neural.expect(cycles)
+    for a in neural.run_windows(random_stimulus(neural.n_in, cycles, streams, seed)):
+        b = exact.run_window(a.inputs)
+        wrong = (a.outputs != b.outputs).any(axis=0) | (a.loads != b.loads).any(axis=0)
         if wrong.any():
             mismatches += int(wrong.sum())
             if first is None:
-                first = (a.index, int(np.flatnonzero(wrong)[0]))
-        last = np.asarray(neural.last, dtype=np.float64)
-        if neural.neural and last.size:
+                c, s = np.argwhere(wrong)[0]
+                first = (a.first + int(c), int(s))
+        if neural.neural and a.step.size:
             # the outputs and what the registers load: both are thresholded
-            margin = min(margin, float(np.abs(last - 0.5).min()))
+            margin = min(margin, float(np.abs(a.step.astype(np.float64) - 0.5).min()))
     return SimReport(cycles, streams, mismatches, first, margin)
