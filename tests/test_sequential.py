@@ -131,8 +131,10 @@ def test_the_simulator_runs_the_nets(store):
 
 
 def test_the_one_stream_engine_computes_what_the_numpy_engine_computes(store):
+    from circuitnn.run.kernel import KernelEngine
     from circuitnn.run.neural import NeuralEngine
     from circuitnn.run.scalar import ScalarEngine
+    from circuitnn.run.sim import Clocked
 
     s = accumulator(6).compile(store=store)
     step = s.circuit.step
@@ -142,7 +144,10 @@ def test_the_one_stream_engine_computes_what_the_numpy_engine_computes(store):
     scalar = ScalarEngine(step, s.nets)
     got = np.hstack([scalar.run(x[:, i:i + 1]) for i in range(20)])
     assert np.abs(got - want).max() < 1e-9
-    assert s.clocked(1).engine.__class__ is ScalarEngine
+    # the one-stream fallback of the clocked simulator, before the kernel pays
+    clock = Clocked(s.circuit, KernelEngine(step, s.nets, compiled=False))
+    clock.step(np.zeros((step.n_input_bits - s.circuit.n_state_bits, 1)))
+    assert clock.path == "scalar" and isinstance(clock._scalar, ScalarEngine)
 
 
 def test_neural_and_exact_agree_on_random_cycles(store):

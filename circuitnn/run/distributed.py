@@ -429,15 +429,15 @@ def _sim_task(payload: _Payload, first: int, n: int, c0: int, c1: int, exact: bo
     from .sim import random_stimulus
 
     s = _session_of(payload)
-    clock = s.clocked(n, exact=exact)
+    clock = s.clocked(n, exact=exact, cycles=c1 - c0)
     if prev is not None:
         clock.load(prev, c0)
     if isinstance(stimulus, tuple):
         cycles = random_stimulus(s.circuit.n_input_bits, c1 - c0, n, stimulus[1], first, c0)
     else:
-        cycles = (stimulus[:, c, :] for c in range(c1 - c0))
-    parts = [(c.inputs, c.analog, c.outputs, c.state) for c in clock.run(cycles)]
-    stacked = tuple(np.stack([p[i] for p in parts], axis=1) for i in range(4))
+        cycles = stimulus
+    parts = [(w.inputs, w.analog, w.outputs, w.states) for w in clock.run_windows(cycles)]
+    stacked = tuple(np.concatenate([p[i] for p in parts], axis=1) for i in range(4))
     return stacked, clock.state
 
 

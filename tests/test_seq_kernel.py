@@ -1,0 +1,169 @@
+"""The clocked simulator in the fused kernel against the numpy engine (the
+reference it must reproduce) and the exact engine, on the sequential circuits
+and ISCAS-89 benchmarks, over hundreds of random cycles, one stream and many.
+
+Thresholded bits (the outputs and what the registers load) must be identical
+in all three; analog values within the kernel's tolerance of the numpy
+engine's (test_kernel.py: 1e-6 in float32, 1e-12 in float64)."""
+
+import glob
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from circuitnn.library import counter
+from circuitnn.read import load_circuit
+from circuitnn.run import sim
+from circuitnn.run.exact import ExactEngine
+from circuitnn.run.kernel import KernelEngine, kernel_available
+from circuitnn.run.neural import NeuralEngine
+from circuitnn.run.session import Session
+from circuitnn.run.sim import Clocked, random_stimulus
+
+ROOT = Path(__file__).resolve().parent.parent
+ISCAS89 = ROOT / "data" / "benchmarks" / "iscas89"
+FILES = (sorted(glob.glob(str(ROOT / "circuits" / "sequential" / "*.yaml")))
+         + [str(ISCAS89 / f"{name}.bench") for name in ("s27", "s298", "s1196")])
+TOL = {np.float32: 1e-6, np.float64: 1e-12}
+
+pytestmark = pytest.mark.skipif(not kernel_available() and os.environ.get("CI") != "true",
+                                reason="numba (extra 'fast') not installed")
+
+
+def _simulate(clock: Clocked, stim: np.ndarray):
+    """Step outputs and bits ``(bits, cycles, streams)`` of ``stim``, window by window."""
+    windows = list(clock.run_windows(stim))
+    step = np.concatenate([w.step for w in windows], axis=1)
+    outputs = np.concatenate([w.outputs for w in windows], axis=1)
+    loads = np.concatenate([w.loads for w in windows], axis=1)
+    states = np.concatenate([w.states for w in windows], axis=1)
+    return step, outputs, loads, states
+
+
+def test_every_sequential_circuit_is_covered():
+    assert len(FILES) == 5 + 3
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: Path(p).stem)
+def test_kernel_clocked_equals_numpy_and_exact(path, store, monkeypatch):
+    circuit = load_circuit(path)
+    nets = Session.from_store(circuit, store).nets
+    step = circuit.step
+    # windows of 64 cycles: the state is carried from call to call
+    monkeypatch.setattr(sim, "WINDOW_CYCLES", 64)
+    # one stream and two run on scalars, 300 in blocks (one full, one partial)
+    for streams in (1, 2, 300):
+        stim = np.stack(list(random_stimulus(circuit.n_input_bits, 200, streams, seed=5)),
+                        axis=1)
+        kernel = Clocked(circuit, KernelEngine(step, nets, compiled=True), streams)
+        got = _simulate(kernel, stim)
+        assert kernel.path == "kernel"
+        want = _simulate(Clocked(circuit, NeuralEngine(step, nets), streams), stim)
+        exact = _simulate(Clocked(circuit, ExactEngine(step), streams), stim)
+        assert got[0].dtype == np.float32
+        assert np.abs(got[0] - want[0]).max() <= TOL[np.float32]
+        for k in (1, 2, 3):
+            assert (got[k] == want[k]).all() and (got[k] == exact[k]).all()
+        assert (kernel.state == exact[2][:, -1]).all()
+        # the registers change: the test runs through real state
+        assert np.unique(exact[3].reshape(exact[3].shape[0], -1), axis=1).shape[1] > 1
+
+
+@pytest.mark.parametrize("mode,dtype", [("digital", np.float32), ("analog", np.float64)])
+def test_kernel_clocked_in_digital_mode_and_float64(mode, dtype, store):
+    circuit = load_circuit(ISCAS89 / "s298.bench")
+    nets = Session.from_store(circuit, store).nets
+    for streams in (1, 40):
+        stim = np.stack(list(random_stimulus(circuit.n_input_bits, 150, streams, seed=8)),
+                        axis=1)
+        got = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, mode=mode,
+                                                      dtype=dtype, compiled=True), streams), stim)
+        want = _simulate(Clocked(circuit, NeuralEngine(circuit.step, nets, mode=mode,
+                                                       dtype=dtype), streams), stim)
+        assert got[0].dtype == dtype
+        if mode == "digital":
+            assert (got[0] == want[0]).all() and set(np.unique(got[0])) <= {0.0, 1.0}
+        else:
+            assert np.abs(got[0] - want[0]).max() <= TOL[dtype]
+        assert (got[1] == want[1]).all() and (got[2] == want[2]).all()
+
+
+def test_step_by_step_equals_windows_and_the_cli_paths(store):
+    """Cycle by cycle (``step``), by ``run`` over an iterable, and by windows:
+    the same cycles; ``load`` continues a run from a saved state."""
+    circuit = load_circuit(ROOT / "circuits" / "sequential" / "cpu.yaml")
+    nets = Session.from_store(circuit, store).nets
+    engine = KernelEngine(circuit.step, nets, compiled=True)
+    for streams in (1, 5):
+        stim = np.stack(list(random_stimulus(circuit.n_input_bits, 120, streams, seed=1)),
+                        axis=1)
+        whole = _simulate(Clocked(circuit, engine, streams), stim)
+        clock = Clocked(circuit, engine, streams)
+        by_step = [clock.step(stim[:, c]) for c in range(60)]
+        assert clock.cycle == 60
+        half = Clocked(circuit, engine, streams)
+        half.load(clock.state, 60)
+        rest = list(half.run(stim[:, c] for c in range(60, 120)))
+        cycles = by_step + rest
+        assert [c.index for c in cycles] == list(range(120))
+        for c, cyc in enumerate(cycles):
+            assert (cyc.outputs == whole[1][:, c]).all()
+            assert (cyc.state == whole[3][:, c]).all()
+            assert np.abs(cyc.analog - whole[0][:circuit.n_output_bits, c]).max() == 0
+        assert (half.state == whole[2][:, -1]).all()
+
+
+def test_the_kernel_runs_the_nets(store):
+    """A swapped net changes what the kernel's clocked loop computes: it is not
+    the truth tables."""
+    circuit = load_circuit(ROOT / "circuits" / "sequential" / "counter_8.yaml")
+    nets = dict(Session.from_store(circuit, store).nets)
+    stim = np.stack(list(random_stimulus(circuit.n_input_bits, 50, 3, seed=2)), axis=1)
+    exact = _simulate(Clocked(circuit, ExactEngine(circuit.step), 3), stim)
+    good = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True), 3), stim)
+    nets["XOR2"] = nets["AND2"]
+    bad = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True), 3), stim)
+    assert (good[1] == exact[1]).all()
+    assert not (bad[1] == exact[1]).all()
+
+
+def test_fallbacks_before_the_kernel_pays(store):
+    """Without the kernel, one stream runs generated Python and several the
+    numpy engine; the same bits."""
+    circuit = load_circuit(ISCAS89 / "s27.bench")
+    nets = Session.from_store(circuit, store).nets
+    engine = KernelEngine(circuit.step, nets, compiled=False)
+    for streams, path in ((1, "scalar"), (4, "numpy")):
+        stim = np.stack(list(random_stimulus(circuit.n_input_bits, 100, streams, seed=4)),
+                        axis=1)
+        clock = Clocked(circuit, engine, streams)
+        got = _simulate(clock, stim)
+        assert clock.path == path
+        exact = _simulate(Clocked(circuit, ExactEngine(circuit.step), streams), stim)
+        assert (got[1] == exact[1]).all() and (got[2] == exact[2]).all()
+
+
+def test_a_short_sim_never_imports_numba_and_a_long_one_does(store):
+    counter(8).compile(store=store)
+    code = """
+import sys
+import numpy as np
+from circuitnn.library import counter
+from circuitnn.store import default_store
+s = counter(8).compile(store=default_store())
+s.sim(en=[1] * 50)
+clock = s.clocked(cycles=10)
+clock.step(np.ones((1, 1)))
+print("numba" in sys.modules, clock.path, end=" ")
+clock = s.clocked(cycles=10_000_000)
+clock.step(np.ones((1, 1)))
+print("numba" in sys.modules, clock.path)
+"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), CIRCUITNN_STORE=str(store.root))
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout.strip()
+    assert out == "False scalar True kernel"
