@@ -20,9 +20,14 @@ write_json t.json"``.
   $_AOI4_ $_OAI4_`` become primitives of those names (pins in the order A, B,
   C, D, or S, A, B for ``$_NMUX_``); ``$lut`` cells (``abc -lut``) become
   deduplicated ``LUT<k>_...`` primitives; cells whose type is a module of
-  the file are instances.  Flip-flops and latches are refused as sequential,
-  word-level cells (``$add``...) with the synthesis command that removes
-  them.
+  the file are instances.  Word-level cells (``$add``...) are refused with
+  the synthesis command that removes them.
+* Rising-edge flip-flops (``$_DFF_P_``, ``$_DFFE_*``, ``$_SDFF*_*`` and the
+  coarse ``$dff``, ``$dffe``, ``$sdff*``) are registers on the one clock, a
+  module input; a submodule's flip-flops may be clocked by its own clock
+  port, which each instance must connect to its parent's clock (traced
+  through any depth of hierarchy).  Latches, falling edges, asynchronous
+  resets and a second clock are refused.
 
 JSON has no line numbers for cells; messages give the line where the cell's
 name first appears after its module's, and the cell's name.
@@ -185,9 +190,10 @@ def reads_yosys_json(text: str, file: str = "<string>", top: str | None = None) 
         builders[name] = b
     lib = PrimitiveLibrary()
     warns: list[CircuitError] = []
-    for name, m in raw.items():
+    # children first: a submodule's clock port is known when its parent connects it
+    for name in _children_first(raw):
         try:
-            _build(builders[name], m, name, builders, lib, file, lines, warns)
+            _build(builders[name], raw[name], name, builders, lib, file, lines, warns)
             builders[name].finish_clock()
         except CircuitError as e:
             problems.append(e)
@@ -318,6 +324,29 @@ def _no_extra_ports(who: str, conns: dict, ports: tuple[str, ...], loc: Loc) -> 
                            f"{', '.join(ports)}", loc)
 
 
+def _children_first(raw: dict) -> list[str]:
+    """Every module, each after the modules it instantiates (depth first,
+    without recursion; a recursive hierarchy is refused by :func:`_pick_top`)."""
+    order: list[str] = []
+    seen: set[str] = set()
+    for root in raw:
+        if root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter((raw[root].get("cells") or {}).values()))]
+        while stack:
+            name, cells = stack[-1]
+            child = next((c.get("type") for c in cells if c.get("type") in raw
+                          and c.get("type") not in seen), None)
+            if child is None:
+                order.append(name)
+                stack.pop()
+            else:
+                seen.add(child)
+                stack.append((child, iter((raw[child].get("cells") or {}).values())))
+    return order
+
+
 def _cycle(raw: dict) -> list[str]:
     """A cycle of instantiations, when every module is instantiated by another."""
     name, path = next(iter(raw)), []
@@ -439,7 +468,19 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
             child = builders[ctype]
             ports = {p.name: p for p in child.inputs + child.outputs}
             given = []
+            clock = child._clock[0] if child._clock is not None else None
+            if clock is not None and clock not in conns:
+                raise NetlistError(f"{who}: the clock port {clock!r} of module {ctype!r} is "
+                                   "not connected; connect it to the clock input", loc)
             for orig, bits in conns.items():
+                if orig == clock:
+                    # the child's clock is the simulation's cycle, as the parent's is
+                    if len(bits) != 1 or not isinstance(bits[0], int):
+                        raise NetlistError(f"{who}: the clock port {clock!r} of module "
+                                           f"{ctype!r} connects {bits!r}; connect it to the "
+                                           "clock input", loc)
+                    b.use_clock(_orig_name(b, bit_expr(bits[0], loc)), loc)
+                    continue
                 port = (child.port_bits.get(orig) or child.port_bits.get(f"{orig}[0]")
                         or (orig, None))[0]
                 p = ports.get(port)
