@@ -119,3 +119,28 @@ def test_yaml_quotes_names_yaml_would_read_as_other_types():
     flat = compile_design(sub.design)
     back = compile_design(loads_yaml(circuit_to_yaml(flat)))
     assert back.signal_names == flat.signal_names
+
+
+@pytest.mark.parametrize("name", ["counter_8", "cpu", "serial_adder", "traffic_light"])
+def test_verilog_registers_write_only_the_wires_they_use(name):
+    """The reset and enable of a register are written in its always block;
+    the gates the flattener adds to compute them for the nets are not
+    written.  Every wire the file assigns is read in it, except the outputs
+    of gates that nothing reads in the circuit itself either."""
+    from circuitnn.write.verilog import circuit_to_verilog
+
+    circuit = load_circuit(ROOT / "circuits" / "sequential" / f"{name}.yaml")
+    text = re.sub(r"//[^\n]*", "", circuit_to_verilog(circuit))
+    assert "always @(posedge clk)" in text
+    read = {s for g in circuit.gates for s in g.inputs}
+    read |= set(circuit.output_signals)
+    read |= {s for r in circuit.registers for s in (*r.d, r.reset, r.enable)}
+    dead = {circuit.signal_names[s] for g in circuit.gates for s in g.outputs
+            if s not in read and not any(s in r.next for r in circuit.registers)}
+    ports = {p.name for p in circuit.outputs}
+    assigned = [w for w in re.findall(r"^\s*assign (\S+) =", text, re.M)
+                if w.split("[")[0] not in ports]
+    unread = [w for w in assigned
+              if len(re.findall(rf"(?<![\w$]){re.escape(w)}(?![\w$])", text)) < 3]
+    assert set(unread) <= {re.sub(r"\W", "_", n) for n in dead}
+    assert any(r.reset is not None or r.enable is not None for r in circuit.registers)

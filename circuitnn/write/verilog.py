@@ -2,7 +2,9 @@
 ``assign`` per gate output, and for a sequential circuit one
 ``always @(posedge clk)`` block per register with its synchronous reset and
 enable (and an ``initial`` value).  The clock port is the design's clock
-name, or ``clk``.
+name, or ``clk``.  The gates the flattener adds to compute a register's
+reset and enable for the nets are not written: the ``always`` block says
+the same.
 
 Standard gates become their operators (``&``, ``|``, ``^``, ``~``, ``?:``);
 any other primitive becomes a sum of products of its truth table (of the
@@ -93,7 +95,7 @@ def sop_expr(column: np.ndarray, x: list[str]) -> str:
 def _register(r, rname: str, names, clock: str, taken: set) -> list[str]:
     """A register as a ``reg`` vector loaded in ``always @(posedge clock)``,
     with its reset and enable as written (the gates that compute them for
-    the nets are then unused wires)."""
+    the nets are left out, :func:`_lowering_gates`)."""
     reg = f"r_{rname}"
     while reg in taken:
         reg += "_"
@@ -119,6 +121,40 @@ def _register(r, rname: str, names, clock: str, taken: set) -> list[str]:
         load = reset
     lines.append(f"  always @(posedge {_port(clock)}) {load}")
     return lines
+
+
+def _lowering_gates(circuit: Circuit) -> set[int]:
+    """The gates that only compute what the registers load from their reset
+    and enable (the flattener lowers them to gates for the nets); the
+    ``always`` blocks write the reset and enable as written instead."""
+    driver = {s: gi for gi, g in enumerate(circuit.gates) for s in g.outputs}
+    written = {s for r in circuit.registers for s in (*r.d, *r.q, r.reset, r.enable)
+               if s is not None}
+    found: set[int] = set()
+    stack = [s for r in circuit.registers for s in r.next]
+    while stack:
+        s = stack.pop()
+        gi = driver.get(s)
+        if s in written or gi is None or gi in found:
+            continue
+        found.add(gi)
+        stack.extend(circuit.gates[gi].inputs)
+    # a gate that anything else reads stays (a port, a register as written,
+    # another gate)
+    readers: dict[int, set[int]] = {}
+    for gi, g in enumerate(circuit.gates):
+        for s in g.inputs:
+            readers.setdefault(s, set()).add(gi)
+    kept = set(circuit.output_signals) | written
+    changed = True
+    while changed:
+        changed = False
+        for gi in sorted(found):
+            if any(s in kept or readers.get(s, set()) - found
+                   for s in circuit.gates[gi].outputs):
+                found.discard(gi)
+                changed = True
+    return found
 
 
 def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
@@ -159,11 +195,16 @@ def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
         for p in plist:
             rng = f"[{p.width - 1}:0] " if p.bus else ""
             out.append(f"  {kind} {rng}{_port(p.name)};")
+    lowering = _lowering_gates(circuit)
+    unused = {names.text[s] for gi in lowering for s in circuit.gates[gi].outputs}
     for w in names.wires:
-        out.append(f"  wire {w};")
+        if w not in unused:
+            out.append(f"  wire {w};")
     std = {name: _STD_BY_TABLE.get((tt.n_inputs, tt.table.tobytes()))
            for name, tt in circuit.primitives.items()}
-    for gname, g in zip(names.gate_names, circuit.gates):
+    for gi, (gname, g) in enumerate(zip(names.gate_names, circuit.gates)):
+        if gi in lowering:
+            continue
         tt = circuit.primitives[g.prim]
         x = [names.text[s] for s in g.inputs]
         for j, s in enumerate(g.outputs):
