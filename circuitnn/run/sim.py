@@ -287,7 +287,8 @@ class Clocked:
     @property
     def window_cycles(self) -> int:
         """How many cycles :meth:`run_windows` computes together."""
-        itemsize = np.dtype(getattr(self.engine, "dtype", np.uint8)).itemsize
+        # the step's values and their bits, and the inputs
+        itemsize = np.dtype(getattr(self.engine, "dtype", np.uint8)).itemsize + 1
         per_cycle = self.streams * ((self.n_out + self.n_state) * itemsize + self.n_in)
         return max(1, min(WINDOW_CYCLES, WINDOW_BYTES // max(1, per_cycle)))
 
