@@ -7,6 +7,7 @@ in all three; analog values within the kernel's tolerance of the numpy
 engine's (test_kernel.py: 1e-6 in float32, 1e-12 in float64)."""
 
 import glob
+import itertools
 import os
 import subprocess
 import sys
@@ -19,7 +20,12 @@ from circuitnn.library import counter
 from circuitnn.read import load_circuit
 from circuitnn.run import sim
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.kernel import KernelEngine, kernel_available
+from circuitnn.run.kernel import (
+    KernelEngine,
+    kernel_available,
+    native_available,
+    numba_available,
+)
 from circuitnn.run.neural import NeuralEngine
 from circuitnn.run.session import Session
 from circuitnn.run.sim import Clocked, random_stimulus
@@ -31,7 +37,11 @@ FILES = (sorted(glob.glob(str(ROOT / "circuits" / "sequential" / "*.yaml")))
 TOL = {np.float32: 1e-6, np.float64: 1e-12}
 
 pytestmark = pytest.mark.skipif(not kernel_available() and os.environ.get("CI") != "true",
-                                reason="numba (extra 'fast') not installed")
+                                reason="no C compiler and numba (extra 'fast') not installed")
+# both builds of the kernel (the C library and numba's) are checked; under CI both must run
+BUILDS = [b for b, ok in (("native", native_available()), ("numba", numba_available()))
+          if ok or os.environ.get("CI") == "true"]
+MODULE = {"native": "circuitnn.run._native", "numba": "circuitnn.run._jit"}
 
 
 def _simulate(clock: Clocked, stim: np.ndarray):
@@ -59,16 +69,18 @@ def test_kernel_clocked_equals_numpy_and_exact(path, store, monkeypatch):
     for streams in (1, 2, 300):
         stim = np.stack(list(random_stimulus(circuit.n_input_bits, 200, streams, seed=5)),
                         axis=1)
-        kernel = Clocked(circuit, KernelEngine(step, nets, compiled=True), streams)
-        got = _simulate(kernel, stim)
-        assert kernel.path == "kernel"
         want = _simulate(Clocked(circuit, NeuralEngine(step, nets), streams), stim)
         exact = _simulate(Clocked(circuit, ExactEngine(step), streams), stim)
-        assert got[0].dtype == np.float32
-        assert np.abs(got[0] - want[0]).max() <= TOL[np.float32]
-        for k in (1, 2, 3):
-            assert (got[k] == want[k]).all() and (got[k] == exact[k]).all()
-        assert (kernel.state == exact[2][:, -1]).all()
+        for build in BUILDS:
+            engine = KernelEngine(step, nets, compiled=True, backend=build)
+            kernel = Clocked(circuit, engine, streams)
+            got = _simulate(kernel, stim)
+            assert kernel.path == "kernel" and engine._jit.__name__ == MODULE[build]
+            assert got[0].dtype == np.float32
+            assert np.abs(got[0] - want[0]).max() <= TOL[np.float32]
+            for k in (1, 2, 3):
+                assert (got[k] == want[k]).all() and (got[k] == exact[k]).all()
+            assert (kernel.state == exact[2][:, -1]).all()
         # the registers change: the test runs through real state
         assert np.unique(exact[3].reshape(exact[3].shape[0], -1), axis=1).shape[1] > 1
 
@@ -77,11 +89,12 @@ def test_kernel_clocked_equals_numpy_and_exact(path, store, monkeypatch):
 def test_kernel_clocked_in_digital_mode_and_float64(mode, dtype, store):
     circuit = load_circuit(ISCAS89 / "s298.bench")
     nets = Session.from_store(circuit, store).nets
-    for streams in (1, 40):
+    for streams, build in itertools.product((1, 40), BUILDS):
         stim = np.stack(list(random_stimulus(circuit.n_input_bits, 150, streams, seed=8)),
                         axis=1)
-        got = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, mode=mode,
-                                                      dtype=dtype, compiled=True), streams), stim)
+        engine = KernelEngine(circuit.step, nets, mode=mode, dtype=dtype, compiled=True,
+                              backend=build)
+        got = _simulate(Clocked(circuit, engine, streams), stim)
         want = _simulate(Clocked(circuit, NeuralEngine(circuit.step, nets, mode=mode,
                                                        dtype=dtype), streams), stim)
         assert got[0].dtype == dtype
@@ -92,12 +105,13 @@ def test_kernel_clocked_in_digital_mode_and_float64(mode, dtype, store):
         assert (got[1] == want[1]).all() and (got[2] == want[2]).all()
 
 
-def test_step_by_step_equals_windows_and_the_cli_paths(store):
+@pytest.mark.parametrize("build", BUILDS)
+def test_step_by_step_equals_windows_and_the_cli_paths(build, store):
     """Cycle by cycle (``step``), by ``run`` over an iterable, and by windows:
     the same cycles; ``load`` continues a run from a saved state."""
     circuit = load_circuit(ROOT / "circuits" / "sequential" / "cpu.yaml")
     nets = Session.from_store(circuit, store).nets
-    engine = KernelEngine(circuit.step, nets, compiled=True)
+    engine = KernelEngine(circuit.step, nets, compiled=True, backend=build)
     for streams in (1, 5):
         stim = np.stack(list(random_stimulus(circuit.n_input_bits, 120, streams, seed=1)),
                         axis=1)
@@ -117,16 +131,19 @@ def test_step_by_step_equals_windows_and_the_cli_paths(store):
         assert (half.state == whole[2][:, -1]).all()
 
 
-def test_the_kernel_runs_the_nets(store):
+@pytest.mark.parametrize("build", BUILDS)
+def test_the_kernel_runs_the_nets(build, store):
     """A swapped net changes what the kernel's clocked loop computes: it is not
     the truth tables."""
     circuit = load_circuit(ROOT / "circuits" / "sequential" / "counter_8.yaml")
     nets = dict(Session.from_store(circuit, store).nets)
     stim = np.stack(list(random_stimulus(circuit.n_input_bits, 50, 3, seed=2)), axis=1)
     exact = _simulate(Clocked(circuit, ExactEngine(circuit.step), 3), stim)
-    good = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True), 3), stim)
+    good = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True,
+                                                   backend=build), 3), stim)
     nets["XOR2"] = nets["AND2"]
-    bad = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True), 3), stim)
+    bad = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True,
+                                                  backend=build), 3), stim)
     assert (good[1] == exact[1]).all()
     assert not (bad[1] == exact[1]).all()
 
@@ -147,7 +164,7 @@ def test_fallbacks_before_the_kernel_pays(store):
         assert (got[1] == exact[1]).all() and (got[2] == exact[2]).all()
 
 
-def test_a_short_sim_never_imports_numba_and_a_long_one_does(store):
+def test_a_short_sim_loads_no_compiled_kernel_and_a_long_one_does(store):
     counter(8).compile(store=store)
     code = """
 import sys
@@ -158,12 +175,13 @@ s = counter(8).compile(store=default_store())
 s.sim(en=[1] * 50)
 clock = s.clocked(cycles=10)
 clock.step(np.ones((1, 1)))
-print("numba" in sys.modules, clock.path, end=" ")
+loaded = [m for m in ("numba", "circuitnn.run._native") if m in sys.modules]
+print(loaded, clock.path, end=" ")
 clock = s.clocked(cycles=10_000_000)
 clock.step(np.ones((1, 1)))
-print("numba" in sys.modules, clock.path)
+print(clock.path, clock.engine._jit.__name__)
 """
     env = dict(os.environ, PYTHONPATH=str(ROOT), CIRCUITNN_STORE=str(store.root))
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
                          capture_output=True, text=True).stdout.strip()
-    assert out == "False scalar True kernel"
+    assert out == f"[] scalar kernel {MODULE[BUILDS[0]]}"

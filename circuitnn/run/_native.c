@@ -83,6 +83,80 @@ static void CAT(unit, SUFFIX)(REAL *vals, int64_t B, const int64_t *rows, int64_
     }
 }
 
+/* Every step of prog on the nb vectors whose inputs are in vals (rows of B). */
+static inline void CAT(eval_block, SUFFIX)(const int64_t *prog, const REAL *params, REAL *vals,
+                                           int64_t B, int64_t *rows, int64_t nb, REAL *acc,
+                                           int32_t digital)
+{
+    const int64_t n_slots = prog[0], n_steps = prog[1], width = prog[2];
+    int64_t q = prog[3];
+    for (int64_t s = 0; s < n_steps; s++) {
+        const int64_t p = prog[q], g_count = prog[q + 1], k = prog[q + 2], m = prog[q + 3];
+        const int64_t ins = q + 4, outs = ins + k * g_count, n_layers = prog[p];
+        for (int64_t g = 0; g < g_count; g++) {
+            for (int64_t j = 0; j < k; j++)
+                rows[j] = prog[ins + j * g_count + g];
+            for (int64_t li = 0; li < n_layers; li++) {
+                const int64_t d = p + 1 + 4 * li;
+                const int64_t n_in = prog[d], n_out = prog[d + 1], w = prog[d + 2];
+                const int64_t b = prog[d + 3];
+                const int last = li == n_layers - 1;
+                const int64_t bank = n_slots + (li % 2) * width;
+                for (int64_t u = 0; u < n_out; u++) {
+                    const int64_t dst = last ? prog[outs + u * g_count + g] : bank + u;
+                    CAT(unit, SUFFIX)(vals, B, rows, n_in, params, w + u * n_in, b + u,
+                                      dst, nb, acc);
+                    if (digital && last) {
+                        REAL *x = vals + dst * B;
+                        for (int64_t v = 0; v < nb; v++)
+                            x[v] = x[v] > (REAL)0.5 ? (REAL)1 : (REAL)0;
+                    }
+                }
+                if (!last)
+                    for (int64_t u = 0; u < n_out; u++)
+                        rows[u] = bank + u;
+            }
+        }
+        q = outs + m * g_count;
+    }
+}
+
+/* Every step of prog on one vector whose inputs are in vals. */
+static inline void CAT(eval_one, SUFFIX)(const int64_t *prog, const REAL *params, REAL *vals,
+                                         int32_t digital)
+{
+    const int64_t n_slots = prog[0], n_steps = prog[1], width = prog[2];
+    int64_t q = prog[3];
+    for (int64_t s = 0; s < n_steps; s++) {
+        const int64_t p = prog[q], g_count = prog[q + 1], k = prog[q + 2], m = prog[q + 3];
+        const int64_t ins = q + 4, outs = ins + k * g_count, n_layers = prog[p];
+        for (int64_t g = 0; g < g_count; g++) {
+            for (int64_t li = 0; li < n_layers; li++) {
+                const int64_t d = p + 1 + 4 * li;
+                const int64_t n_in = prog[d], n_out = prog[d + 1], w = prog[d + 2];
+                const int64_t b = prog[d + 3];
+                const int last = li == n_layers - 1;
+                const int64_t src = n_slots + ((li + 1) % 2) * width;
+                const int64_t bank = n_slots + (li % 2) * width;
+                for (int64_t u = 0; u < n_out; u++) {
+                    REAL acc = params[b + u];
+                    const int64_t wu = w + u * n_in;
+                    for (int64_t j = 0; j < n_in; j++) {
+                        const int64_t r = li == 0 ? prog[ins + j * g_count + g] : src + j;
+                        acc += params[wu + j] * vals[r];
+                    }
+                    const int64_t dst = last ? prog[outs + u * g_count + g] : bank + u;
+                    REAL y = (REAL)1 / ((REAL)1 + EXP2(acc));
+                    if (digital && last)
+                        y = y > (REAL)0.5 ? (REAL)1 : (REAL)0;
+                    vals[dst] = y;
+                }
+            }
+        }
+        q = outs + m * g_count;
+    }
+}
+
 /* Vectors lo:hi of inputs (row stride in_rs, column stride in_cs, in
    elements) into out, block at a time; 0, or -1 when memory ran out. */
 int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
@@ -92,7 +166,7 @@ int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
                            REAL *out, int64_t out_rs, int64_t out_cs,
                            int64_t lo, int64_t hi, int64_t block, int32_t digital)
 {
-    const int64_t n_slots = prog[0], n_steps = prog[1], width = prog[2], first = prog[3];
+    const int64_t n_slots = prog[0], width = prog[2];
     const int64_t pins = prog[4], B = block;
     int64_t n_rows = pins > width ? pins : width;
     REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width) * B + B));
@@ -115,36 +189,7 @@ int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
             for (int64_t v = 0; v < nb; v++)
                 r[v] = (REAL)src[v * in_cs];
         }
-        int64_t q = first;
-        for (int64_t s = 0; s < n_steps; s++) {
-            const int64_t p = prog[q], g_count = prog[q + 1], k = prog[q + 2], m = prog[q + 3];
-            const int64_t ins = q + 4, outs = ins + k * g_count, n_layers = prog[p];
-            for (int64_t g = 0; g < g_count; g++) {
-                for (int64_t j = 0; j < k; j++)
-                    rows[j] = prog[ins + j * g_count + g];
-                for (int64_t li = 0; li < n_layers; li++) {
-                    const int64_t d = p + 1 + 4 * li;
-                    const int64_t n_in = prog[d], n_out = prog[d + 1], w = prog[d + 2];
-                    const int64_t b = prog[d + 3];
-                    const int last = li == n_layers - 1;
-                    const int64_t bank = n_slots + (li % 2) * width;
-                    for (int64_t u = 0; u < n_out; u++) {
-                        const int64_t dst = last ? prog[outs + u * g_count + g] : bank + u;
-                        CAT(unit, SUFFIX)(vals, B, rows, n_in, params, w + u * n_in, b + u,
-                                          dst, nb, acc);
-                        if (digital && last) {
-                            REAL *x = vals + dst * B;
-                            for (int64_t v = 0; v < nb; v++)
-                                x[v] = x[v] > (REAL)0.5 ? (REAL)1 : (REAL)0;
-                        }
-                    }
-                    if (!last)
-                        for (int64_t u = 0; u < n_out; u++)
-                            rows[u] = bank + u;
-                }
-            }
-            q = outs + m * g_count;
-        }
+        CAT(eval_block, SUFFIX)(prog, params, vals, B, rows, nb, acc, digital);
         for (int64_t o = 0; o < n_out_slots; o++) {
             const REAL *r = vals + out_slots[o] * B;
             REAL *dst = out + o * out_rs + start * out_cs;
@@ -165,7 +210,7 @@ int CAT(run_each, SUFFIX)(const int64_t *prog, const REAL *params,
                           REAL *out, int64_t out_rs, int64_t out_cs,
                           int64_t lo, int64_t hi, int32_t digital)
 {
-    const int64_t n_slots = prog[0], n_steps = prog[1], width = prog[2], first = prog[3];
+    const int64_t n_slots = prog[0], width = prog[2];
     REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width));
     if (vals == NULL)
         return -1;
@@ -174,37 +219,119 @@ int CAT(run_each, SUFFIX)(const int64_t *prog, const REAL *params,
     for (int64_t v = lo; v < hi; v++) {
         for (int64_t i = 0; i < n_in_slots; i++)
             vals[in_slots[i]] = (REAL)inputs[i * in_rs + v * in_cs];
-        int64_t q = first;
-        for (int64_t s = 0; s < n_steps; s++) {
-            const int64_t p = prog[q], g_count = prog[q + 1], k = prog[q + 2], m = prog[q + 3];
-            const int64_t ins = q + 4, outs = ins + k * g_count, n_layers = prog[p];
-            for (int64_t g = 0; g < g_count; g++) {
-                for (int64_t li = 0; li < n_layers; li++) {
-                    const int64_t d = p + 1 + 4 * li;
-                    const int64_t n_in = prog[d], n_out = prog[d + 1], w = prog[d + 2];
-                    const int64_t b = prog[d + 3];
-                    const int last = li == n_layers - 1;
-                    const int64_t src = n_slots + ((li + 1) % 2) * width;
-                    const int64_t bank = n_slots + (li % 2) * width;
-                    for (int64_t u = 0; u < n_out; u++) {
-                        REAL acc = params[b + u];
-                        const int64_t wu = w + u * n_in;
-                        for (int64_t j = 0; j < n_in; j++) {
-                            const int64_t r = li == 0 ? prog[ins + j * g_count + g] : src + j;
-                            acc += params[wu + j] * vals[r];
-                        }
-                        const int64_t dst = last ? prog[outs + u * g_count + g] : bank + u;
-                        REAL y = (REAL)1 / ((REAL)1 + EXP2(acc));
-                        if (digital && last)
-                            y = y > (REAL)0.5 ? (REAL)1 : (REAL)0;
-                        vals[dst] = y;
-                    }
-                }
-            }
-            q = outs + m * g_count;
-        }
+        CAT(eval_one, SUFFIX)(prog, params, vals, digital);
         for (int64_t o = 0; o < n_out_slots; o++)
             out[o * out_rs + v * out_cs] = vals[out_slots[o]];
+    }
+    free(vals);
+    return 0;
+}
+
+/* Clocked: streams lo:hi for every cycle of inputs (bits, (n_in, C, S)),
+   block streams at a time, each block's values kept from cycle to cycle.
+   in_slots are the input slots then the state slots, out_slots the output
+   slots then those of what the registers load; out and bits (each
+   (n_out_slots, C, S)) receive every cycle's values and the values
+   thresholded at 0.5; state ((n_state, S) bits) is updated: at each edge a
+   register loads its next value as a bit.  0, or -1 when memory ran out. */
+int CAT(run_cycles, SUFFIX)(const int64_t *prog, const REAL *params,
+                            const int64_t *in_slots, int64_t n_in_slots,
+                            const uint8_t *inputs, int64_t C, int64_t S,
+                            const int64_t *out_slots, int64_t n_out_slots,
+                            REAL *out, uint8_t *bits, uint8_t *state, int64_t n_state,
+                            int64_t lo, int64_t hi, int64_t block, int32_t digital)
+{
+    const int64_t n_slots = prog[0], width = prog[2], pins = prog[4], B = block;
+    const int64_t n_in = n_in_slots - n_state, n_out = n_out_slots - n_state;
+    int64_t n_rows = pins > width ? pins : width;
+    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width) * B + B));
+    int64_t *rows = malloc(sizeof(int64_t) * (size_t)(n_rows > 1 ? n_rows : 1));
+    if (vals == NULL || rows == NULL) {
+        free(vals);
+        free(rows);
+        return -1;
+    }
+    REAL *acc = vals + (n_slots + 2 * width) * B;
+    for (int64_t start = lo; start < hi; start += B) {
+        const int64_t nb = hi - start < B ? hi - start : B;
+        for (int64_t v = 0; v < nb; v++) {
+            vals[v] = 0;
+            vals[B + v] = 1;
+        }
+        for (int64_t j = 0; j < n_state; j++) {
+            REAL *r = vals + in_slots[n_in + j] * B;
+            const uint8_t *src = state + j * S + start;
+            for (int64_t v = 0; v < nb; v++)
+                r[v] = (REAL)src[v];
+        }
+        for (int64_t c = 0; c < C; c++) {
+            for (int64_t i = 0; i < n_in; i++) {
+                REAL *r = vals + in_slots[i] * B;
+                const uint8_t *src = inputs + (i * C + c) * S + start;
+                for (int64_t v = 0; v < nb; v++)
+                    r[v] = (REAL)src[v];
+            }
+            if (c > 0)
+                /* the edge: every register loads, from bits written before any slot is */
+                for (int64_t j = 0; j < n_state; j++) {
+                    REAL *r = vals + in_slots[n_in + j] * B;
+                    const uint8_t *src = bits + ((n_out + j) * C + c - 1) * S + start;
+                    for (int64_t v = 0; v < nb; v++)
+                        r[v] = (REAL)src[v];
+                }
+            CAT(eval_block, SUFFIX)(prog, params, vals, B, rows, nb, acc, digital);
+            for (int64_t o = 0; o < n_out_slots; o++) {
+                const REAL *r = vals + out_slots[o] * B;
+                REAL *dst = out + (o * C + c) * S + start;
+                uint8_t *bit = bits + (o * C + c) * S + start;
+                for (int64_t v = 0; v < nb; v++) {
+                    dst[v] = r[v];
+                    bit[v] = r[v] > (REAL)0.5;
+                }
+            }
+        }
+        if (C > 0)
+            for (int64_t j = 0; j < n_state; j++)
+                memcpy(state + j * S + start, bits + ((n_out + j) * C + C - 1) * S + start,
+                       (size_t)nb);
+    }
+    free(vals);
+    free(rows);
+    return 0;
+}
+
+/* run_cycles one stream at a time on scalars (one or a few streams). */
+int CAT(run_cycles_each, SUFFIX)(const int64_t *prog, const REAL *params,
+                                 const int64_t *in_slots, int64_t n_in_slots,
+                                 const uint8_t *inputs, int64_t C, int64_t S,
+                                 const int64_t *out_slots, int64_t n_out_slots,
+                                 REAL *out, uint8_t *bits, uint8_t *state, int64_t n_state,
+                                 int64_t lo, int64_t hi, int32_t digital)
+{
+    const int64_t n_slots = prog[0], width = prog[2];
+    const int64_t n_in = n_in_slots - n_state, n_out = n_out_slots - n_state;
+    REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width));
+    if (vals == NULL)
+        return -1;
+    vals[0] = 0;
+    vals[1] = 1;
+    for (int64_t s = lo; s < hi; s++) {
+        for (int64_t c = 0; c < C; c++) {
+            for (int64_t i = 0; i < n_in; i++)
+                vals[in_slots[i]] = (REAL)inputs[(i * C + c) * S + s];
+            for (int64_t j = 0; j < n_state; j++)
+                vals[in_slots[n_in + j]] = (REAL)(c > 0 ? bits[((n_out + j) * C + c - 1) * S + s]
+                                                       : state[j * S + s]);
+            CAT(eval_one, SUFFIX)(prog, params, vals, digital);
+            for (int64_t o = 0; o < n_out_slots; o++) {
+                const REAL y = vals[out_slots[o]];
+                out[(o * C + c) * S + s] = y;
+                bits[(o * C + c) * S + s] = y > (REAL)0.5;
+            }
+        }
+        if (C > 0)
+            for (int64_t j = 0; j < n_state; j++)
+                state[j * S + s] = bits[((n_out + j) * C + C - 1) * S + s];
     }
     free(vals);
     return 0;

@@ -1,6 +1,7 @@
 """The fused kernel compiled ahead of time by the system's C compiler and
-loaded with ctypes: ``run_range`` and ``run_each`` of ``_jit.py``, with the
-same arguments and the same arithmetic.
+loaded with ctypes: ``run_range``, ``run_each``, ``run_cycles`` and
+``run_cycles_each`` of ``_jit.py``, with the same arguments and the same
+arithmetic.
 
 Why a second build of the same loop: numba's import alone costs about 0.6 s
 of CPU here, more than a 100k-vector run spends on everything else, so a
@@ -141,10 +142,13 @@ def load(build_if_missing: bool = True):
         return None
     ptr, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
     common = [ptr, ptr, ptr, i64, ptr, i64, i64, ptr, i64, ptr, i64, i64, i64, i64]
+    clocked = [ptr, ptr, ptr, i64, ptr, i64, i64, ptr, i64, ptr, ptr, ptr, i64, i64, i64]
     for suffix, *_ in _VARIANTS:
-        for name, extra in (("run_range", [i64, i32]), ("run_each", [i32])):
+        for name, head, extra in (("run_range", common, [i64, i32]), ("run_each", common, [i32]),
+                                  ("run_cycles", clocked, [i64, i32]),
+                                  ("run_cycles_each", clocked, [i32])):
             fn = getattr(lib, f"{name}_{suffix}")
-            fn.argtypes = common + extra
+            fn.argtypes = head + extra
             fn.restype = ctypes.c_int
     _lib = lib
     return sys.modules[__name__]
@@ -201,4 +205,39 @@ def run_each(prog, params, in_slots, inputs, out_slots, out, lo, hi, digital):
     """The same evaluation one vector at a time, for a few vectors."""
     fn = _function("run_each", inputs, out)
     if fn(*_args(prog, params, in_slots, inputs, out_slots, out), lo, hi, digital):
+        raise MemoryError("the fused kernel could not allocate its working block")
+
+
+def _clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state) -> tuple:
+    for a, dtype in ((inputs, np.uint8), (out, out.dtype), (bits, np.uint8), (state, np.uint8)):
+        if a.dtype != dtype or not a.flags.c_contiguous:
+            raise TypeError(f"expected a contiguous array of {np.dtype(dtype)}, got {a.dtype}")
+    # a clocked simulation passes its state, and its one-cycle calls their
+    # buffers (KernelEngine.run_cycles), again and again: their addresses are
+    # cached too; a window's arrays are new (and may be large: not kept)
+    step = inputs.shape[1] == 1
+    return (_pointer(prog, np.int64), _pointer(params, out.dtype), _pointer(in_slots, np.int64),
+            len(in_slots), _pointer(inputs, np.uint8) if step else inputs.ctypes.data,
+            inputs.shape[1], inputs.shape[2], _pointer(out_slots, np.int64), len(out_slots),
+            _pointer(out, out.dtype) if step else out.ctypes.data,
+            _pointer(bits, np.uint8) if step else bits.ctypes.data, _pointer(state, np.uint8),
+            state.shape[0])
+
+
+def run_cycles(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi, block,
+               digital):
+    """Clocked: streams ``lo:hi`` for every cycle of ``inputs``, ``block`` at a
+    time (``_jit.run_cycles``)."""
+    fn = _function("run_cycles", inputs, out)
+    if fn(*_clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state), lo, hi,
+          block, digital):
+        raise MemoryError("the fused kernel could not allocate its working block")
+
+
+def run_cycles_each(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi,
+                    digital):
+    """Clocked, one stream at a time (``_jit.run_cycles_each``)."""
+    fn = _function("run_cycles_each", inputs, out)
+    if fn(*_clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state), lo, hi,
+          digital):
         raise MemoryError("the fused kernel could not allocate its working block")
