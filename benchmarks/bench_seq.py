@@ -10,15 +10,17 @@ and every circuitnn engine's timed outputs are compared with the exact
 engine's.
 
 circuitnn's engines, side by side:
-* kernel: the fused numba kernel (every gate its trained net), whole windows
-  of cycles per call, registers thresholded at 0.5 between cycles;
+* kernel: the fused kernel (every gate its trained net; its C build, or
+  numba's without a C compiler), whole windows of cycles per call,
+  registers thresholded at 0.5 between cycles;
   ``kernel step`` calls it once per cycle (``Clocked.step``, as PyRTL's
   ``sim.step``); ``kernel run`` iterates ``Clocked.run`` and reads each
   cycle's outputs;
+* numba: the same kernel's numba build, by windows;
 * numpy: the numpy neural engine, one call per cycle (the fallback for many
-  streams without numba);
+  streams without a compiled kernel, or before it pays for its loading);
 * python: generated straight-line Python over each gate's net, one call per
-  cycle (the one-stream fallback without numba);
+  cycle (the same fallback for one stream);
 * exact: the truth tables (the reference, not neural), one call per cycle.
 
 Figures: one stream, cycles per second; N streams (default 1,000),
@@ -49,7 +51,11 @@ sys.path.insert(0, str(ROOT))
 from circuitnn.library import counter, lfsr  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
-from circuitnn.run.kernel import KernelEngine  # noqa: E402
+from circuitnn.run.kernel import (  # noqa: E402
+    KernelEngine,
+    native_available,
+    numba_available,
+)
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.scalar import ScalarEngine  # noqa: E402
 from circuitnn.run.session import Session  # noqa: E402
@@ -138,19 +144,30 @@ def pyrtl_bench(path: Path):
 
 
 # ------------------------------------------------------------------ timing
+#: CPU seconds (this process, all threads) of the best run of each best_of call
+CPU: list[float] = []
+
+
 def best_of(fn, repeats: int = 3) -> float:
+    """Wall-clock seconds of the fastest of ``repeats`` runs (its CPU time
+    goes to :data:`CPU`)."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        times.append((time.perf_counter() - start, time.process_time() - cpu))
+    best = min(times)
+    CPU.append(best[1])
+    return best[0]
 
 
 def engines(session: Session) -> dict:
     """The engines over one cycle, by label (the kernel compiled, not rented)."""
     step, nets = session.circuit.step, session.nets
-    return {"kernel": KernelEngine(step, nets, compiled=True),
+    builds = [b for b, ok in (("native", native_available()), ("numba", numba_available()))
+              if ok]
+    return {"kernel": KernelEngine(step, nets, compiled=True, backend=builds[0]),
+            "numba": KernelEngine(step, nets, compiled=True, backend="numba"),
             "numpy": NeuralEngine(step, nets),
             "python": ScalarEngine(step, nets),
             "exact": ExactEngine(step)}
@@ -250,53 +267,69 @@ def main() -> None:
         slow = stim[:, :args.slow_cycles]
         t = {}
         t["kernel"], want = timed(circuit, eng["kernel"], stim, "window")
+        cpu_one = args.cycles / CPU[-1]
+        cpu_py = args.cycles / CPU[-2]  # run_pyrtl's, just before
         t["kernel run"], got = timed(circuit, eng["kernel"], stim, "run")
         t["kernel step"], got2 = timed(circuit, eng["kernel"], stim, "step")
+        t["numba"], got3 = timed(circuit, eng["numba"], stim, "window")
         t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
         assert (want[:, :slow.shape[1]] == exact).all() and (got == want).all()
-        assert (got2 == want).all()
+        assert (got2 == want).all() and (got3 == want).all()
         for name in ("numpy", "python"):
             t[name], got = timed(circuit, eng[name], slow, "window")
             assert (got == exact).all(), name
         py = args.cycles / t_py
-        r = {k: (args.cycles if k.startswith("kernel") else slow.shape[1]) / v
+        r = {k: (args.cycles if k.startswith(("kernel", "numba")) else slow.shape[1]) / v
              for k, v in t.items()}
-        one.append((label, len(circuit.gates), circuit.n_state_bits, py, r))
+        one.append((label, len(circuit.gates), circuit.n_state_bits, py, r, cpu_py, cpu_one))
 
         n, c = args.streams, args.stream_cycles
         stim = np.stack(list(random_stimulus(n_in, c, n, seed=2)), axis=1)
         slow = stim[:, :max(2, c // 10)]
         t = {}
         t["kernel"], want = timed(circuit, eng["kernel"], stim, "window")
+        cpu_many = c * n / CPU[-1]
+        t["numba"], got2 = timed(circuit, eng["numba"], stim, "window")
         t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
         t["numpy"], got = timed(circuit, eng["numpy"], slow, "window")
         assert (want[:, :slow.shape[1]] == exact).all() and (got == exact).all()
-        r = {k: (c if k == "kernel" else slow.shape[1]) * n / v for k, v in t.items()}
-        many.append((label, r, py))
+        assert (got2 == want).all()
+        r = {k: (c if k in ("kernel", "numba") else slow.shape[1]) * n / v
+             for k, v in t.items()}
+        many.append((label, r, py, cpu_many))
     load_after = os.getloadavg()
 
-    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; "
-          "wall clock, best of 3; kernel, numpy and python run the nets, exact is the "
+    build = eng["kernel"]._jit.__name__.rsplit(".", 1)[-1]
+    print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; wall clock, "
+          f"best of 3; kernel ({'C build' if build == '_native' else 'numba build'}), numba "
+          "(the kernel's numba build), numpy and python run the nets; exact is the "
           "truth-table reference")
     print(f"\none stream, cycles/s ({args.cycles} cycles for PyRTL and the kernel, "
           f"{args.slow_cycles} for the others)")
-    cols = ["PyRTL", "kernel", "kernel run", "kernel step", "numpy", "python", "exact"]
+    cols = ["PyRTL", "kernel", "kernel run", "kernel step", "numba", "numpy", "python", "exact"]
     print(f"{'design':<14} {'gates':>6} {'regs':>5} | " + " ".join(f"{c:>11}" for c in cols)
           + f" | {'kernel/PyRTL':>12} {'step/PyRTL':>10}")
-    for label, gates, regs, py, r in one:
+    for label, gates, regs, py, r, _, _ in one:
         vals = [py] + [r[c] for c in cols[1:]]
         print(f"{label:<14} {gates:>6} {regs:>5} | " + " ".join(f"{v:>11,.0f}" for v in vals)
               + f" | {r['kernel'] / py:>12.2f} {r['kernel step'] / py:>10.2f}")
     print(f"\n{args.streams} streams, stream-cycles/s ({args.stream_cycles} cycles for the "
           f"kernel, {max(2, args.stream_cycles // 10)} for the others; PyRTL: its one-stream "
           "rate)")
-    cols = ["PyRTL", "kernel", "numpy", "exact"]
+    cols = ["PyRTL", "kernel", "numba", "numpy", "exact"]
     print(f"{'design':<14} | " + " ".join(f"{c:>12}" for c in cols)
           + f" | {'kernel/PyRTL':>12} {'kernel/numpy':>12}")
-    for label, r, py in many:
-        vals = [py, r["kernel"], r["numpy"], r["exact"]]
+    for label, r, py, _ in many:
+        vals = [py, r["kernel"], r["numba"], r["numpy"], r["exact"]]
         print(f"{label:<14} | " + " ".join(f"{v:>12,.0f}" for v in vals)
               + f" | {r['kernel'] / py:>12.1f} {r['kernel'] / r['numpy']:>12.1f}")
+    print("\nper CPU second (process time, all threads; less disturbed by the machine's "
+          "load than wall clock; the kernel uses up to two cores, PyRTL one)")
+    print(f"{'design':<14} | {'PyRTL c/s':>12} {'kernel c/s':>12} {'x':>6} | "
+          f"{'kernel sc/s':>12} {'x':>6}")
+    for (label, *_, cpu_py, cpu_one), (_, _, _, cpu_many) in zip(one, many):
+        print(f"{label:<14} | {cpu_py:>12,.0f} {cpu_one:>12,.0f} {cpu_one / cpu_py:>6.1f} | "
+              f"{cpu_many:>12,.0f} {cpu_many / cpu_py:>6.1f}")
 
 
 if __name__ == "__main__":

@@ -555,13 +555,23 @@ class KernelEngine:
         rows = len(plan.input_slots) + len(plan.output_slots)
         work = n_cycles * n_streams * (len(self.circuit.gates) + rows)
         threads = self.threads if work >= THREAD_WORK and n_streams > block else 1
-        share = -(-n_streams // (threads * block)) * block
-        helpers = [threading.Thread(target=jit.run_cycles,
-                                    args=(*args, lo, min(n_streams, lo + share), block, digital))
-                   for lo in range(share, n_streams, share)]
+        # blocks are handed out one at a time: a thread that gets less of the
+        # machine (others' work) does fewer of them
+        starts = iter(range(0, n_streams, block))
+        lock = threading.Lock()
+
+        def work_on_blocks() -> None:
+            while True:
+                with lock:
+                    lo = next(starts, None)
+                if lo is None:
+                    return
+                jit.run_cycles(*args, lo, min(n_streams, lo + block), block, digital)
+
+        helpers = [threading.Thread(target=work_on_blocks) for _ in range(threads - 1)]
         for t in helpers:
             t.start()
-        jit.run_cycles(*args, 0, min(n_streams, share), block, digital)
+        work_on_blocks()
         for t in helpers:
             t.join()
         return out, bits

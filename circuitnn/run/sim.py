@@ -41,7 +41,7 @@ RANDOM_CYCLE_BLOCK = 1024
 #: At most this many cycles are computed together (a window).
 WINDOW_CYCLES = 1024
 #: Bytes a window's step outputs may take: it stays in cache.
-WINDOW_BYTES = 8 * 1024 * 1024
+WINDOW_BYTES = 2 * 1024 * 1024
 #: Predicted seconds per gate and cycle of one stream outside the kernel (the
 #: generated-Python engine), and per group of gates and cycle of many streams
 #: (the numpy engine's calls): what the kernel's loading time is weighed against.
