@@ -162,6 +162,9 @@ def test_fallbacks_before_the_kernel_pays(store):
         assert clock.path == path
         exact = _simulate(Clocked(circuit, ExactEngine(circuit.step), streams), stim)
         assert (got[1] == exact[1]).all() and (got[2] == exact[2]).all()
+        # the same values as the numpy engine's (float64 against float32)
+        want = _simulate(Clocked(circuit, NeuralEngine(circuit.step, nets), streams), stim)
+        assert np.abs(got[0] - want[0]).max() <= 1e-6
 
 
 def test_a_short_sim_loads_no_compiled_kernel_and_a_long_one_does(store):
