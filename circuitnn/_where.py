@@ -46,7 +46,7 @@ def _warn_at(problem: CircuitError, category: type[Warning]) -> None:
                            loc.line or 0)
 
 
-def _warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+def _warn_user(message: str | Warning, category: type[Warning] = UserWarning) -> None:
     """Warn the Python user at their own line (the innermost caller outside
     circuitnn), however deep in circuitnn the problem was found."""
     loc = _user_loc()

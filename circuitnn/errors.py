@@ -42,16 +42,32 @@ class CircuitError(Exception):
     """A problem with user input, with an optional source location.
 
     ``str(err)`` is the full message, prefixed by ``file:line: `` when known.
+    A message that advises an option names the API's parameter; ``cli`` is
+    the same message worded for the command line (its ``--option``), which
+    the ``circuitnn`` command shows instead (:meth:`cli_text`).
+
+    Examples
+    --------
+    >>> e = CircuitError("random needs a positive count, got 0",
+    ...                  cli="--random needs a positive count, got 0")
+    >>> str(e), e.cli_text()
+    ('random needs a positive count, got 0', '--random needs a positive count, got 0')
     """
 
-    def __init__(self, message: str, loc: Loc | None = None):
+    def __init__(self, message: str, loc: Loc | None = None, cli: str | None = None):
         self.message = message
         self.loc = loc
+        self.cli_message = cli
         super().__init__(self._render())
 
-    def _render(self) -> str:
+    def _render(self, cli: bool = False) -> str:
+        message = self.cli_message if cli and self.cli_message is not None else self.message
         where = str(self.loc) if self.loc is not None else ""
-        return f"{where}: {self.message}" if where else self.message
+        return f"{where}: {message}" if where else message
+
+    def cli_text(self) -> str:
+        """The full message as the command line shows it."""
+        return self._render(cli=True)
 
 
 class TruthTableError(CircuitError):
@@ -78,8 +94,8 @@ class ValidationError(CircuitError):
         first = self.problems[0]
         super().__init__(first.message, first.loc)
 
-    def _render(self) -> str:
-        lines = [str(p) for p in self.problems]
+    def _render(self, cli: bool = False) -> str:
+        lines = [p._render(cli) for p in self.problems]
         if len(lines) > 1:
             lines.append(f"{len(lines)} problems found")
         return "\n".join(lines)

@@ -46,9 +46,9 @@ import numpy as np
 
 from ._where import _warn_user
 from .ir.truthtable import TruthTable
-from .nn import TRAINER_VERSION, GateNet, TrainFailure, TrainingError, TrainSettings, train_some
+from .nn import TRAINER_VERSION, GateNet, TrainFailure, TrainSettings, train_some
 from .nn.certify import prove_many
-from .nn.train import failure_message
+from .nn.train import training_error
 
 __all__ = ["ModelStore", "FORMAT_VERSION", "default_root", "Cleared"]
 
@@ -338,7 +338,7 @@ class ModelStore:
         failures: list[TrainFailure] = []
         nets = self.get_or_train_some(tts, progress, retrain, failures, trainer)
         if failures:
-            raise TrainingError(failure_message(failures, self.settings))
+            raise training_error(failures, self.settings)
         return nets  # type: ignore[return-value]
 
     def get_or_train_some(

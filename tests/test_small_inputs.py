@@ -48,10 +48,11 @@ def test_exponential_hierarchy_is_refused_before_flattening(tmp_path, capsys, mo
     assert len(path.read_bytes()) < 5000
     start = time.perf_counter()
     with pytest.raises(BudgetError, match=r"would have 536,870,912 gates, more than the "
-                                          r"budget of 5,000,000; raise it with --max-gates N"):
+                                          r"budget of 5,000,000; raise it with "
+                                          r"Budget\(gates=N\) if"):
         load_circuit(path)
     assert time.perf_counter() - start < 30  # seconds, not the hours flattening would take
-    refused(capsys, ["info", str(path)], "$CIRCUITNN_MAX_GATES, or Budget(gates=N) in Python")
+    refused(capsys, ["info", str(path)], "raise it with --max-gates N (or $CIRCUITNN_MAX_GATES)")
     # the three ways to raise it
     small = tmp_path / "small.yaml"
     small.write_text(doubling(12))  # 2,048 gates
@@ -73,7 +74,7 @@ def test_wide_port_pairs_are_counted_as_signal_bits(tmp_path):
     assigns = ", ".join(f"y{k}: a{k}" for k in range(20))
     d = loads_yaml(f"inputs: [{ins}]\noutputs: [{outs}]\nassign: {{{assigns}}}\n", "w.yaml")
     with pytest.raises(BudgetError, match=r"41,943,040 signal bits, more than the budget of "
-                                          r"25,000,000; raise it with --max-bits N"):
+                                          r"25,000,000; raise it with Budget\(bits=N\)"):
         compile_design(d)
 
 
@@ -115,7 +116,7 @@ def test_repeat_counts_are_checked_against_the_budget_before_expanding(tmp_path,
     path.write_text(repeated([1_000_000] * 6))  # six lines, six million gates
     with pytest.raises(BudgetError, match=r"rep\.yaml:10: the netlist expands to at least "
                                           r"6,000,000 gates, more than the budget of "
-                                          r"5,000,000; raise it with --max-gates N"):
+                                          r"5,000,000; raise it with Budget\(gates=N\)"):
         load_circuit(path)
     refused(capsys, ["info", str(path)], "expands to at least 6,000,000 gates")
     assert made == []

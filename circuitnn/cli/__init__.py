@@ -138,7 +138,7 @@ def _yosys_cache(args):
 def _print_warnings(circuit) -> None:
     """The netlist warnings compiling returned with the circuit."""
     for w in circuit.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(f"warning: {w.cli_text()}", file=sys.stderr)
 
 
 def _session(args, circuit):
@@ -595,7 +595,7 @@ def _command_of(argv: list[str]) -> str | None:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"warning: {message}", file=sys.stderr)
+    print(f"warning: {getattr(message, 'cli_message', None) or message}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -613,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     except CircuitError as e:
         if args.debug:
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {e.cli_text()}", file=sys.stderr)
         return EXIT_USAGE
     except InternalError as e:
         if args.debug:

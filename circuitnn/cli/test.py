@@ -62,7 +62,7 @@ def _check_module(design, name, mod, store, mode, out, budget=None) -> tuple[int
             try:
                 fail = _run_sequence(sim, tv, name)
             except CircuitError as e:
-                print(f"ERROR {e}", file=out)
+                print(f"ERROR {e.cli_text()}", file=out)
                 bad += 1
                 continue
             if fail:
@@ -128,7 +128,7 @@ def cmd_test(args) -> int:
                       for n, m in own.items()]
         except CircuitError as e:
             broken += 1
-            print(f"ERROR {e}", file=out)
+            print(f"ERROR {e.cli_text()}", file=out)
             continue
         p, f, b = (sum(c[i] for c in counts) for i in range(3))
         passed, failed, broken = passed + p, failed + f, broken + b

@@ -54,12 +54,14 @@ class BudgetError(NetlistError):
     """A design larger than its :class:`Budget`."""
 
 
-def _over(what: str, count: int, limit: int, flag: str, env: str, field: str, loc,
+def _over(what: str, count: int, limit: int, field: str, loc,
           subject: str = "the flattened design would have") -> BudgetError:
-    return BudgetError(
-        f"{subject} {count:,} {what}, more than the budget of "
-        f"{limit:,}; raise it with {flag} N (or ${env}, or Budget({field}=N) in Python) "
-        "if the design is meant to be this large", loc)
+    text = f"{subject} {count:,} {what}, more than the budget of {limit:,}"
+    return BudgetError(f"{text}; raise it with Budget({field}=N) if the design is meant to "
+                       "be this large", loc,
+                       cli=f"{text}; raise it with --max-{field} N (or "
+                           f"$CIRCUITNN_MAX_{field.upper()}) if the design is meant to be "
+                           "this large")
 
 
 def budget_error(what: str, count: int, budget: Budget, loc,
@@ -71,14 +73,11 @@ def budget_error(what: str, count: int, budget: Budget, loc,
     --------
     >>> print(budget_error("gates", 6_000_000, Budget(), None))
     the flattened design would have 6,000,000 gates, more than the budget of 5,000,000; \
-raise it with --max-gates N (or $CIRCUITNN_MAX_GATES, or Budget(gates=N) in Python) if the \
-design is meant to be this large
+raise it with Budget(gates=N) if the design is meant to be this large
     """
     if what == "gates":
-        return _over(what, count, budget.gates, "--max-gates", "CIRCUITNN_MAX_GATES",
-                     "gates", loc, subject)
-    return _over(what, count, budget.bits, "--max-bits", "CIRCUITNN_MAX_BITS", "bits", loc,
-                 subject)
+        return _over(what, count, budget.gates, "gates", loc, subject)
+    return _over(what, count, budget.bits, "bits", loc, subject)
 
 
 # ------------------------------------------------------ what drives a var
@@ -159,8 +158,8 @@ class _Flattener:
 
     def new_var(self, name: str) -> int:
         if len(self.var_names) >= self.budget.bits:  # the estimate's backstop
-            raise _over("signal bits", len(self.var_names) + 1, self.budget.bits,
-                        "--max-bits", "CIRCUITNN_MAX_BITS", "bits", self.design.top_module.loc)
+            raise _over("signal bits", len(self.var_names) + 1, self.budget.bits, "bits",
+                        self.design.top_module.loc)
         self.var_names.append(name)
         self.driver.append(None)
         return len(self.var_names) - 1
@@ -172,8 +171,8 @@ class _Flattener:
             return [self.new_var(label)]
         first = len(self.var_names)
         if first + width > self.budget.bits:  # the estimate's backstop
-            raise _over("signal bits", first + width, self.budget.bits, "--max-bits",
-                        "CIRCUITNN_MAX_BITS", "bits", self.design.top_module.loc)
+            raise _over("signal bits", first + width, self.budget.bits, "bits",
+                        self.design.top_module.loc)
         self.var_names += [f"{label}[{i}]" for i in range(width)]
         self.driver += [None] * width
         return list(range(first, first + width))
@@ -262,8 +261,8 @@ class _Flattener:
         self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
         gi = len(self.gates)
         if gi >= self.budget.gates:  # the estimate's backstop
-            raise _over("gates", gi + 1, self.budget.gates, "--max-gates",
-                        "CIRCUITNN_MAX_GATES", "gates", self.design.top_module.loc)
+            raise _over("gates", gi + 1, self.budget.gates, "gates",
+                        self.design.top_module.loc)
         self.gates.append(FlatGate(name, key, ins, outs, loc))
         for pin, v in enumerate(outs):
             self.driver[v] = GateDriver(gi, pin)
@@ -374,11 +373,9 @@ def _check_budget(design: Design, checker: _Checker | None, order: list[str],
     top = design.top
     loc = design.top_module.loc
     if gates[top] > budget.gates:
-        raise _over("gates", gates[top], budget.gates, "--max-gates", "CIRCUITNN_MAX_GATES",
-                    "gates", loc)
+        raise _over("gates", gates[top], budget.gates, "gates", loc)
     if bits[top] > budget.bits:
-        raise _over("signal bits", bits[top], budget.bits, "--max-bits",
-                    "CIRCUITNN_MAX_BITS", "bits", loc)
+        raise _over("signal bits", bits[top], budget.bits, "bits", loc)
 
 
 def compile_design(design: Design, top: str | None = None,

@@ -169,8 +169,7 @@ def lower(circuit: Circuit, store, progress: Callable[[str], None] | None = None
     >>> low.describe("PARITY5"), sorted(low.circuit.primitives)
     ('decomposed into 3 gates (2 distinct nets)', ['XOR2', 'XOR3'])
     """
-    from ..nn import TrainingError
-    from ..nn.train import failure_message
+    from ..nn.train import training_error
 
     by_content: dict[bytes, str] = {}
     tables: dict[str, TruthTable] = {}
@@ -215,8 +214,8 @@ def lower(circuit: Circuit, store, progress: Callable[[str], None] | None = None
             if d is None or any(s == n or s in failed for s in step_names):
                 # only the joining gates (2 and 3 inputs) remain, and they fail
                 why = [f for f in (failed.get(s) for s in (n, *step_names)) if f is not None]
-                raise TrainingError(failure_message(why or failures, store.settings)
-                                    + f"; {n} cannot be decomposed into gates that train")
+                raise training_error(why or failures, store.settings,
+                                     f"; {n} cannot be decomposed into gates that train")
             decomposed[n] = d
             names[n] = step_names
             if progress:

@@ -116,7 +116,7 @@ def train_many(
     results = train_some(tts, settings, progress)
     failed = [r for r in results if isinstance(r, TrainFailure)]
     if failed:
-        raise TrainingError(failure_message(failed, settings))
+        raise training_error(failed, settings)
     return results  # type: ignore[return-value]
 
 
@@ -141,19 +141,31 @@ class TrainFailure:
                 f"{settings.max_epochs} epochs each ({self.seconds:.1f}s)")
 
 
-def failure_message(failed: list[TrainFailure], settings: TrainSettings) -> str:
-    """The message for tables that did not train: what was tried, and which
-    settings (that exist) could change it."""
+def failure_message(failed: list[TrainFailure], settings: TrainSettings,
+                    how: str = "TrainSettings(restarts=..., max_epochs=..., hidden_sizes=..., "
+                               "budget=..., delta=...), or compile the table inside a circuit"
+                    ) -> str:
+    """The message for tables that did not train: what was tried, and ``how``
+    the settings that exist could change it (as the API sets them, unless
+    told otherwise)."""
     goal = f"tolerance {settings.tolerance}" + (
         f" with certificate delta={settings.delta}" if settings.certify else "")
     stopped = any(f.hidden_sizes and f.hidden_sizes[-1] != settings.hidden_sizes[-1]
                   for f in failed)
     why = " (the training budget stopped escalation)" if stopped else ""
     return (f"could not train {'; '.join(f.describe(settings) for f in failed)}: no "
-            f"candidate reached {goal}{why}; try TrainSettings(restarts=..., max_epochs=..., "
-            "hidden_sizes=..., budget=..., delta=...) (on the command line --restarts, "
-            "--max-epochs, --hidden, --budget, --delta), or compile the table inside a "
-            "circuit, which decomposes what does not train")
+            f"candidate reached {goal}{why}; try {how}, which decomposes what does not "
+            "train")
+
+
+def training_error(failed: list[TrainFailure], settings: TrainSettings,
+                   more: str = "") -> TrainingError:
+    """A :class:`TrainingError` for tables that did not train, worded for the
+    API and for the command line (``more`` is added to both)."""
+    return TrainingError(failure_message(failed, settings) + more,
+                         cli=failure_message(failed, settings, "--restarts, --max-epochs, "
+                                             "--hidden, --budget or --delta, or compile it "
+                                             "inside a circuit") + more)
 
 
 def train_some(

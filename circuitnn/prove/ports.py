@@ -1,5 +1,6 @@
-"""Pairing the ports of two circuits: by name and width, by ``--map``, and
-inputs tied to constants by ``--const``.
+"""Pairing the ports of two circuits: by name and width, by ``map`` pairs,
+and inputs tied to constants by ``const`` (``--map`` and ``--const`` on the
+command line, whose words the messages' ``cli`` text uses).
 
 A port reference is ``NAME``, ``NAME[i]`` or ``NAME[lo:hi]`` (bits ``lo`` to
 ``hi - 1``, least significant first, as in Python), so a bus of one circuit
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..compile import Circuit, PortMap
 from ..errors import UsageError
@@ -21,6 +23,21 @@ SIDES = ("A", "B")
 _REF = re.compile(r"^\s*([^\[\]=,\s]+)\s*(?:\[\s*(\d+)\s*(?::\s*(\d+)\s*)?\])?\s*$")
 
 Bit = tuple[str, int]  # (port name, bit index)
+
+
+class What(NamedTuple):
+    """How a message names a map or const entry: the API's words, the command line's."""
+
+    api: str
+    cli: str
+
+
+def _refuse(what: What, rest: str) -> UsageError:
+    return UsageError(what.api + rest, cli=what.cli + rest)
+
+
+def _entry(option: str, text: str) -> What:
+    return What(f"{option} entry {text!r}", cli=f"--{option} {text}")
 
 
 @dataclass(frozen=True)
@@ -57,8 +74,10 @@ def parse_map(spec) -> list[tuple[str, str]]:
                 continue
             a, sep, b = part.partition("=")
             if not sep or not a.strip() or not b.strip():
-                raise UsageError(f"--map {part.strip()!r}: write A_PORT=B_PORT, e.g. "
-                                 "--map f=sum,cOut=cout")
+                raise UsageError(f"map entry {part.strip()!r}: write A_PORT=B_PORT, e.g. "
+                                 "map='f=sum,cOut=cout' or map={'f': 'sum'}",
+                                 cli=f"--map {part.strip()!r}: write A_PORT=B_PORT, e.g. "
+                                     "--map f=sum,cOut=cout")
             out.append((a.strip(), b.strip()))
     return out
 
@@ -82,16 +101,19 @@ def parse_const(spec) -> list[tuple[str, str, int]]:
                 continue
             left, sep, value = part.partition("=")
             side, dot, ref = left.strip().partition(".")
+            what = What(f"const entry {part.strip()!r}", cli=f"--const {part.strip()!r}")
             if not sep or not dot or side.upper() not in SIDES or not ref.strip():
-                raise UsageError(f"--const {part.strip()!r}: write SIDE.PORT=VALUE with SIDE "
-                                 "A or B, e.g. --const A.cin=0")
+                raise UsageError(f"{what.api}: write SIDE.PORT=VALUE with SIDE A or B, e.g. "
+                                 "const={'A.cin': 0}",
+                                 cli=f"{what.cli}: write SIDE.PORT=VALUE with SIDE A or B, "
+                                     "e.g. --const A.cin=0")
             try:
                 number = int(value.strip().replace("_", ""), 0)
             except ValueError:
-                raise UsageError(f"--const {part.strip()!r}: {value.strip()!r} is not a whole "
-                                 "number; write decimal, 0b... or 0x...") from None
+                raise _refuse(what, f": {value.strip()!r} is not a whole number; write "
+                              "decimal, 0b... or 0x...") from None
             if number < 0:
-                raise UsageError(f"--const {part.strip()!r}: the value must be 0 or more")
+                raise _refuse(what, ": the value must be 0 or more")
             out.append((side.upper(), ref.strip(), number))
     return out
 
@@ -111,15 +133,15 @@ class _Side:
         self.ports.update({p.name: ("output", p) for p in circuit.outputs})
         self.taken: set[Bit] = set()
 
-    def resolve(self, ref: str, what: str) -> tuple[str, PortMap, list[int]]:
+    def resolve(self, ref: str, what: What) -> tuple[str, PortMap, list[int]]:
         m = _REF.match(ref)
         if not m:
-            raise UsageError(f"{what}: {ref!r} is not a port reference; write NAME, NAME[i] "
-                             "or NAME[lo:hi]")
+            raise _refuse(what, f": {ref!r} is not a port reference; write NAME, NAME[i] "
+                          "or NAME[lo:hi]")
         name, lo, hi = m.group(1), m.group(2), m.group(3)
         if name not in self.ports:
-            raise UsageError(f"{what}: {self.label} has no port {name!r}; its ports are "
-                             f"{', '.join(self.ports)}")
+            raise _refuse(what, f": {self.label} has no port {name!r}; its ports are "
+                          f"{', '.join(self.ports)}")
         kind, port = self.ports[name]
         if lo is None:
             bits = list(range(port.width))
@@ -127,13 +149,13 @@ class _Side:
             lo_i = int(lo)
             hi_i = lo_i + 1 if hi is None else int(hi)
             if not 0 <= lo_i < hi_i <= port.width:
-                raise UsageError(f"{what}: {ref!r} is outside port {name!r} of {self.label}, "
-                                 f"which has bits 0 to {port.width - 1}")
+                raise _refuse(what, f": {ref!r} is outside port {name!r} of {self.label}, "
+                              f"which has bits 0 to {port.width - 1}")
             bits = list(range(lo_i, hi_i))
         again = [b for b in bits if (name, b) in self.taken]
         if again:
-            raise UsageError(f"{what}: bit {again[0]} of {name!r} ({self.label}) is paired or "
-                             "tied twice")
+            raise _refuse(what, f": bit {again[0]} of {name!r} ({self.label}) is paired or "
+                          "tied twice")
         return kind, port, bits
 
     def take(self, port: PortMap, bits: Iterable[int]) -> None:
@@ -186,29 +208,29 @@ def match_ports(a: Circuit, b: Circuit, labels: tuple[str, str] = ("A", "B"),
     tied: dict[tuple[str, str, int], int] = {}
     for side_name, ref, value in parse_const(consts):
         side = sa if side_name == "A" else sb
-        what = f"--const {side_name}.{ref}={value}"
+        what = _entry("const", f"{side_name}.{ref}={value}")
         kind, port, bits = side.resolve(ref, what)
         if kind != "input":
-            raise UsageError(f"{what}: {port.name!r} is an output of {side.label}; only "
-                             "inputs can be tied to a constant")
+            raise _refuse(what, f": {port.name!r} is an output of {side.label}; only "
+                          "inputs can be tied to a constant")
         if value >> len(bits):
-            raise UsageError(f"{what}: {value} does not fit {len(bits)} bit"
-                             f"{'s' if len(bits) > 1 else ''} (0 to {(1 << len(bits)) - 1})")
+            raise _refuse(what, f": {value} does not fit {len(bits)} bit"
+                          f"{'s' if len(bits) > 1 else ''} (0 to {(1 << len(bits)) - 1})")
         for i, bit in enumerate(bits):
             tied[(side_name, port.name, bit)] = (value >> i) & 1
         side.take(port, bits)
     for ref_a, ref_b in parse_map(mapping):
-        what = f"--map {ref_a}={ref_b}"
+        what = _entry("map", f"{ref_a}={ref_b}")
         kind_a, pa, bits_a = sa.resolve(ref_a, what)
         kind_b, pb, bits_b = sb.resolve(ref_b, what)
         if kind_a != kind_b:
-            raise UsageError(f"{what}: {pa.name!r} is an {kind_a} of {sa.label} but "
-                             f"{pb.name!r} is an {kind_b} of {sb.label}; pair inputs with "
-                             f"inputs and outputs with outputs{both}")
+            raise _refuse(what, f": {pa.name!r} is an {kind_a} of {sa.label} but "
+                          f"{pb.name!r} is an {kind_b} of {sb.label}; pair inputs with "
+                          f"inputs and outputs with outputs{both}")
         if len(bits_a) != len(bits_b):
-            raise UsageError(f"{what}: {len(bits_a)} bit{'s' if len(bits_a) > 1 else ''} of "
-                             f"{sa.label} against {len(bits_b)} of {sb.label}; the widths "
-                             f"must agree{both}")
+            raise _refuse(what, f": {len(bits_a)} bit{'s' if len(bits_a) > 1 else ''} of "
+                          f"{sa.label} against {len(bits_b)} of {sb.label}; the widths "
+                          f"must agree{both}")
         pairs = [((pa.name, x), (pb.name, y)) for x, y in zip(bits_a, bits_b)]
         (ins if kind_a == "input" else outs).extend(pairs)
         sa.take(pa, bits_a)
@@ -223,9 +245,10 @@ def match_ports(a: Circuit, b: Circuit, labels: tuple[str, str] = ("A", "B"),
             raise UsageError(f"port {name!r} is an {kind} of {sa.label} but an {kind_b} of "
                              f"{sb.label}{both}")
         if pa.width != pb.width:
-            raise UsageError(f"port {name!r} has {pa.width} bit{'s' if pa.width > 1 else ''} "
-                             f"in {sa.label} but {pb.width} in {sb.label}; give --map for "
-                             f"slices that correspond{both}")
+            text = (f"port {name!r} has {pa.width} bit{'s' if pa.width > 1 else ''} in "
+                    f"{sa.label} but {pb.width} in {sb.label}; give ")
+            raise UsageError(f"{text}map pairs for slices that correspond{both}",
+                             cli=f"{text}--map for slices that correspond{both}")
         pairs = [((name, i), (name, i)) for i in range(pa.width)]
         (ins if kind == "input" else outs).extend(pairs)
         sa.take(pa, range(pa.width))
@@ -234,8 +257,11 @@ def match_ports(a: Circuit, b: Circuit, labels: tuple[str, str] = ("A", "B"),
     if left_a or left_b:
         parts = [f"{s.label} has {', '.join(left)} with no partner"
                  for s, left in ((sa, left_a), (sb, left_b)) if left]
-        raise UsageError(f"the ports do not match: {'; '.join(parts)}{both}\n  pair ports "
-                         "with --map A_PORT=B_PORT, tie inputs with --const SIDE.PORT=VALUE")
+        text = f"the ports do not match: {'; '.join(parts)}{both}\n  "
+        raise UsageError(text + "pair ports with map={'A_PORT': 'B_PORT'}, tie inputs with "
+                         "const={'SIDE.PORT': VALUE}",
+                         cli=text + "pair ports with --map A_PORT=B_PORT, tie inputs with "
+                             "--const SIDE.PORT=VALUE")
     if not outs:
         raise UsageError(f"there are no outputs to compare{both}")
     return Matching(tuple(ins), tuple(outs), tied)

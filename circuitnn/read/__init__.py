@@ -50,11 +50,10 @@ def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None
     if fmt is None:
         fmt = EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
-            known = ", ".join(sorted(EXTENSIONS))
-            raise UsageError(f"cannot tell the format from the extension "
-                             f"{path.suffix or '(none)'!r}; known extensions are {known} "
-                             f"(or name it with --from {'|'.join(sorted(READERS))})",
-                             Loc(str(path)))
+            text = (f"cannot tell the format from the extension {path.suffix or '(none)'!r}; "
+                    f"known extensions are {', '.join(sorted(EXTENSIONS))} (or name it with ")
+            raise UsageError(f"{text}fmt={'|'.join(map(repr, sorted(READERS)))})",
+                             Loc(str(path)), cli=f"{text}--from {'|'.join(sorted(READERS))})")
     if fmt not in READERS:
         raise UsageError(f"unknown format {fmt!r}; known formats are "
                          f"{', '.join(sorted(READERS))}")

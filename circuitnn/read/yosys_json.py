@@ -313,8 +313,8 @@ def _pick_top(raw: dict, top: str | None, file: str, lines: _Lines) -> str:
         raise NetlistError(f"module {cycle[0]!r} contains itself: {' -> '.join(cycle)}; "
                            "hierarchy must not be recursive", Loc(file, lines.after(cycle[0],
                                                                                    None)))
-    raise NetlistError(f"cannot tell the top module (candidates: {', '.join(roots)}); "
-                       "name it with --top", Loc(file))
+    text = f"cannot tell the top module (candidates: {', '.join(roots)}); name it with "
+    raise NetlistError(text + "top='NAME'", Loc(file), cli=text + "--top NAME")
 
 
 def _no_extra_ports(who: str, conns: dict, ports: tuple[str, ...], loc: Loc) -> None:

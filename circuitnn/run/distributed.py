@@ -66,19 +66,22 @@ def parse_scheduler(spec: str) -> tuple[str, int | str]:
     >>> parse_scheduler("local:0")
     Traceback (most recent call last):
     ...
-    circuitnn.errors.UsageError: --scheduler 'local:0': a local cluster needs 1 worker or more
+    circuitnn.errors.UsageError: scheduler 'local:0': a local cluster needs 1 worker or more
     """
     spec = spec.strip()
     m = _SPEC.match(spec)
     if m:
         n = int(m.group(1)) if m.group(1) else (os.cpu_count() or 1)
         if n < 1:
-            raise UsageError(f"--scheduler {spec!r}: a local cluster needs 1 worker or more")
+            raise UsageError(f"scheduler {spec!r}: a local cluster needs 1 worker or more",
+                             cli=f"--scheduler {spec!r}: a local cluster needs 1 worker or "
+                                 "more")
         return "local", n
     if re.match(r"^(tcp|tls|inproc|ucx)://\S+$", spec):
         return "address", spec
-    raise UsageError(f"--scheduler {spec!r} is not a scheduler; write local, local:N "
-                     "(N workers on this machine) or tcp://HOST:PORT (a running cluster)")
+    text = (f"{spec!r} is not a scheduler; write local, local:N (N workers on this machine) "
+            "or tcp://HOST:PORT (a running cluster)")
+    raise UsageError(f"scheduler {text}", cli=f"--scheduler {text}")
 
 
 def scheduler_from(given: str | None, environ=None) -> str | None:
@@ -131,8 +134,9 @@ def _dask():
     try:
         import dask.distributed as dd
     except ImportError:
-        raise UsageError("--scheduler needs dask.distributed, which is not installed; "
-                         "install it with: pip install 'circuitnn[dask]'") from None
+        text = "needs dask.distributed, which is not installed; install it with: pip " \
+               "install 'circuitnn[dask]'"
+        raise UsageError(f"a Dask scheduler {text}", cli=f"--scheduler {text}") from None
     return dd
 
 
@@ -162,10 +166,11 @@ def connect(spec: str, timeout: float = 10.0, log: Callable[[str], None] | None 
         try:
             client = dd.Client(str(where), timeout=f"{timeout}s")
         except (OSError, TimeoutError) as e:
-            raise UsageError(f"cannot reach the Dask scheduler at {where} within "
-                             f"{timeout:g} s ({type(e).__name__}); start one with "
-                             "'dask scheduler' and 'dask worker ADDRESS', or use "
-                             "--scheduler local:N") from None
+            text = (f"cannot reach the Dask scheduler at {where} within {timeout:g} s "
+                    f"({type(e).__name__}); start one with 'dask scheduler' and 'dask worker "
+                    "ADDRESS', or use ")
+            raise UsageError(text + "the scheduler 'local:N'",
+                             cli=text + "--scheduler local:N") from None
         cluster = Cluster(client, None, spec)
     if log is not None:
         link = cluster.dashboard

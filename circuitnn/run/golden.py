@@ -1,5 +1,7 @@
 """Two conveniences of ``circuitnn run``: sweeping the inputs ``--set`` leaves
-out, and checking a run against a golden CSV (``--check expected.csv``)."""
+out, and checking a run against a golden CSV (``--check expected.csv``).
+Their messages name the functions' parameters, with the command line's
+options as their ``cli`` words."""
 
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ def sweep_rest(circuit, given: dict[str, int], limit: int = MAX_EXHAUSTIVE_BITS
     if bits > limit:
         names = ", ".join(f"{p.name} ({p.width} bit{'s' if p.width > 1 else ''})"
                           for p in free)
-        raise VectorError(f"--set leaves {names} free: {bits} bits, more than the "
-                          f"{limit} a sweep covers; --set them too, or use --random N")
+        text = f"leaves {names} free: {bits} bits, more than the {limit} a sweep covers; "
+        raise VectorError(f"the given values {text}give them values too, or run random "
+                          "vectors (circuitnn.run.vectors.random_vectors)",
+                          cli=f"--set {text}--set them too, or use --random N")
     n = 1 << bits
     index = np.arange(n, dtype=np.uint64)
     cols: dict[str, np.ndarray] = {}
@@ -78,7 +82,8 @@ def read_expected(path: str, circuit) -> tuple[dict, dict]:
     ([1, 0], [0, 1])
     """
     if path == "-":
-        raise VectorError("--check reads a file, not standard input; give its path")
+        raise VectorError("a golden CSV is read from a file, not standard input; give its "
+                          "path", cli="--check reads a file, not standard input; give its path")
     header = _header(path)
     outs = [p for p in circuit.outputs if p.name in header]
     if not outs:

@@ -46,14 +46,17 @@ def format_of(path: str, given: str | None = None) -> str:
     ext = Path(path).suffix.lower()
     by_ext = _EXTENSIONS.get(ext)
     if given is not None and by_ext is not None and given != by_ext and ext != ".txt":
-        raise UsageError(f"--output {path} has the extension {ext}, but --format is "
-                         f"{given}; give one of them, or make them agree")
+        raise UsageError(f"output file {path} has the extension {ext}, but the format is "
+                         f"{given}; give one of them, or make them agree",
+                         cli=f"--output {path} has the extension {ext}, but --format is "
+                             f"{given}; give one of them, or make them agree")
     if given is not None:
         return given
     if by_ext is None:
-        raise UsageError(f"--output {path}: cannot tell the format from the extension "
-                         f"{ext or '(none)'!r}; use .csv, .json, .jsonl or .npz (or give "
-                         "--format)")
+        text = (f"cannot tell the format from the extension {ext or '(none)'!r}; use .csv, "
+                ".json, .jsonl or .npz (or give ")
+        raise UsageError(f"output file {path}: {text}the format)",
+                         cli=f"--output {path}: {text}--format)")
     return by_ext
 
 

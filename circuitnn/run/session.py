@@ -15,7 +15,6 @@ environment.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._where import _user_loc
+from .._where import _user_loc, _warn_user
 from ..compile import Circuit
 from ..compile.lower import Lowered, lower
 from ..errors import CircuitError, UsageError
@@ -84,7 +83,12 @@ def train_nets(circuit: Circuit, store, retrain: bool = False,
 
 
 class UncertifiedMismatch(UserWarning):
-    """Uncertified nets in analog mode gave bits the exact reference does not."""
+    """Uncertified nets in analog mode gave bits the exact reference does not
+    (``cli_message``: the same, worded for the command line)."""
+
+    def __init__(self, message: str, cli: str | None = None):
+        super().__init__(message)
+        self.cli_message = cli
 
 
 @dataclass
@@ -328,11 +332,11 @@ class Session:
         if self.mode == "analog" and not self.certified:
             wrong = int((result.bits != self.exact.run(result.inputs)).any(axis=0).sum())
             if wrong:
-                warnings.warn(
-                    f"{wrong:,} of {result.bits.shape[1]:,} vectors differ from the exact "
-                    "reference: uncertified nets in analog mode; use --mode digital, or "
-                    "certified nets (without --uncertified)", UncertifiedMismatch,
-                    stacklevel=2)
+                text = (f"{wrong:,} of {result.bits.shape[1]:,} vectors differ from the exact "
+                        "reference: uncertified nets in analog mode; use ")
+                _warn_user(UncertifiedMismatch(
+                    text + "mode='digital', or certified nets (TrainSettings(certify=True))",
+                    cli=text + "--mode digital, or certified nets (without --uncertified)"))
         return result
 
     def _neural(self, input_bits: np.ndarray) -> Result:

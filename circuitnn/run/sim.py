@@ -207,7 +207,8 @@ class Clocked:
                  engine: KernelEngine | NeuralEngine | ScalarEngine | ExactEngine,
                  streams: int = 1, cycles: int | None = None):
         if streams < 1:
-            raise UsageError(f"--streams needs a positive count, got {streams}")
+            raise UsageError(f"streams needs a positive count, got {streams}",
+                             cli=f"--streams needs a positive count, got {streams}")
         if engine.circuit is not circuit.step:
             raise UsageError("the engine must run the circuit's step (Circuit.step)")
         if isinstance(engine, ScalarEngine) and streams != 1:
@@ -575,7 +576,8 @@ def compare(neural: Clocked, exact: Clocked, cycles: int, seed: int = 0) -> SimR
     True
     """
     if cycles < 1:
-        raise UsageError(f"--cycles needs a positive count, got {cycles}")
+        raise UsageError(f"cycles needs a positive count, got {cycles}",
+                         cli=f"--cycles needs a positive count, got {cycles}")
     streams = neural.streams
     mismatches, first, margin = 0, None, 0.5
     neural.expect(cycles)

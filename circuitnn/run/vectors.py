@@ -438,9 +438,11 @@ class ExhaustiveVectors(Vectors):
     def __init__(self, circuit, limit: int = EXHAUSTIVE_LIMIT):
         n = circuit.n_input_bits
         if n > limit:
-            raise UsageError(f"{circuit.name!r} has {n} input bits; an exhaustive run is "
-                             f"limited to {limit} bits ({2**limit:,} vectors); use --random N "
-                             "or --vectors FILE")
+            text = (f"{circuit.name!r} has {n} input bits; an exhaustive run is limited to "
+                    f"{limit} bits ({2**limit:,} vectors); ")
+            raise UsageError(text + "give input values, or random ones "
+                             "(circuitnn.run.vectors.random_vectors)",
+                             cli=text + "use --random N or --vectors FILE")
         self.circuit = circuit
         self.n = 2**n
 
@@ -474,7 +476,7 @@ class RandomVectors(Vectors):
 
     def __init__(self, circuit, n: int, seed: int | None = 0):
         if n < 1:
-            raise UsageError(f"--random needs a positive count, got {n}")
+            raise _positive(n)
         self.circuit = circuit
         self.n = n
         self.seed = seed if seed is not None else np.random.SeedSequence().entropy
@@ -516,12 +518,18 @@ def exhaustive(circuit, limit: int = EXHAUSTIVE_LIMIT) -> np.ndarray:
 def check_random_count(circuit, n: int) -> None:
     """Refuse a count of random vectors that cannot be held at once."""
     if n < 1:
-        raise UsageError(f"--random needs a positive count, got {n}")
+        raise _positive(n)
     bits = max(1, circuit.n_input_bits)
     if n * bits > RANDOM_BITS_LIMIT:
-        raise UsageError(f"--random {n}: {n * bits:,} input bits do not fit in memory; give "
-                         f"at most {RANDOM_BITS_LIMIT // bits:,} vectors of {bits} bit"
-                         f"{'s' if bits > 1 else ''} at once")
+        text = (f"{n * bits:,} input bits do not fit in memory; give at most "
+                f"{RANDOM_BITS_LIMIT // bits:,} vectors of {bits} bit"
+                f"{'s' if bits > 1 else ''} at once")
+        raise UsageError(f"{n:,} random vectors: {text}", cli=f"--random {n}: {text}")
+
+
+def _positive(n: int) -> UsageError:
+    return UsageError(f"a count of random vectors must be positive, got {n}",
+                      cli=f"--random needs a positive count, got {n}")
 
 
 def random_vectors(circuit, n: int, seed: int | None = 0) -> np.ndarray:
@@ -554,9 +562,10 @@ def choose_vectors(circuit, random: int | None = None, seed: int | None = 0,
     if random is None and n_bits <= MAX_EXHAUSTIVE_BITS:
         return ExhaustiveVectors(circuit), "exhaustive"
     if random is None and otherwise is None:
-        raise UsageError(f"{circuit.name!r} has {n_bits} input bits, too many for a full "
-                         f"truth table (at most {MAX_EXHAUSTIVE_BITS}); give --set "
-                         "NAME=VALUE, --vectors FILE.csv or --random N")
+        text = (f"{circuit.name!r} has {n_bits} input bits, too many for a full truth table "
+                f"(at most {MAX_EXHAUSTIVE_BITS}); give ")
+        raise UsageError(text + "input values, or random=N",
+                         cli=text + "--set NAME=VALUE, --vectors FILE.csv or --random N")
     count = random if random is not None else otherwise
     return RandomVectors(circuit, count, seed), f"random, seed {seed}"
 
