@@ -54,6 +54,29 @@ def test_cli_training_settings_change_the_nets(tmp_path, capsys):
     assert len(_archs(store)) == 4  # the run reused the --hidden 7 nets
 
 
+def test_the_test_command_takes_the_same_training_settings(tmp_path, capsys):
+    store = str(tmp_path / "s")
+    assert main(["test", HALF_ADDER, "--store", store, "--hidden", "7",
+                 "--max-epochs", "400", "--restarts", "3", "--train-seed", "5"]) == 0
+    assert capsys.readouterr().out.endswith("4 passed, 0 failed\n")
+    got = _archs(store)
+    assert sorted((n, a) for n, a, _, _ in got) == [("AND2", "2-7-1"), ("XOR2", "2-7-1")]
+    assert all(e <= 400 and s["restarts"] == 3 and s["seed"] == 5 for _, _, e, s in got)
+    # each file's own train: section, the command line over it
+    top = tmp_path / "t.yaml"
+    top.write_text("train: {hidden: [5]}\ninputs: [a, b]\noutputs: [y]\n"
+                   "gates: [{name: g, type: XOR, in: [a, b], out: y}]\n"
+                   "tests: [{a: 1, b: 1, y: 0}, {a: 0, b: 1, y: 1}]\n")
+    other = str(tmp_path / "o")
+    assert main(["test", str(top), "--store", other]) == 0
+    assert [a for _, a, _, _ in _archs(other)] == ["2-5-1"]
+    assert main(["test", str(top), "--store", other, "--hidden", "6"]) == 0
+    assert sorted(a for _, a, _, _ in _archs(other)) == ["2-5-1", "2-6-1"]
+    capsys.readouterr()
+    assert main(["test", str(top), "--store", other, "--delta", "0.5"]) == 2
+    assert capsys.readouterr() == ("", "error: --delta: '0.5' is outside [0, 0.5)\n")
+
+
 @pytest.mark.parametrize("args, message", [
     (["--delta", "0.5"], "error: --delta: '0.5' is outside [0, 0.5)\n"),
     (["--hidden", "4,x"], "error: --hidden: 'x' is not a whole number\n"),

@@ -58,7 +58,8 @@ def _whole(text: str) -> int:
 
 def _store(args, circuit=None):
     """The store with the training settings: defaults, then the netlist's
-    ``train:`` section, then the command line's options."""
+    ``train:`` section (of ``circuit``, a Circuit or a Design), then the
+    command line's options."""
     from ..nn import TrainSettings
     from ..nn.settings import with_options
     from ..store import ModelStore, default_store
@@ -528,7 +529,7 @@ def _add_verify(sub, common, circ, mode, training) -> None:
 def _add_test(sub, common, circ, mode, training) -> None:
     from .test import add_command
 
-    add_command(sub, common, mode)
+    add_command(sub, common, mode, training)
 
 
 def _add_info(sub, common, circ, mode, training) -> None:

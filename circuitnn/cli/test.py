@@ -20,6 +20,8 @@ examples:
   circuitnn test circuits/                 every YAML netlist under circuits/
   circuitnn test adder.yaml mux.blif       compile both; check adder.yaml's tests
   circuitnn test --strict circuits/        a file without tests fails too
+  circuitnn test adder.yaml --hidden 8 --max-epochs 500
+                                           nets trained with these settings
 """
 
 
@@ -114,11 +116,13 @@ def cmd_test(args) -> int:
     from . import _budget, _store, _yosys_cache
 
     out = sys.stdout
-    store = _store(args)
+    _store(args)  # a bad training option is one error, before any file
     passed = failed = broken = untested = 0
     for path in _netlist_files(args.paths):
         try:
             design = read_design(path, yosys_cache=_yosys_cache(args), budget=_budget(args))
+            # each file's own train: section, then the command line's options
+            store = _store(args, design)
             own = {name: mod for name, mod in design.modules.items()
                    if mod.tests and (mod.loc is None or mod.loc.file == str(path))}
             if design.top not in own:
@@ -150,11 +154,12 @@ def cmd_test(args) -> int:
     return EXIT_FAIL if failed or (args.strict and untested) else EXIT_OK
 
 
-def add_command(sub, common, mode) -> None:
-    """The ``test`` subcommand."""
+def add_command(sub, common, mode, training) -> None:
+    """The ``test`` subcommand (``training``: the training settings' options,
+    shared with run, verify and train)."""
     import argparse
 
-    t = sub.add_parser("test", parents=[common, mode],
+    t = sub.add_parser("test", parents=[common, mode, training],
                        help="compile netlists and check the test vectors embedded in them",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("paths", nargs="+", metavar="PATH", help="netlist files or directories "
