@@ -51,7 +51,7 @@ def _rows(text):
 
 def _check_against_iverilog(cli, sources, top, tmp_path, n=200, extra=()):
     """Run the design through the CLI on random vectors; iverilog on the same."""
-    circuit = load_circuit(sources[0], top=top, yosys_cache=tmp_path / "cache")
+    circuit = load_circuit(sources, top=top, yosys_cache=tmp_path / "cache")
     rng = np.random.default_rng(7)
     bits = rng.integers(0, 2, (circuit.n_input_bits, n), dtype=np.uint8)
     lo, cols = 0, {}
@@ -62,7 +62,7 @@ def _check_against_iverilog(cli, sources, top, tmp_path, n=200, extra=()):
     vec = tmp_path / "in.csv"
     vec.write_text(",".join(cols) + "\n" + "".join(
         ",".join(str(cols[k][i]) for k in cols) + "\n" for i in range(n)))
-    code, out, err = cli("run", str(sources[0]), "--vectors", str(vec), "--format", "csv",
+    code, out, err = cli("run", *map(str, sources), "--vectors", str(vec), "--format", "csv",
                          *extra)
     assert code == 0, err
     got = _rows(out)
@@ -115,6 +115,38 @@ def _same_as(cli, src, plain, tmp_path):
     assert code == 0, err
     assert [int(r["y"]) for r in _rows(out)] == (want.T @ (1 << np.arange(6))).tolist()
     return circuit
+
+
+ADDSUB = """module addsub (input [5:0] a, input [5:0] b, input sub, output [6:0] y);
+  add6 u (.x(a), .y(sub ? ~b : b), .ci(sub), .s(y));
+endmodule
+"""
+ADD6 = """module add6 (input [5:0] x, input [5:0] y, input ci, output [6:0] s);
+  assign s = x + y + ci;
+endmodule
+"""
+
+
+@needs_yosys
+@needs_iverilog
+def test_several_verilog_files_on_the_command_line(cli, tmp_path):
+    top, add = tmp_path / "addsub.v", tmp_path / "add6.v"
+    top.write_text(ADDSUB)
+    add.write_text(ADD6)
+    _check_against_iverilog(cli, [top, add], "addsub", tmp_path, extra=("--top", "addsub"))
+    # every file is in the cache key: an edit to the second one is synthesised anew
+    add.write_text(ADD6.replace("x + y + ci", "x - y + ci"))
+    _check_against_iverilog(cli, [top, add], "addsub", tmp_path, extra=("--top", "addsub"))
+    code, out, err = cli("info", str(top), str(add))
+    assert code == 0 and "addsub" in out, err
+    # other formats stay one file
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(Path(__file__).resolve().parent.parent / "circuits" / "half_adder.yaml",
+                    tmp_path / name)
+    code, out, err = cli("run", "a.yaml", "b.yaml")
+    assert (code, out) == (2, "")
+    assert err == ("error: several netlist files are read together only for Verilog and "
+                   "SystemVerilog (.v, .sv); a.yaml is yaml: give one file\n")
 
 
 @needs_yosys

@@ -33,6 +33,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class _Sources(argparse.Action):
+    """CIRCUIT...: ``args.sources`` every file named, ``args.circuit`` the
+    first (the one messages name)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        namespace.sources = list(values)
+        namespace.circuit = values[0]
+
+
 def _count(text: str) -> int:
     """argparse type: a whole number of at least 1."""
     value = _whole(text)
@@ -124,7 +133,8 @@ def _budget(args):
 def _load(args):
     from ..read import load_circuit
 
-    circuit = load_circuit(args.circuit, fmt=getattr(args, "from_", None),
+    circuit = load_circuit(getattr(args, "sources", None) or args.circuit,
+                           fmt=getattr(args, "from_", None),
                            top=getattr(args, "top", None), budget=_budget(args),
                            yosys_cache=_yosys_cache(args))
     _print_warnings(circuit)
@@ -334,7 +344,7 @@ def _train(args, cluster) -> int:
 
     trainer = train_on(cluster) if cluster is not None else None
     for path in args.circuits:
-        args.circuit = path
+        args.circuit, args.sources = path, [path]
         circuit = _load(args)
         store = _store(args, circuit)
         start = time.perf_counter()
@@ -446,7 +456,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                              "certificate (analog results are then not guaranteed)")
 
     circ = argparse.ArgumentParser(add_help=False)
-    circ.add_argument("circuit", metavar="CIRCUIT", help="netlist file")
+    circ.add_argument("circuit", nargs="+", action=_Sources, metavar="CIRCUIT",
+                      help="netlist file (several .v/.sv files are read together)")
     circ.add_argument("--from", dest="from_", metavar="FORMAT",
                       help="netlist format, when the extension does not tell")
     circ.add_argument("--top", metavar="NAME", help="the circuit to use as top")

@@ -78,10 +78,11 @@ def _load_with_sources(args) -> tuple[object, list[str]]:
     """The circuit, and every file read to make it (none may be overwritten)."""
     from ..compile import compile_design
     from ..read import read_design
-    from . import _budget, _print_warnings
+    from . import _budget, _print_warnings, _yosys_cache
 
-    design = read_design(args.circuit, args.from_, args.top, budget=_budget(args))
-    sources = {str(args.circuit)}
+    design = read_design(args.sources, args.from_, args.top, _yosys_cache(args),
+                         budget=_budget(args))
+    sources = set(map(str, args.sources))
     sources.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
     sources.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)
     circuit = compile_design(design, top=args.top, budget=_budget(args))
@@ -119,12 +120,13 @@ def _convert_onnx(args, circuit, sources) -> int:
 
 
 def cmd_convert(args) -> int:
-    check_output(args.output, [args.circuit], args.force)  # before any work
+    check_output(args.output, args.sources, args.force)  # before any work
     circuit, sources = _load_with_sources(args)
     if Path(args.output).suffix.lower() == ".onnx":
         return _convert_onnx(args, circuit, sources)
     if Path(args.output).suffix.lower() in (".dot", ".gv", ".svg", ".png", ".pdf"):
-        _drawable(circuit, False, f"circuitnn graph {args.circuit} --summary -o {args.output}")
+        _drawable(circuit, False,
+                  f"circuitnn graph {' '.join(args.sources)} --summary -o {args.output}")
     convert(circuit, args.output, inputs=sources, force=args.force)
     print(f"{args.output}: {WRITERS[Path(args.output).suffix.lower()]} of {circuit.name} "
           f"({len(circuit.gates):,} gates)")
@@ -147,10 +149,11 @@ def cmd_graph(args) -> int:
 
     to_stdout = args.output is None or args.output == "-"
     if not to_stdout:
-        check_output(args.output, [args.circuit], args.force)  # before any work
+        check_output(args.output, args.sources, args.force)  # before any work
     circuit, sources = _load_with_sources(args)
     _drawable(circuit, args.summary,
-              f"circuitnn graph {args.circuit} --summary -o {args.output or 'FILE.svg'}")
+              f"circuitnn graph {' '.join(args.sources)} --summary -o "
+              f"{args.output or 'FILE.svg'}")
     text = circuit_to_dot(circuit, summary=args.summary)
     if to_stdout:
         sys.stdout.write(text)

@@ -30,6 +30,7 @@ examples:
   circuitnn run adder.yaml --random 1000 --format csv -o golden.csv
   circuitnn run adder.yaml --check golden.csv            exit 1 on a difference
   circuitnn run alu.v --top alu4 --radix hex             Verilog through Yosys
+  circuitnn run top.v alu.v --top top                    a design in several files
 """
 
 
@@ -84,7 +85,7 @@ def _output_path(args) -> Path | None:
     """The output file, refused when it exists (unless --force) or is an input."""
     if not args.output:
         return None
-    inputs = [args.circuit] + ([args.vectors] if args.vectors and args.vectors != "-" else [])
+    inputs = args.sources + ([args.vectors] if args.vectors and args.vectors != "-" else [])
     return check_output(args.output, inputs, args.force, option="--output")
 
 

@@ -363,7 +363,7 @@ def cmd_sim(args) -> int:
     if not 0 <= args.vcd_stream < args.streams:
         raise UsageError(f"--vcd-stream {args.vcd_stream} is not a stream; --streams "
                          f"{args.streams} numbers them 0 to {args.streams - 1}")
-    inputs = [args.circuit] + ([args.stimulus] if args.stimulus not in (None, "-") else [])
+    inputs = args.sources + ([args.stimulus] if args.stimulus not in (None, "-") else [])
     for option, given in (("--vcd", args.vcd), ("--output", args.output)):
         if given:
             check_output(given, inputs, args.force, option=option)

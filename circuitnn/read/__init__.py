@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import Loc, UsageError
@@ -34,9 +35,16 @@ EXTENSIONS: dict[str, str] = {
 }
 
 
-def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None = None,
-                yosys_cache: str | os.PathLike | None = None, budget=None):
-    """The design records of a netlist file (``yosys_cache``: where Verilog's
+Source = str | os.PathLike
+#: the formats whose sources may be several files, read together
+SEVERAL = ("verilog",)
+
+
+def read_design(path: Source | Sequence[Source], fmt: str | None = None,
+                top: str | None = None, yosys_cache: str | os.PathLike | None = None,
+                budget=None):
+    """The design records of a netlist file, or of several Verilog or
+    SystemVerilog files read together (``yosys_cache``: where Verilog's
     synthesised JSON is cached, see :func:`circuitnn.read.verilog.synthesise`;
     ``budget``: a :class:`circuitnn.compile.Budget`, which the YAML reader
     checks before expanding ``repeat``).
@@ -45,8 +53,16 @@ def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None
     --------
     >>> read_design("circuits/half_adder.yaml").top
     'half_adder'
+    >>> try:
+    ...     read_design(["circuits/half_adder.yaml", "circuits/full_adder.yaml"])
+    ... except UsageError as e:
+    ...     print(e.message[:60])
+    several netlist files are read together only for Verilog and
     """
-    path = Path(path)
+    paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    if len(paths) != 1:
+        return _read_several([Path(p) for p in paths], fmt, top, yosys_cache)
+    path = Path(paths[0])
     if fmt is None:
         fmt = EXTENSIONS.get(path.suffix.lower())
         if fmt is None:
@@ -66,10 +82,25 @@ def read_design(path: str | os.PathLike, fmt: str | None = None, top: str | None
     return reader(path, top=top)
 
 
-def load_circuit(path: str | os.PathLike, fmt: str | None = None, top: str | None = None,
-                 budget=None, yosys_cache: str | os.PathLike | None = None):
-    """Read and compile a netlist file (``budget``: a
-    :class:`circuitnn.compile.Budget` bounding the flattened design;
+def _read_several(paths: list[Path], fmt: str | None, top: str | None, yosys_cache):
+    if not paths:
+        raise UsageError("no netlist file given")
+    kinds = {p: fmt or EXTENSIONS.get(p.suffix.lower()) for p in paths}
+    other = next((p for p, k in kinds.items() if k not in SEVERAL), None)
+    if other is not None:
+        raise UsageError("several netlist files are read together only for Verilog and "
+                         f"SystemVerilog (.v, .sv); {other} is "
+                         f"{kinds[other] or 'not a known format'}: give one file")
+    module, function = READERS["verilog"]
+    return getattr(importlib.import_module(module), function)(paths, top=top,
+                                                              cache=yosys_cache)
+
+
+def load_circuit(path: Source | Sequence[Source], fmt: str | None = None,
+                 top: str | None = None, budget=None,
+                 yosys_cache: str | os.PathLike | None = None):
+    """Read and compile a netlist file, or several Verilog files (``budget``:
+    a :class:`circuitnn.compile.Budget` bounding the flattened design;
     ``yosys_cache`` as for :func:`read_design`).
 
     Examples
