@@ -26,7 +26,9 @@ from circuitnn.nn import TrainSettings
 from circuitnn.run.session import Session, UncertifiedMismatch
 
 ROOT = Path(__file__).resolve().parent.parent
-OPTION = re.compile(r"(?<![\w-])--[a-z]")
+#: an option, or a command to type at the shell
+OPTION = re.compile(r"(?<![\w-])--[a-z]|\bcircuitnn (?:run|sim|verify|test|train|info|convert|"
+                    r"graph|bench|equiv|models)\b")
 
 
 def _strings_outside_cli_words(tree: ast.AST):
@@ -142,6 +144,12 @@ def _read(tmp_path):
     read_design(tmp_path / "x.netlist")
 
 
+def _sequential(tmp_path):
+    from circuitnn.run.plan import Plan
+
+    Plan.build(counter(3).compile_circuit())
+
+
 def _equiv(tmp_path):
     from circuitnn.prove import equivalent
 
@@ -166,6 +174,7 @@ CASES = {
     "scheduler-0": (_scheduler("local:0"), "--scheduler"),
     "scheduler-bad": (_scheduler("nowhere"), "--scheduler"),
     "equiv-map": (_equiv, "--map"),
+    "sequential": (_sequential, "circuitnn sim"),
 }
 
 

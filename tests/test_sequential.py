@@ -349,8 +349,9 @@ gates:
 
 def test_engines_refuse_a_sequential_circuit_for_combinational_runs(store):
     s = counter(3).compile(store=store)
-    with pytest.raises(UsageError, match="is sequential .* use 'circuitnn sim'"):
+    with pytest.raises(UsageError, match=r"is sequential .* use its session's sim\(\.\.\.\)") as e:
         s(en=1)
+    assert e.value.cli_text().endswith("use 'circuitnn sim'")
 
 
 # ----------------------------------------------------------------- the CLI

@@ -42,10 +42,11 @@ class Plan:
         if circuit.registers:
             from ..errors import UsageError
 
-            raise UsageError(
-                f"circuit {circuit.name!r} is sequential ({len(circuit.registers)} "
-                f"register{'s' if len(circuit.registers) > 1 else ''}): it runs clock cycle "
-                "by clock cycle; use 'circuitnn sim' (or Session.sim in Python)")
+            text = (f"circuit {circuit.name!r} is sequential ({len(circuit.registers)} "
+                    f"register{'s' if len(circuit.registers) > 1 else ''}): it runs clock "
+                    "cycle by clock cycle; use ")
+            raise UsageError(text + "its session's sim(...), one value per cycle",
+                             cli=text + "'circuitnn sim'")
         n = circuit.n_signals
         last_read = np.full(n, -1, dtype=np.int64)
         never = len(circuit.levels) + 1
