@@ -153,3 +153,9 @@ def test_to_pandas_without_pandas_names_the_extra(store, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pandas)
     with pytest.raises(CircuitError, match=r"pip install 'circuitnn\[notebook\]'"):
         res.to_pandas()
+
+
+def test_a_run_of_no_cycles_is_one_clear_error(store):
+    with pytest.raises(CircuitError, match=r"test_waveform\.py:\d+: nothing to run: 0 cycles "
+                                           r"of 1 streams; give each input at least one value"):
+        _counter(store).sim(en=[])

@@ -585,6 +585,9 @@ class Session:
             raise UsageError(f"inputs of shape {shape}: give one value per cycle, or a "
                              "(cycles, streams) array", _user_loc())
         cycles, streams = shape[0], shape[1] if len(shape) == 2 else 1
+        if cycles < 1 or streams < 1:
+            raise UsageError(f"nothing to run: {cycles} cycles of {streams} streams; give "
+                             "each input at least one value (or cycles=N)", _user_loc())
         flat = {k: np.broadcast_to(a, shape).reshape(-1) for k, a in arrays.items()}
         if not self.circuit.inputs and not flat:
             return np.zeros((0, cycles, streams), np.uint8), cycles, streams, len(shape) == 1

@@ -470,7 +470,7 @@ class SimResult(dict):
         self.inputs = inputs
         #: True when the truth tables ran instead of the nets
         self.exact = exact
-        shape = next(iter(outputs.values())).shape if outputs else (0,)
+        shape = next(iter({**outputs, **inputs}.values()), np.empty(0)).shape
         self.cycles = shape[0]
         self.streams = shape[1] if len(shape) == 2 else 1
 
