@@ -37,6 +37,7 @@ class _Checker:
         self.problems: list[CircuitError] = []
         self.warnings: list[CircuitError] = []
         self._nets: dict[str, dict[str, _Net]] = {}
+        self._wide: dict[tuple[str, int, int], list | None] = {}
 
     def err(self, msg: str, loc: Loc | None) -> None:
         self.problems.append(NetlistError(msg, loc))
@@ -52,7 +53,10 @@ class _Checker:
         as standard gates (see :func:`~circuitnn.ir.primitives.wide_gate`)."""
         if type_name in self.design.primitives:
             return None
-        return wide_gate(type_name, n_inputs, n_outputs)
+        key = (type_name, n_inputs, n_outputs)
+        if key not in self._wide:  # asked again for every gate of the type
+            self._wide[key] = wide_gate(type_name, n_inputs, n_outputs)
+        return self._wide[key]
 
     def known_types(self, exclude: str | None = None) -> list[str]:
         own = (set(self.design.modules) | set(self.design.primitives)) - {exclude}

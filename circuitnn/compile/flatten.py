@@ -155,6 +155,7 @@ class _Flattener:
         self.gates: list[FlatGate] = []
         self.registers: list[FlatRegister] = []
         self.prims: dict[str, TruthTable] = {}
+        self.prim_keys: dict[tuple[int, str], str] = {}
 
     def new_var(self, name: str) -> int:
         if len(self.var_names) >= self.budget.bits:  # the estimate's backstop
@@ -255,10 +256,14 @@ class _Flattener:
             for pin, v in enumerate(outs):
                 self.driver[v] = AliasDriver(CONST1 if tt.table[0, pin] else CONST0, loc)
             return
-        key = tt.name or type_name
-        if key in self.prims and self.prims[key] != tt:
-            key = f"{key}_{tt.digest[:8]}"
-        self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
+        memo = (id(tt), type_name)
+        key = self.prim_keys.get(memo)
+        if key is None:  # once per primitive: comparing tables hashes them
+            key = tt.name or type_name
+            if key in self.prims and self.prims[key] != tt:
+                key = f"{key}_{tt.digest[:8]}"
+            self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
+            self.prim_keys[memo] = key
         gi = len(self.gates)
         if gi >= self.budget.gates:  # the estimate's backstop
             raise _over("gates", gi + 1, self.budget.gates, "gates",
