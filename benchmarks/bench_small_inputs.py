@@ -157,8 +157,10 @@ LINEAR = {
 def run(code: Path, path: Path, compile_it: bool, timeout: float) -> dict:
     env = dict(os.environ, PYTHONPATH=str(code), CIRCUITNN_STORE=str(path.parent / "store"))
     try:
+        # run from the code's folder: 'python -c' puts the working folder first on the path
         proc = subprocess.run([sys.executable, "-c", CHILD, str(path), "1" if compile_it else "0"],
-                              env=env, capture_output=True, text=True, timeout=timeout)
+                              env=env, cwd=code, capture_output=True, text=True,
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"seconds": None, "got": f"still running after {timeout:.0f} s", "rss_mb": None}
     if proc.returncode != 0:
