@@ -6,10 +6,9 @@ side by side, in gate evaluations per second (gates x vectors / seconds,
 medians):
 
 * kernel: the fused neural kernel (analog, float32): every gate's trained net,
-  its C build (compiled by cc, loaded with ctypes; the default);
-* kern.cpu: the C build again, per CPU second (user + system of both
+  in C (compiled by cc, loaded with ctypes; the default engine);
+* kern.cpu: the kernel again, per CPU second (user + system of both
   threads) rather than per wall second: the figure load changes least;
-* numba: the same kernel's numba build;
 * numpy: the numpy neural engine (the portable fallback), the same nets;
 * exact: circuitnn's bit-packed truth-table reference (not neural);
 * verilator: the circuit written as Verilog, compiled by Verilator into C++,
@@ -26,8 +25,8 @@ The machine's load average is printed before and after: the ratios, all
 measured in this run, are what to read.
 
 Run: ``python benchmarks/bench_engine.py [--quick] [--circuits rca32,c6288]``
-(``--quick`` skips the 1,000,000-vector runs).  Needs the ``fast`` and
-``bench`` extras, ``verilator`` and ``iverilog`` for every column.
+(``--quick`` skips the 1,000,000-vector runs).  Needs a C compiler, the
+``bench`` extra, ``verilator`` and ``iverilog`` for every column.
 """
 
 from __future__ import annotations
@@ -52,14 +51,14 @@ from circuitnn.ir.primitives import STANDARD  # noqa: E402
 from circuitnn.library import kogge_stone_adder  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
-from circuitnn.run.kernel import KernelEngine, numba_available  # noqa: E402
+from circuitnn.run.kernel import KernelEngine  # noqa: E402
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
 from circuitnn.run.vectors import decode, random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
 from circuitnn.write.verilog import KEYWORDS, circuit_to_verilog  # noqa: E402
 
-COLUMNS = ("kernel", "kern.cpu", "numba", "numpy", "exact", "verilator", "icarus", "pyrtl")
+COLUMNS = ("kernel", "kern.cpu", "numpy", "exact", "verilator", "icarus", "pyrtl")
 
 
 def circuits() -> dict:
@@ -324,8 +323,7 @@ def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> Non
     """Print one row per vector count; append one-vector timings to ``singles``."""
     g = len(c.gates)
     nets = train_nets(c, store)
-    kernel = KernelEngine(c, nets, compiled=True, backend="native")
-    jit = KernelEngine(c, nets, compiled=True, backend="numba") if numba_available() else None
+    kernel = KernelEngine(c, nets, compiled=True)
     numpy_engine, exact = NeuralEngine(c, nets), ExactEngine(c)
     work = tmp / name
     work.mkdir()
@@ -335,8 +333,7 @@ def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> Non
         want = exact.run(bits)
         reps = 5 if n <= 10_000 else 3
         rate = {}
-        engines = [("kernel", kernel), ("numba", jit), ("numpy", numpy_engine), ("exact", exact)]
-        for col, engine in [(col, e) for col, e in engines if e is not None]:
+        for col, engine in (("kernel", kernel), ("numpy", numpy_engine), ("exact", exact)):
             r = 1 if (col == "numpy" and n > 10_000) else reps
             rate[col] = g * n / median_seconds(lambda e=engine, b=bits: e.run(b), r)
             assert ((engine.run(bits[:, :1000]) > 0.5) == want[:, :1000]).all(), col
@@ -362,10 +359,9 @@ def bench_circuit(name, c, store, counts, have, tmp: Path, singles: list) -> Non
               + " ".join(f"{fmt_rate(rate.get(col)):>9}" for col in COLUMNS) + " " + ratios,
               flush=True)
     one = random_vectors(c, 1, seed=2)
-    for label, engine, reps in (("kernel", kernel, 2000), ("numba", jit, 2000),
-                                ("numpy", numpy_engine, 200), ("exact", exact, 200)):
-        if engine is not None:
-            singles.append((name, label, median_seconds(lambda e=engine: e.run(one), reps)))
+    for label, engine, reps in (("kernel", kernel, 2000), ("numpy", numpy_engine, 200),
+                                ("exact", exact, 200)):
+        singles.append((name, label, median_seconds(lambda e=engine: e.run(one), reps)))
 
 
 def fmt_rate(rate: float | None) -> str:

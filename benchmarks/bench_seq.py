@@ -10,13 +10,11 @@ and every circuitnn engine's timed outputs are compared with the exact
 engine's.
 
 circuitnn's engines, side by side:
-* kernel: the fused kernel (every gate its trained net; its C build, or
-  numba's without a C compiler), whole windows of cycles per call,
-  registers thresholded at 0.5 between cycles;
+* kernel: the fused kernel (every gate its trained net, in C), whole
+  windows of cycles per call, registers thresholded at 0.5 between cycles;
   ``kernel step`` calls it once per cycle (``Clocked.step``, as PyRTL's
   ``sim.step``); ``kernel run`` iterates ``Clocked.run`` and reads each
   cycle's outputs;
-* numba: the same kernel's numba build, by windows;
 * numpy: the numpy neural engine, one call per cycle (the fallback for many
   streams without a compiled kernel, or before it pays for its loading);
 * python: generated straight-line Python over each gate's net, one call per
@@ -51,11 +49,7 @@ sys.path.insert(0, str(ROOT))
 from circuitnn.library import counter, lfsr  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
-from circuitnn.run.kernel import (  # noqa: E402
-    KernelEngine,
-    native_available,
-    numba_available,
-)
+from circuitnn.run.kernel import KernelEngine  # noqa: E402
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.scalar import ScalarEngine  # noqa: E402
 from circuitnn.run.session import Session  # noqa: E402
@@ -164,10 +158,7 @@ def best_of(fn, repeats: int = 3) -> float:
 def engines(session: Session) -> dict:
     """The engines over one cycle, by label (the kernel compiled, not rented)."""
     step, nets = session.circuit.step, session.nets
-    builds = [b for b, ok in (("native", native_available()), ("numba", numba_available()))
-              if ok]
-    return {"kernel": KernelEngine(step, nets, compiled=True, backend=builds[0]),
-            "numba": KernelEngine(step, nets, compiled=True, backend="numba"),
+    return {"kernel": KernelEngine(step, nets, compiled=True),
             "numpy": NeuralEngine(step, nets),
             "python": ScalarEngine(step, nets),
             "exact": ExactEngine(step)}
@@ -271,15 +262,14 @@ def main() -> None:
         cpu_py = args.cycles / CPU[-2]  # run_pyrtl's, just before
         t["kernel run"], got = timed(circuit, eng["kernel"], stim, "run")
         t["kernel step"], got2 = timed(circuit, eng["kernel"], stim, "step")
-        t["numba"], got3 = timed(circuit, eng["numba"], stim, "window")
         t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
         assert (want[:, :slow.shape[1]] == exact).all() and (got == want).all()
-        assert (got2 == want).all() and (got3 == want).all()
+        assert (got2 == want).all()
         for name in ("numpy", "python"):
             t[name], got = timed(circuit, eng[name], slow, "window")
             assert (got == exact).all(), name
         py = args.cycles / t_py
-        r = {k: (args.cycles if k.startswith(("kernel", "numba")) else slow.shape[1]) / v
+        r = {k: (args.cycles if k.startswith("kernel") else slow.shape[1]) / v
              for k, v in t.items()}
         one.append((label, len(circuit.gates), circuit.n_state_bits, py, r, cpu_py, cpu_one))
 
@@ -289,24 +279,20 @@ def main() -> None:
         t = {}
         t["kernel"], want = timed(circuit, eng["kernel"], stim, "window")
         cpu_many = c * n / CPU[-1]
-        t["numba"], got2 = timed(circuit, eng["numba"], stim, "window")
         t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
         t["numpy"], got = timed(circuit, eng["numpy"], slow, "window")
         assert (want[:, :slow.shape[1]] == exact).all() and (got == exact).all()
-        assert (got2 == want).all()
-        r = {k: (c if k in ("kernel", "numba") else slow.shape[1]) * n / v
+        r = {k: (c if k == "kernel" else slow.shape[1]) * n / v
              for k, v in t.items()}
         many.append((label, r, py, cpu_many))
     load_after = os.getloadavg()
 
-    build = eng["kernel"]._jit.__name__.rsplit(".", 1)[-1]
     print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; wall clock, "
-          f"best of 3; kernel ({'C build' if build == '_native' else 'numba build'}), numba "
-          "(the kernel's numba build), numpy and python run the nets; exact is the "
+          "best of 3; kernel (C), numpy and python run the nets; exact is the "
           "truth-table reference")
     print(f"\none stream, cycles/s ({args.cycles} cycles for PyRTL and the kernel, "
           f"{args.slow_cycles} for the others)")
-    cols = ["PyRTL", "kernel", "kernel run", "kernel step", "numba", "numpy", "python", "exact"]
+    cols = ["PyRTL", "kernel", "kernel run", "kernel step", "numpy", "python", "exact"]
     print(f"{'design':<14} {'gates':>6} {'regs':>5} | " + " ".join(f"{c:>11}" for c in cols)
           + f" | {'kernel/PyRTL':>12} {'step/PyRTL':>10}")
     for label, gates, regs, py, r, _, _ in one:
@@ -316,11 +302,11 @@ def main() -> None:
     print(f"\n{args.streams} streams, stream-cycles/s ({args.stream_cycles} cycles for the "
           f"kernel, {max(2, args.stream_cycles // 10)} for the others; PyRTL: its one-stream "
           "rate)")
-    cols = ["PyRTL", "kernel", "numba", "numpy", "exact"]
+    cols = ["PyRTL", "kernel", "numpy", "exact"]
     print(f"{'design':<14} | " + " ".join(f"{c:>12}" for c in cols)
           + f" | {'kernel/PyRTL':>12} {'kernel/numpy':>12}")
     for label, r, py, _ in many:
-        vals = [py, r["kernel"], r["numba"], r["numpy"], r["exact"]]
+        vals = [py, r["kernel"], r["numpy"], r["exact"]]
         print(f"{label:<14} | " + " ".join(f"{v:>12,.0f}" for v in vals)
               + f" | {r['kernel'] / py:>12.1f} {r['kernel'] / r['numpy']:>12.1f}")
     print("\nper CPU second (process time, all threads; less disturbed by the machine's "

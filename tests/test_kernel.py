@@ -28,11 +28,8 @@ from circuitnn.run.kernel import (
     certificate_holds,
     exp2_error,
     kernel_available,
-    native_available,
-    numba_available,
     safe_dtype,
     sigmoid_error,
-    worth_loading,
 )
 from circuitnn.run.neural import NeuralEngine
 from circuitnn.run.session import train_nets
@@ -44,11 +41,9 @@ FILES = (sorted(glob.glob(str(ROOT / "circuits" / "*.yaml")))
          + sorted(glob.glob(str(ROOT / "data" / "benchmarks" / "epfl" / "*.blif"))))
 TOL = {np.float32: 1e-6, np.float64: 1e-12}
 
+# the compiled kernel is the C library; under CI (gcc installed) it must run
 pytestmark = pytest.mark.skipif(not kernel_available() and os.environ.get("CI") != "true",
-                                reason="no C compiler and numba (extra 'fast') not installed")
-# both builds of the kernel (the C library and numba's) are checked; under CI both must run
-BUILDS = [b for b, ok in (("native", native_available()), ("numba", numba_available()))
-          if ok or os.environ.get("CI") == "true"]
+                                reason="no C compiler (cc, or $CC)")
 
 
 def test_every_circuit_and_benchmark_is_covered():
@@ -64,13 +59,12 @@ def test_kernel_matches_numpy_engine(path, store):
     for mode in ("analog", "digital"):
         for dtype in (np.float32, np.float64):
             want = NeuralEngine(circuit, nets, mode=mode, dtype=dtype).run(bits)
-            engines = [KernelEngine(circuit, nets, mode=mode, dtype=dtype, compiled=True,
-                                    backend=b) for b in BUILDS]
-            assert all(e.dtype == dtype for e in engines)
+            engine = KernelEngine(circuit, nets, mode=mode, dtype=dtype, compiled=True)
+            assert engine.dtype == dtype
             # 600 vectors take the block path (two blocks and a partial one),
             # the first two the one-vector-at-a-time path
-            for got, ref in [(e.run(x), want[:, :x.shape[1]])
-                             for e in engines for x in (bits, bits[:, :2])]:
+            for got, ref in [(engine.run(x), want[:, :x.shape[1]]) for x in (bits, bits[:, :2])]:
+                assert engine._native.__name__ == "circuitnn.run._native"
                 assert got.dtype == dtype
                 if mode == "digital":
                     assert set(np.unique(got)) <= {0.0, 1.0}
@@ -108,11 +102,13 @@ def test_two_threads_agree_with_one(store):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_exp2_error_within_its_bound(dtype):
-    from circuitnn.run import _jit
+    from circuitnn.run import _native
 
+    lib = _native.load()
+    assert lib is not None
     rng = np.random.default_rng(0)
     s = np.concatenate([np.linspace(-3, 3, 400_001), rng.uniform(-120, 120, 100_000)]).astype(dtype)
-    got = _jit.exp2(s).astype(np.float64)
+    got = lib.exp2(s).astype(np.float64)
     rel = np.abs(got / np.exp2(s.astype(np.float64)) - 1).max()
     assert rel <= exp2_error(dtype)
     if dtype == np.float32:
@@ -134,9 +130,8 @@ def _standard_nets(store) -> dict:
     return dict(zip(STANDARD, store.get_or_train_many(list(STANDARD.values()))))
 
 
-@pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("name", ["AND2", "NOT", "MAJ3", "XOR2", "NAND9", "XNOR4"])
-def test_error_bound_holds_on_analog_inputs(name, build, store):
+def test_error_bound_holds_on_analog_inputs(name, store):
     """On any inputs in [0, 1], the float32 kernel stays within the runtime
     error bound (with the kernel's sigmoid error) of the net computed exactly
     (float64, libm exp), and inside [0, 1]."""
@@ -145,7 +140,7 @@ def test_error_bound_holds_on_analog_inputs(name, build, store):
     nets = {name: net}
     x = np.random.default_rng(1).uniform(0, 1, (net.n_inputs, 50_000))
     x[:, :2 ** net.n_inputs] = STANDARD[name].input_matrix().T  # the logic levels too
-    got = KernelEngine(circuit, nets, compiled=True, backend=build).run(x.astype(np.float32))
+    got = KernelEngine(circuit, nets, compiled=True).run(x.astype(np.float32))
     want = net.forward(x.astype(np.float32).astype(np.float64).T).T
     bound = runtime_error_bound(net, "float32", sigmoid_error(np.float32))
     assert np.abs(got - want).max() <= bound
@@ -194,40 +189,23 @@ engine = KernelEngine(c, train_nets(c, default_store()))
 """
 
 
-def test_small_run_never_imports_numba_and_large_work_does(store):
-    path = str(ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench")
-    train_nets(load_circuit(path), store)
-    # 240,000 gate evaluations take milliseconds in numpy; 170M would take
-    # longer in numpy than loading the kernel, in one call or announced
-    code = PREAMBLE.format(path=path) + """
-engine.run(random_vectors(c, 100))
-print("numba" in sys.modules, end=" ")
-engine.expect(70_000)
-engine.run(random_vectors(c, 100))
-print("numba" in sys.modules)
-"""
-    assert _child(code, store, CIRCUITNN_NATIVE="0") == "False True"
-
-
 def test_built_c_library_serves_mid_sized_runs_with_the_same_bits(store, tmp_path):
-    """Once the C library is built, a run worth 10 ms of numpy loads it (not
-    numba); below that the numpy engine runs.  Either way the bits are the
-    numpy engine's and the exact engine's."""
-    if "native" not in BUILDS:
-        pytest.skip("no C compiler")
+    """Once the C library is built, a run worth 10 ms of numpy loads it; below
+    that the numpy engine runs.  Either way the bits are the numpy engine's
+    and the exact engine's."""
     path = str(ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench")
     circuit = load_circuit(path)
     nets = train_nets(circuit, store)
     _child("from circuitnn.run import _native; assert _native.load()", store)
     code = PREAMBLE.format(path=path) + f"""
 small = engine.run(random_vectors(c, 100, seed=5))
-print(engine._jit is None, "circuitnn.run._native" in sys.modules, end=" ")
+print(engine._native is None, "circuitnn.run._native" in sys.modules, end=" ")
 big = engine.run(random_vectors(c, 3000, seed=5))  # 7M gate evaluations, ~50 ms of numpy
-print(engine._jit.__name__, "numba" in sys.modules)
+print(engine._native.__name__)
 np.save({str(tmp_path / "small.npy")!r}, small)
 np.save({str(tmp_path / "big.npy")!r}, big)
 """
-    assert _child(code, store) == "True False circuitnn.run._native False"
+    assert _child(code, store) == "True False circuitnn.run._native"
     bits = random_vectors(circuit, 3000, seed=5)
     want = NeuralEngine(circuit, nets).run(bits)
     exact = ExactEngine(circuit).run(bits)
@@ -244,15 +222,15 @@ def test_native_choice_follows_load_and_build_costs(monkeypatch):
     build = kernel.NATIVE_BUILD_SECONDS * kernel.NUMPY_RATE
     monkeypatch.setattr(_native, "load", lambda: "C library")
     monkeypatch.setattr(_native, "state", lambda: "built")
-    assert kernel._pick_backend(0.5 * load, 0.0, backend="native") is None
-    assert kernel._pick_backend(2 * load, 0.0, backend="native") == "C library"
-    assert kernel._pick_backend(0, 2 * kernel.NATIVE_LOAD_SECONDS, backend="native") == "C library"
+    assert kernel._pick(0.5 * load, 0.0) is None
+    assert kernel._pick(2 * load, 0.0) == "C library"
+    assert kernel._pick(0, 2 * kernel.NATIVE_LOAD_SECONDS) == "C library"
     monkeypatch.setattr(_native, "state", lambda: "buildable")
-    assert kernel._pick_backend(2 * load, 0.0, backend="native") is None
-    assert kernel._pick_backend(1.1 * build, 0.0, backend="native") == "C library"
-    assert kernel._pick_backend(0, 0.0, forced=True, backend="native") == "C library"
+    assert kernel._pick(2 * load, 0.0) is None
+    assert kernel._pick(1.1 * build, 0.0) == "C library"
+    assert kernel._pick(0, 0.0, forced=True) == "C library"
     monkeypatch.setattr(_native, "state", lambda: "unavailable")
-    assert kernel._pick_backend(1e12, 0.0, forced=True, backend="native") is None
+    assert kernel._pick(1e12, 0.0, forced=True) is None
 
 
 def test_failed_build_is_remembered_and_falls_back(monkeypatch, tmp_path):
@@ -268,7 +246,7 @@ def test_failed_build_is_remembered_and_falls_back(monkeypatch, tmp_path):
     monkeypatch.setattr(_native, "_failed", False)  # a later process
     assert _native.library_path().with_suffix(".fail").is_file()
     assert _native.state() == "unavailable"
-    assert kernel._pick_backend(1e12, 0.0, backend="native") is None
+    assert kernel._pick(1e12, 0.0) is None
 
 
 def test_unwritable_store_runs_without_the_c_build(monkeypatch, tmp_path, store):
@@ -282,36 +260,30 @@ def test_unwritable_store_runs_without_the_c_build(monkeypatch, tmp_path, store)
     assert _native.load() is None
     circuit = load_circuit(ROOT / "circuits" / "half_adder.yaml")
     bits = random_vectors(circuit, 10, seed=1)
-    engine = KernelEngine(circuit, train_nets(circuit, store), backend="native")
+    engine = KernelEngine(circuit, train_nets(circuit, store))
     engine.expect(10**9)
     assert ((engine.run(bits) > 0.5) == ExactEngine(circuit).run(bits)).all()
-    assert engine._jit is None  # the numpy engine ran
+    assert engine._native is None  # the numpy engine ran
 
 
-def test_loading_is_decided_by_work_and_time_spent():
-    one_call = kernel.JIT_LOAD_SECONDS * kernel.NUMPY_RATE
-    assert not worth_loading(0.9 * one_call, 0.0, {"numpy"})
-    assert worth_loading(1.1 * one_call, 0.0, {"numpy"})
-    assert worth_loading(10, 1.1 * kernel.JIT_LOAD_SECONDS, {"numpy"})
-    # numba already imported: only the kernel's module is left to load
-    assert worth_loading(0.9 * one_call, 0.0, {"numba"})
-    assert worth_loading(0, 0.0, {"circuitnn.run._jit"})
-
-
-def test_without_numba_the_numpy_engine_runs(store):
+def test_without_the_c_build_the_numpy_engine_runs(store):
+    """CIRCUITNN_NATIVE=0 (as with no compiler): a large run gets the numpy
+    engine's bits, and asking for the compiled kernel says what it needs."""
     path = str(ROOT / "circuits" / "ripple_carry_adder_8.yaml")
     circuit = load_circuit(path)
     nets = train_nets(circuit, store)
-    code = "import sys; sys.modules['numba'] = None\n" + PREAMBLE.format(path=path) + """
+    code = PREAMBLE.format(path=path) + """
+from circuitnn.run import _native
 out = engine.run(random_vectors(c, 100_000, seed=3))
-print(int((out > 0.5).sum()), "circuitnn.run._jit" in sys.modules, end=" ")
+print(int((out > 0.5).sum()), engine._native, _native.state(), end=" ")
 try:
     KernelEngine(c, engine.nets, compiled=True).run(random_vectors(c, 3))
 except Exception as e:
     print(type(e).__name__, e)
 """
     want = (NeuralEngine(circuit, nets).run(random_vectors(circuit, 100_000, seed=3)) > 0.5).sum()
-    assert _child(code, store, CIRCUITNN_NATIVE="0") == f"{want} False UsageError {kernel.NEEDS}"
+    assert _child(code, store, CIRCUITNN_NATIVE="0") == \
+        f"{want} None unavailable UsageError {kernel.NEEDS}"
 
 
 def test_one_vector_call_path(store):

@@ -284,7 +284,7 @@ def test_a_small_run_imports_no_heavy_dependency(store):
               "from circuitnn.cli import main\n"
               "with contextlib.redirect_stdout(io.StringIO()):\n"
               f"    assert main(['run', 'circuits/half_adder.yaml', '--store', {str(store.root)!r}]) == 0\n"
-              "heavy = ('numba', 'llvmlite', 'networkx', 'dask', 'distributed', 'onnx',\n"
+              "heavy = ('networkx', 'dask', 'distributed', 'onnx',\n"
               "         'onnxruntime', 'pysat', 'scipy', 'pandas')\n"
               "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n")
     root = Path(__file__).resolve().parent.parent

@@ -424,15 +424,15 @@ def cmd_bench(args) -> int:
     print(f"{circuit.name}: {len(circuit.gates):,} gates, depth {circuit.depth}, "
           f"{args.vectors:,} random vectors, median of {repeats}")
     print(f"  {'engine':<52} {'seconds':>10} {'gate-evals/s':>15} {'vs numpy':>9}")
-    build = f"{row.build} build, " if row.build else ""
-    labels = {KERNEL: f"neural, fused kernel ({build}{args.mode}, float32)",
+    labels = {KERNEL: f"neural, fused kernel (C, {args.mode}, float32)",
               NUMPY: f"neural, numpy engine ({args.mode}, float32)",
               ONNX: f"onnxruntime ({args.mode}, float32)",
               EXACT: "exact reference (truth tables, not neural)"}
     for engine, label in labels.items():
         if engine not in row.seconds:
-            extra = "onnx" if engine == ONNX else "fast"
-            print(f"  {label:<52} not available: pip install 'circuitnn[{extra}]'")
+            why = ("pip install 'circuitnn[onnx]'" if engine == ONNX
+                   else "no C compiler (cc, or set $CC) could build it")
+            print(f"  {label:<52} not available: {why}")
             continue
         print(f"  {label:<52} {row.seconds[engine]:>10.4f} {row.rate(engine):>15,.0f} "
               f"{row.speedup(engine):>8.1f}x")

@@ -1,12 +1,13 @@
-/* The fused kernel in C: the loop of _jit.py, compiled ahead of time.
+/* The fused kernel in C, compiled ahead of time.
 
    circuitnn/run/_native.py prepends the exponential's coefficients (from
    kernel.py, as exact hexadecimal literals) and instantiates the body below
    once per (REAL, IN_T) pair: float32/float64 values, uint8 or REAL inputs.
-   The program layout is kernel.build_program's; the arithmetic is _jit.py's
-   (same polynomial, same Horner order, IEEE division: compiled without
-   -ffast-math, so no approximate reciprocals), which is what
-   docs/certification.md bounds. */
+   The program layout is kernel.build_program's.  The arithmetic is what
+   docs/certification.md bounds: a polynomial exp2 (kernel.EXP2_F32 /
+   EXP2_F64, Horner order) times 2^n built from exponent bits, and IEEE
+   division (compiled without -ffast-math, so no approximate reciprocals;
+   only FMA contraction). */
 
 #ifndef CIRCUITNN_NATIVE_COMMON
 #define CIRCUITNN_NATIVE_COMMON
@@ -41,6 +42,19 @@ static inline double exp2_f64(double s)
     double scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;
+}
+
+/* The kernel's exponential over an array (for the test of its error bound). */
+void exp2_array_f32(const float *s, float *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = exp2_f32(s[i]);
+}
+
+void exp2_array_f64(const double *s, double *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = exp2_f64(s[i]);
 }
 #endif
 

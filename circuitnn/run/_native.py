@@ -1,17 +1,18 @@
-"""The fused kernel compiled ahead of time by the system's C compiler and
-loaded with ctypes: ``run_range``, ``run_each``, ``run_cycles`` and
-``run_cycles_each`` of ``_jit.py``, with the same arguments and the same
-arithmetic.
+"""The fused kernel, compiled ahead of time by the system's C compiler and
+loaded with ctypes: ``run_range`` and ``run_each`` (combinational),
+``run_cycles`` and ``run_cycles_each`` (clocked), and ``exp2`` (the
+kernel's exponential over an array, for its error bound's test).
 
-Why a second build of the same loop: numba's import alone costs about 0.6 s
-of CPU here, more than a 100k-vector run spends on everything else, so a
-short process never gets the kernel through numba.  A shared library built
-once per machine (about a second of ``cc``) loads in milliseconds.
+Why C compiled ahead of time: a shared library built once per machine
+(about 2.5 s of ``cc``) loads in about a millisecond of CPU, so even a short
+process gets the kernel.  A JIT compiler's import and cached kernel cost
+about a second of CPU per process (measured; docs/certification.md), more
+than a 100k-vector run spends on everything else, for the same throughput.
 
 The library is cached in the model store's folder (``kernel/``), keyed by a
 hash of the C source, the coefficients, the compiler flags and the CPU (it
 is built for the host's instruction set).  No compiler, or a failed build,
-and the engine uses numba or numpy as before.
+and the engine runs the numpy engine instead.
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ def load(build_if_missing: bool = True):
             fn = getattr(lib, f"{name}_{suffix}")
             fn.argtypes = head + extra
             fn.restype = ctypes.c_int
+    for real in ("f32", "f64"):
+        getattr(lib, f"exp2_array_{real}").argtypes = [ptr, ptr, i64]
     _lib = lib
     return sys.modules[__name__]
 
@@ -208,6 +211,22 @@ def run_each(prog, params, in_slots, inputs, out_slots, out, lo, hi, digital):
         raise MemoryError("the fused kernel could not allocate its working block")
 
 
+def exp2(s: np.ndarray) -> np.ndarray:
+    """The kernel's ``2**s``, elementwise, in ``s``'s dtype (float32 or float64).
+
+    Examples
+    --------
+    >>> lib = load()
+    >>> lib is None or lib.exp2(np.array([-1.0, 0.0, 3.0], np.float32)).tolist() == [0.5, 1, 8]
+    True
+    """
+    s = np.ascontiguousarray(s)
+    real = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}[s.dtype]
+    out = np.empty_like(s)
+    getattr(_lib, f"exp2_array_{real}")(s.ctypes.data, out.ctypes.data, s.size)
+    return out
+
+
 #: the arguments of the one-cycle calls of a clocked simulation (its buffers
 #: and state are the same arrays from call to call), by the arrays' ids; the
 #: arrays are kept with them, so an id is not reused while it is a key
@@ -239,7 +258,7 @@ def _clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state) -
 def run_cycles(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi, block,
                digital):
     """Clocked: streams ``lo:hi`` for every cycle of ``inputs``, ``block`` at a
-    time (``_jit.run_cycles``)."""
+    time."""
     fn = _function("run_cycles", inputs, out)
     if fn(*_clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state), lo, hi,
           block, digital):
@@ -248,7 +267,7 @@ def run_cycles(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, 
 
 def run_cycles_each(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi,
                     digital):
-    """Clocked, one stream at a time (``_jit.run_cycles_each``)."""
+    """Clocked, one stream at a time (:func:`run_cycles` for one or a few streams)."""
     fn = _function("run_cycles_each", inputs, out)
     if fn(*_clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state), lo, hi,
           digital):

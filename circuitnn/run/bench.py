@@ -44,17 +44,16 @@ class BenchRow:
     """Median seconds per run of each engine on ``vectors`` vectors.
 
     ``seconds`` maps an engine (:data:`KERNEL`, :data:`NUMPY`, :data:`ONNX`,
-    :data:`EXACT`) to its median; the kernel is missing without numba, and
-    onnxruntime without the ``onnx`` extra.
-    ``first_call_s`` is the kernel's first call, which loads (or compiles)
-    it; ``build`` says which build of the kernel ran ("C" or "numba").
+    :data:`EXACT`) to its median; the kernel is missing without a C
+    compiler, and onnxruntime without the ``onnx`` extra.
+    ``first_call_s`` is the kernel's first call, which loads (or first
+    builds) its C library.
     """
 
     vectors: int
     gates: int
     seconds: dict[str, float] = field(default_factory=dict)
     first_call_s: float | None = None
-    build: str | None = None
 
     def rate(self, engine: str) -> float:
         """Gate evaluations per second of ``engine``."""
@@ -98,7 +97,6 @@ def measure(circuit: Circuit, nets: dict, vectors: int, repeats: int = 3, seed: 
     if kernel_available():
         kernel = KernelEngine(circuit, nets, mode=mode, compiled=True)
         row.seconds[KERNEL], row.first_call_s = _median_time(lambda: kernel.run(bits), repeats)
-        row.build = "C" if kernel._jit.__name__.endswith("_native") else "numba"
     numpy_engine = NeuralEngine(circuit, nets, mode=mode)
     row.seconds[NUMPY], _ = _median_time(lambda: numpy_engine.run(bits), repeats)
     onnx_s = measure_onnx(circuit, nets, vectors, repeats, seed, mode)

@@ -4,23 +4,20 @@ evaluated in one compiled loop over cache-sized blocks of vectors.
 :class:`KernelEngine` has the interface of :class:`~circuitnn.run.neural.NeuralEngine`
 (analog and digital modes, float32 and float64, probing) and computes the
 same function: each gate's sigmoid layers with its trained weights.  The
-loop exists in two builds with the same arithmetic: ``_native.c``, compiled
-once per machine by the system's C compiler and loaded with ctypes, and
-``_jit.py``, compiled by numba (the ``fast`` extra) and cached on disk.
-Without either, the numpy engine does the work.
+loop is ``_native.c``, compiled once per machine by the system's C compiler
+and loaded with ctypes (``_native.py``).  Without a compiler, or when the
+build fails, the numpy engine does the work.
 
-Whether a call uses a compiled kernel is a rent-or-buy decision on its
+Whether a call uses the compiled kernel is a rent-or-buy decision on its
 predicted numpy time (or the time the process has already spent in numpy).
 Loading the built C library costs about 10 ms; building it costs about
 2.5 s once per machine, and is done by the first run worth a tenth of a
-second of numpy; importing numba and its cached kernel costs about a second
-per process.  So a small run loads neither, a 100k-vector run uses the C
-library, and a warm process loops in microseconds.
+second of numpy.  So a small run loads nothing, a 100k-vector run uses the
+C library, and a warm process loops in microseconds.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import sys
@@ -125,11 +122,6 @@ NATIVE_LOAD_SECONDS = 0.01
 #: process, which then loads it in 10 ms, so it is made by the first run that
 #: would save this much, and pays back within about 25 such runs.
 NATIVE_BUILD_SECONDS = 0.1
-#: Seconds to import numba and load the cached kernel, the price of "buying"
-#: (0.9 s of CPU measured: numba 0.54, its array support 0.4, the kernel 0.08).
-JIT_LOAD_SECONDS = 1.0
-#: The same once numba is imported (by anything): the kernel's module only.
-JIT_CACHED_SECONDS = 0.1
 #: Gate evaluations per second assumed of the numpy engine (a fast machine's).
 NUMPY_RATE = 1.5e8
 #: Below this many gate evaluations a call runs on one thread.
@@ -140,26 +132,13 @@ FEW_VECTORS = 2
 _rented_seconds = 0.0  # numpy-engine time this process spent while the kernel was not loaded
 
 
-def numba_available() -> bool:
-    """Whether numba's build of the kernel can run here: numba importable, JIT on.
+def kernel_available() -> bool:
+    """Whether the compiled kernel is loaded, built, or can be built here (a
+    C compiler, and ``CIRCUITNN_NATIVE`` not set to 0).
 
     Examples
     --------
-    >>> isinstance(numba_available(), bool)
-    True
-    """
-    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
-        return False
-    return "circuitnn.run._jit" in sys.modules or importlib.util.find_spec("numba") is not None
-
-
-def native_available() -> bool:
-    """Whether the C build of the kernel is loaded, built, or can be built
-    here (a C compiler, and ``CIRCUITNN_NATIVE`` not set to 0).
-
-    Examples
-    --------
-    >>> isinstance(native_available(), bool)
+    >>> isinstance(kernel_available(), bool)
     True
     """
     from . import _native
@@ -179,47 +158,6 @@ def rent(seconds: float) -> None:
     _rented_seconds += seconds
 
 
-def kernel_available() -> bool:
-    """Whether a compiled kernel can run here (:func:`native_available` or
-    :func:`numba_available`).
-
-    Examples
-    --------
-    >>> isinstance(kernel_available(), bool)
-    True
-    """
-    return native_available() or numba_available()
-
-
-def worth_loading(work: float, rented: float, modules) -> bool:
-    """Whether to load the compiled kernel for a call of ``work`` gate
-    evaluations, after ``rented`` seconds spent in the numpy engine, with
-    ``modules`` imported: yes once either would cost more than loading.
-
-    Examples
-    --------
-    >>> worth_loading(1e6, 0.0, set()), worth_loading(1e9, 0.0, set())
-    (False, True)
-    >>> worth_loading(1e6, 2.0, set()), worth_loading(1e6, 0.0, {"circuitnn.run._jit"})
-    (True, True)
-    """
-    if "circuitnn.run._jit" in modules:
-        return True
-    cost = JIT_CACHED_SECONDS if "numba" in modules else JIT_LOAD_SECONDS
-    return max(work / NUMPY_RATE, rented) >= cost
-
-
-def _load_jit():
-    try:
-        from . import _jit
-    except ImportError:
-        return None
-    return _jit
-
-
-BACKENDS = ("native", "numba")
-
-
 def native_pays(spent: float, state: str, forced: bool = False) -> bool:
     """Whether to use the C library for a call worth ``spent`` seconds of
     numpy, given its ``state`` (see ``_native.state``): yes once that time
@@ -237,42 +175,25 @@ def native_pays(spent: float, state: str, forced: bool = False) -> bool:
     return cost is not None and (forced or spent >= cost)
 
 
-def _pick_backend(work: float, rented: float, forced: bool = False,
-                  backend: str | None = None):
-    """The compiled build of the kernel a call of ``work`` gate evaluations
-    should use, after ``rented`` seconds spent in the numpy engine: the C
-    library if it pays (:func:`native_pays`), else numba's if it pays
-    (:func:`worth_loading`), else None (the numpy engine).  ``forced`` takes
-    any build there is; ``backend`` (one of :data:`BACKENDS`) allows only it."""
+def _pick(work: float, rented: float, forced: bool = False):
+    """The compiled kernel (the loaded ``_native`` module) if a call of
+    ``work`` gate evaluations, after ``rented`` seconds spent in the numpy
+    engine, should use it (:func:`native_pays`), else None (the numpy
+    engine); ``forced`` takes it whenever it can be had."""
+    native = sys.modules.get(f"{__package__}._native")
+    if native is not None and native.state() == "loaded":
+        return native
     spent = max(work / NUMPY_RATE, rented)
-    if backend in (None, "native"):
-        native = sys.modules.get(f"{__package__}._native")
-        if native is not None and native.state() == "loaded":
-            return native
-        # the state costs a file hash: asked only of calls that may use it
-        if forced or spent >= NATIVE_LOAD_SECONDS:
-            from . import _native
+    # the state costs a file hash: asked only of calls that may use it
+    if forced or spent >= NATIVE_LOAD_SECONDS:
+        from . import _native
 
-            if native_pays(spent, _native.state(), forced):
-                got = _native.load()
-                if got is not None:
-                    return got
-    if backend in (None, "numba") and numba_available() and (
-            forced or worth_loading(work, rented, set(sys.modules))):
-        return _load_jit()
+        if native_pays(spent, _native.state(), forced):
+            return _native.load()
     return None
 
 
-NEEDS = ("the compiled kernel needs a C compiler (cc, or $CC) or numba: "
-         "pip install 'circuitnn[fast]'")
-
-
-def _backend_available(backend: str | None) -> bool:
-    if backend == "native":
-        return native_available()
-    if backend == "numba":
-        return numba_available()
-    return kernel_available()
+NEEDS = "the compiled kernel needs a C compiler (cc, or set $CC) that can build it"
 
 
 def certificate_holds(net, tt, dtype) -> bool:
@@ -344,12 +265,9 @@ class KernelEngine:
     threads : int
         Threads over vector ranges for large calls (the kernel releases the GIL).
     compiled : bool or None
-        True: always a compiled kernel (a C compiler or numba is needed);
-        False: always the numpy engine; None (default): a compiled kernel
+        True: always the compiled kernel (a C compiler is needed);
+        False: always the numpy engine; None (default): the compiled kernel
         once it pays for its loading time (see the module's docstring).
-    backend : {None, "native", "numba"}
-        Which compiled build may run: the C library, numba's, or (None) the
-        cheapest to load of those available.
     block : int
         Vectors per block; a block's signal values stay in cache.
 
@@ -367,16 +285,13 @@ class KernelEngine:
 
     def __init__(self, circuit: Circuit, nets: dict, mode: str = "analog",
                  dtype=np.float32, keep_all: bool = False, threads: int | None = None,
-                 compiled: bool | None = None, block: int = 256,
-                 backend: str | None = None):
+                 compiled: bool | None = None, block: int = 256):
         if mode not in ("analog", "digital"):
             raise UsageError(f"mode {mode!r} is not known; use 'analog' or 'digital'")
         missing = [p for p in circuit.primitives if p not in nets]
         if missing:
             raise UsageError(f"no trained net for primitive(s) {', '.join(missing)}")
-        if backend not in (None, *BACKENDS):
-            raise UsageError(f"backend {backend!r} is not known; use 'native' or 'numba'")
-        if compiled and not _backend_available(backend):
+        if compiled and not kernel_available():
             raise UsageError(NEEDS)
         self.circuit = circuit
         self.nets = nets
@@ -386,12 +301,11 @@ class KernelEngine:
         self.threads = threads if threads is not None else min(2, os.cpu_count() or 1)
         self.compiled = compiled
         self.block = block
-        self.backend = backend
         self.plan = Plan.build(circuit, keep_all=keep_all)
         self.prog, self.params = build_program(self.plan, nets, self.dtype)
         self._numpy: NeuralEngine | None = None
         self._step_buffers = threading.local()
-        self._jit = None
+        self._native = None
         self._codec = None
         self._expected = 0
 
@@ -414,17 +328,16 @@ class KernelEngine:
         return self.kernel_for(work / NUMPY_RATE)
 
     def kernel_for(self, seconds: float):
-        """The compiled build (``_native`` or ``_jit``) if work that would take
+        """The compiled kernel (the ``_native`` module) if work that would take
         ``seconds`` in the numpy engine should use it (see the module's
         docstring), else None; None always when there is none or
         ``compiled`` is False."""
-        if self._jit is not None or self.compiled is False:
-            return self._jit
-        self._jit = _pick_backend(seconds * NUMPY_RATE, _rented_seconds, bool(self.compiled),
-                                  self.backend)
-        if self._jit is None and self.compiled:
+        if self._native is not None or self.compiled is False:
+            return self._native
+        self._native = _pick(seconds * NUMPY_RATE, _rented_seconds, bool(self.compiled))
+        if self._native is None and self.compiled:
             raise UsageError(NEEDS)
-        return self._jit
+        return self._native
 
     def expect(self, n_vectors: int) -> None:
         """Announce that about ``n_vectors`` vectors will follow, in calls of
@@ -440,8 +353,8 @@ class KernelEngine:
         global _rented_seconds
         inputs = np.asarray(inputs)
         n_vec = inputs.shape[1]
-        jit = self._kernel(float(n_vec) * len(self.circuit.gates))
-        if jit is None:
+        lib = self._kernel(float(n_vec) * len(self.circuit.gates))
+        if lib is None:
             start = time.perf_counter()
             got = self.numpy_engine.run(inputs, probe=probe)
             _rented_seconds += time.perf_counter() - start
@@ -456,10 +369,10 @@ class KernelEngine:
         out = np.empty((len(out_slots), n_vec), self.dtype)
         digital = self.mode == "digital"
         if n_vec <= FEW_VECTORS:
-            jit.run_each(self.prog, self.params, self.plan.input_slots, inputs, out_slots, out,
+            lib.run_each(self.prog, self.params, self.plan.input_slots, inputs, out_slots, out,
                          0, n_vec, digital)
         else:
-            self._run_blocks(jit, inputs, out_slots, out, digital)
+            self._run_blocks(lib, inputs, out_slots, out, digital)
         if probe:
             every = np.empty((self.circuit.n_signals, n_vec), self.dtype)
             every[live] = out
@@ -497,20 +410,20 @@ class KernelEngine:
             )
         port, shift, weight, starts = self._codec
         bits = ((np.array(values, np.uint64)[port] >> shift) & np.uint64(1)).astype(np.uint8)
-        jit = self._jit or self._kernel(len(self.circuit.gates))
-        if jit is None:
+        lib = self._native or self._kernel(len(self.circuit.gates))
+        if lib is None:
             out = self.run(bits[:, None])
         else:
             out = np.empty((len(weight), 1), self.dtype)
-            jit.run_each(self.prog, self.params, self.plan.input_slots, bits[:, None],
+            lib.run_each(self.prog, self.params, self.plan.input_slots, bits[:, None],
                          self.plan.output_slots, out, 0, 1, self.mode == "digital")
         if not len(weight):
             return []
         return np.add.reduceat((out[:, 0] > 0.5) * weight, starts).tolist()
 
-    def run_cycles(self, jit, inputs: np.ndarray, state: np.ndarray
+    def run_cycles(self, lib, inputs: np.ndarray, state: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
-        """Clocked cycles in the compiled module ``jit`` (from :meth:`kernel_for`),
+        """Clocked cycles in the compiled kernel ``lib`` (from :meth:`kernel_for`),
         for an engine over a circuit's step (:attr:`Circuit.step`), whose
         last ``state.shape[0]`` inputs are the registers and last outputs what
         they load.
@@ -529,7 +442,7 @@ class KernelEngine:
         if n_cycles == 1 and n_streams <= FEW_VECTORS:
             # one cycle (Clocked.step): buffers kept per thread, whose addresses
             # the C build has cached, and the results copied out
-            key = (n_streams, jit.__name__)
+            key = n_streams
             bufs = getattr(self._step_buffers, "by", {}).get(key)
             if bufs is None:
                 shape = (len(plan.output_slots), 1, n_streams)
@@ -537,7 +450,7 @@ class KernelEngine:
                         np.empty(shape, np.uint8))
                 self._step_buffers.__dict__.setdefault("by", {})[key] = bufs
             bufs[0][...] = inputs
-            jit.run_cycles_each(self.prog, self.params, plan.input_slots, *bufs[:1],
+            lib.run_cycles_each(self.prog, self.params, plan.input_slots, *bufs[:1],
                                 plan.output_slots, *bufs[1:], state, 0, n_streams, digital)
             return bufs[1].copy(), bufs[2].copy()
         if inputs.dtype != np.uint8 or not inputs.flags.c_contiguous:
@@ -545,7 +458,7 @@ class KernelEngine:
         shape = (len(plan.output_slots), n_cycles, n_streams)
         out, bits = np.empty(shape, self.dtype), np.empty(shape, np.uint8)
         if n_streams <= FEW_VECTORS:
-            jit.run_cycles_each(self.prog, self.params, plan.input_slots, inputs,
+            lib.run_cycles_each(self.prog, self.params, plan.input_slots, inputs,
                                 plan.output_slots, out, bits, state, 0, n_streams, digital)
             return out, bits
         args = (self.prog, self.params, plan.input_slots, inputs, plan.output_slots, out, bits,
@@ -566,7 +479,7 @@ class KernelEngine:
                     lo = next(starts, None)
                 if lo is None:
                     return
-                jit.run_cycles(*args, lo, min(n_streams, lo + block), block, digital)
+                lib.run_cycles(*args, lo, min(n_streams, lo + block), block, digital)
 
         helpers = [threading.Thread(target=work_on_blocks) for _ in range(threads - 1)]
         for t in helpers:
@@ -576,12 +489,12 @@ class KernelEngine:
             t.join()
         return out, bits
 
-    def _run_blocks(self, jit, inputs, out_slots, out, digital) -> None:
+    def _run_blocks(self, lib, inputs, out_slots, out, digital) -> None:
         n_vec = inputs.shape[1]
         block = min(self.block, n_vec)
 
         def work(lo: int, hi: int) -> None:
-            jit.run_range(self.prog, self.params, self.plan.input_slots, inputs, out_slots, out,
+            lib.run_range(self.prog, self.params, self.plan.input_slots, inputs, out_slots, out,
                           lo, hi, block, digital)
 
         threads = self.threads if n_vec * len(self.circuit.gates) >= THREAD_WORK else 1

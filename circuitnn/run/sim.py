@@ -184,7 +184,7 @@ class Clocked:
         :meth:`Session.clocked` gives) runs whole windows of cycles in its
         compiled loop, registers thresholded between cycles, once the kernel
         pays for its loading (see :mod:`circuitnn.run.kernel`); until then,
-        or without numba, one stream runs the generated-Python
+        or without a C compiler, one stream runs the generated-Python
         :class:`ScalarEngine` and several the numpy engine, cycle by cycle.
         The other engines run cycle by cycle (a ScalarEngine one stream).
     streams : int
@@ -340,13 +340,13 @@ class Clocked:
             self.path = ("exact" if isinstance(engine, ExactEngine) else
                          "scalar" if isinstance(engine, ScalarEngine) else "numpy")
             return self._per_cycle(engine, inputs), None
-        jit = engine._jit
-        if jit is None:
+        lib = engine._native
+        if lib is None:
             cycles = max(inputs.shape[1], self._expected - self.cycle)
-            jit = engine.kernel_for(cycles * self._fallback_seconds())
-        if jit is not None:
+            lib = engine.kernel_for(cycles * self._fallback_seconds())
+        if lib is not None:
             self.path = "kernel"
-            return engine.run_cycles(jit, inputs, self._state)
+            return engine.run_cycles(lib, inputs, self._state)
         fallback = self._scalar_engine() if self.streams == 1 else None
         if fallback is None:
             fallback = engine.numpy_engine
