@@ -50,11 +50,12 @@ from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.ir.primitives import STANDARD  # noqa: E402
 from circuitnn.library import kogge_stone_adder  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
+from circuitnn.run.bits import decode  # noqa: E402
 from circuitnn.run.exact import ExactEngine  # noqa: E402
 from circuitnn.run.kernel import KernelEngine  # noqa: E402
 from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
-from circuitnn.run.vectors import decode, random_vectors  # noqa: E402
+from circuitnn.run.vectors import random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
 from circuitnn.write.verilog import KEYWORDS, circuit_to_verilog  # noqa: E402
 

@@ -46,11 +46,8 @@ from circuitnn.library import array_multiplier, ripple_carry_adder  # noqa: E402
 from circuitnn.read import load_circuit, yaml_loader  # noqa: E402
 from circuitnn.run.output import CsvWriter, JsonWriter  # noqa: E402
 from circuitnn.run.session import Session  # noqa: E402
-from circuitnn.run.vectors import (  # noqa: E402
-    RandomVectors,
-    _parse_block_rows,
-    read_csv_columns,
-)
+from circuitnn.run.vector_files import _parse_block_rows, read_csv_columns  # noqa: E402
+from circuitnn.run.vectors import RandomVectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
 
 C6288 = ROOT / "data" / "benchmarks" / "iscas85" / "c6288.bench"

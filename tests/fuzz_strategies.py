@@ -477,7 +477,7 @@ def check_valid(fmt: str, spec: Spec, text: str, directory: str | None = None,
 def check_csv(data: bytes, circuit, directory: str | None = None) -> Outcome:
     """A vector file is read, or refused with a VectorError naming the file."""
     from circuitnn.errors import CircuitError
-    from circuitnn.run.vectors import read_csv
+    from circuitnn.run.vector_files import read_csv
 
     with tempfile.TemporaryDirectory(dir=directory) as d:
         path = os.path.join(d, "v.csv")

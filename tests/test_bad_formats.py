@@ -14,7 +14,7 @@ import pytest
 from circuitnn.cli import main
 from circuitnn.errors import CircuitError
 from circuitnn.read import load_circuit
-from circuitnn.run.vectors import read_csv
+from circuitnn.run.vector_files import read_csv
 
 BAD = Path(__file__).parent / "bad"
 SYNTH = "run 'synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean' first"

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from circuitnn.read import load_circuit
+from circuitnn.run.bits import decode
 from circuitnn.run.session import Session
-from circuitnn.run.vectors import decode, random_vectors
+from circuitnn.run.vectors import random_vectors
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "benchmarks"
 FILES = sorted(DATA.glob("iscas85/*.bench")) + sorted(DATA.glob("epfl/*.blif"))

@@ -8,10 +8,11 @@ import pytest
 from circuitnn.compile import compile_design
 from circuitnn.read import load_circuit
 from circuitnn.read.yaml import loads_yaml
+from circuitnn.run.bits import decode
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.neural import NeuralEngine
 from circuitnn.run.session import train_nets
-from circuitnn.run.vectors import decode, random_vectors
+from circuitnn.run.vectors import random_vectors
 
 CHAIN = """
 name: chain

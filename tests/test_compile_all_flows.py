@@ -18,8 +18,9 @@ from circuitnn.hdl import Builder
 from circuitnn.ir.primitives import STANDARD
 from circuitnn.nn import GateNet, TrainSettings, certified_margin
 from circuitnn.read import load_circuit
+from circuitnn.run.bits import decode
 from circuitnn.run.session import Session, UncertifiedMismatch
-from circuitnn.run.vectors import decode, exhaustive, random_vectors
+from circuitnn.run.vectors import exhaustive, random_vectors
 from circuitnn.store import ModelStore
 
 HALF_ADDER = "circuits/half_adder.yaml"

@@ -7,8 +7,9 @@ from oracle import evaluate_flat
 from circuitnn.ir.primitives import STANDARD
 from circuitnn.ir.truthtable import TruthTable
 from circuitnn.read import load_circuit
+from circuitnn.run.bits import decode, encode
 from circuitnn.run.exact import ExactEngine, pack, unpack
-from circuitnn.run.vectors import decode, encode, exhaustive, random_vectors
+from circuitnn.run.vectors import exhaustive, random_vectors
 
 CIRCUITS = sorted(glob.glob("circuits/*.yaml"))
 

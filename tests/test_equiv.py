@@ -37,8 +37,8 @@ from circuitnn.prove.cover import cnf_cover
 from circuitnn.prove.miter import _columns
 from circuitnn.read import load_circuit
 from circuitnn.read.yaml import loads_yaml
+from circuitnn.run.bits import decode, encode
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.vectors import decode, encode
 from circuitnn.write.yaml import circuit_to_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,9 @@ import pytest
 from circuitnn import NetlistError, ValidationError, compile_design
 from circuitnn.read import load_circuit
 from circuitnn.read.bench import reads_bench
+from circuitnn.run.bits import bits_to_ints, decode, encode, ints_to_bits
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits
+from circuitnn.run.vectors import exhaustive
 
 ROOT = Path(__file__).resolve().parent.parent
 ISCAS = ROOT / "data" / "benchmarks" / "iscas85"

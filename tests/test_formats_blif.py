@@ -14,8 +14,9 @@ from circuitnn import NetlistError, ValidationError, compile_design
 from circuitnn.ir.primitives import MAX_PRIMITIVE_INPUTS
 from circuitnn.read import load_circuit
 from circuitnn.read.blif import reads_blif
+from circuitnn.run.bits import decode, encode
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.vectors import decode, encode, exhaustive
+from circuitnn.run.vectors import exhaustive
 
 ROOT = Path(__file__).resolve().parent.parent
 EPFL = ROOT / "data" / "benchmarks" / "epfl"

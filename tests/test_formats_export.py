@@ -15,8 +15,9 @@ from circuitnn import cli
 from circuitnn.compile import compile_design
 from circuitnn.read import load_circuit
 from circuitnn.read.yaml import loads_yaml
+from circuitnn.run.bits import decode
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.vectors import decode, read_csv
+from circuitnn.run.vector_files import read_csv
 from circuitnn.write.dot import circuit_to_dot
 from circuitnn.write.yaml import circuit_to_yaml
 

@@ -10,8 +10,9 @@ import pytest
 
 from circuitnn import NetlistError, compile_design
 from circuitnn.read.yosys_json import reads_yosys_json
+from circuitnn.run.bits import decode, encode
 from circuitnn.run.exact import ExactEngine
-from circuitnn.run.vectors import decode, encode, exhaustive
+from circuitnn.run.vectors import exhaustive
 
 
 def module(ports, cells=None, **extra):

@@ -28,9 +28,10 @@ import pytest
 
 from circuitnn.compile import compile_design
 from circuitnn.read.yaml import load_yaml
+from circuitnn.run.bits import decode, encode
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.session import Session
-from circuitnn.run.vectors import MAX_EXHAUSTIVE_BITS, decode, encode, exhaustive, random_vectors
+from circuitnn.run.vectors import MAX_EXHAUSTIVE_BITS, exhaustive, random_vectors
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = ROOT / "circuits"

@@ -183,9 +183,9 @@ def _sim(session, stimulus):
 
 def _sim_exact(circuit, stimulus):
     """The exact engine (truth tables), cycle by cycle, with no nets."""
+    from circuitnn.run.bits import decode, encode
     from circuitnn.run.exact import ExactEngine
     from circuitnn.run.sim import Clocked
-    from circuitnn.run.vectors import decode, encode
 
     clock = Clocked(circuit, ExactEngine(circuit.step))
     names = [p.name for p in circuit.inputs]

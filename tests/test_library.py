@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from circuitnn import library as lib
 from circuitnn.errors import CircuitError, UsageError
-from circuitnn.run.vectors import decode, exhaustive
+from circuitnn.run.bits import decode
+from circuitnn.run.vectors import exhaustive
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,9 +6,10 @@ import pytest
 from circuitnn import library as lib
 from circuitnn.errors import UsageError
 from circuitnn.read import load_circuit
+from circuitnn.run.bits import encode
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.session import Session, train_nets
-from circuitnn.run.vectors import encode, exhaustive, pick_vectors
+from circuitnn.run.vectors import exhaustive, pick_vectors
 
 
 def test_session_from_nets_equals_session_from_store(store):

@@ -10,7 +10,7 @@ from circuitnn import CircuitError, load_circuit
 from circuitnn.cli import main
 from circuitnn.read import read_design
 from circuitnn.run.session import Session
-from circuitnn.run.vectors import parse_int
+from circuitnn.run.vector_files import parse_int
 
 ROOT = Path(__file__).resolve().parent.parent
 AND = "inputs: [a, b]\noutputs: [y]\ngates: [{name: g, type: AND, in: [a, b], out: y}]\n"

@@ -14,9 +14,10 @@ from circuitnn.cli import main
 from circuitnn.cli import run as cli_run
 from circuitnn.errors import CircuitError
 from circuitnn.hdl import Builder
-from circuitnn.run import vectors
+from circuitnn.run import vector_files
+from circuitnn.run.bits import column_to_ints
 from circuitnn.run.output import CsvWriter, JsonLinesWriter, NpzWriter
-from circuitnn.run.vectors import (
+from circuitnn.run.vector_files import (
     _parse_block_fast,
     _parse_block_rows,
     read_csv_columns,
@@ -44,7 +45,7 @@ def _values(width, n=40, seed=0):
 
 
 def _ints(col):
-    return [int(v) for v in vectors.column_to_ints(col)]
+    return [int(v) for v in column_to_ints(col)]
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -172,7 +173,7 @@ def test_fast_csv_parser_agrees_with_the_row_reader():
 
 
 def test_csv_errors_keep_their_lines_across_blocks(tmp_path, monkeypatch, inverters):
-    monkeypatch.setattr(vectors, "CSV_BLOCK_CHARS", 64)
+    monkeypatch.setattr(vector_files, "CSV_BLOCK_CHARS", 64)
     circuit = inverters[63].circuit
     rows = [str(i * 977) for i in range(200)]
     rows[150] = "0x12g"

@@ -5,7 +5,9 @@ import pytest
 
 from circuitnn.errors import CircuitError
 from circuitnn.read import load_circuit
-from circuitnn.run.vectors import bits_to_ints, decode, encode, exhaustive, ints_to_bits, read_csv
+from circuitnn.run.bits import bits_to_ints, decode, encode, ints_to_bits
+from circuitnn.run.vector_files import read_csv
+from circuitnn.run.vectors import exhaustive
 
 
 @pytest.fixture(scope="module")

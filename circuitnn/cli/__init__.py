@@ -206,7 +206,7 @@ def cmd_verify(args) -> int:
 
             return spec_link(args, circuit, sim)
         return EXIT_OK
-    from ..run.vectors import decode
+    from ..run.bits import decode
 
     for _, ins_bits, got_bits, want_bits in summary.first:
         ins = decode(circuit.inputs, ins_bits[:, None])

@@ -48,7 +48,8 @@ def chunk_size(circuit) -> int:
 
 
 def _vectors(args, circuit):
-    from ..run.vectors import ColumnVectors, choose_vectors, parse_int, read_vectors
+    from ..run.vector_files import parse_int, read_vectors
+    from ..run.vectors import ColumnVectors, choose_vectors
 
     chosen = [o for o in ("set", "vectors", "random") if getattr(args, o)]
     if len(chosen) > 1:

@@ -96,7 +96,7 @@ def read_stimulus(source: str, circuit, streams: int = 1) -> tuple[int, Iterator
     widths = [p.width for p in circuit.inputs]
 
     def parse(line_no, row) -> list[int]:
-        from ..run.vectors import parse_int
+        from ..run.vector_files import parse_int
 
         if len(row) != len(header):
             raise VectorError(f"row has {len(row)} values; the header has {len(header)}",

@@ -246,8 +246,8 @@ def _port_values(circuit: Circuit, lits: dict[int, int], cex: dict[int, int]) ->
 
 def _replay(a: Circuit, b: Circuit, matching: Matching, in_a, in_b, cex) -> Counterexample:
     """Run the counterexample through both circuits on the exact engine."""
+    from ..run.bits import decode, encode
     from ..run.exact import ExactEngine
-    from ..run.vectors import decode, encode
 
     inputs_a, inputs_b = _port_values(a, in_a, cex), _port_values(b, in_b, cex)
     bits_a = ExactEngine(a).run(encode(a, {k: [v] for k, v in inputs_a.items()}))[:, 0]
@@ -340,8 +340,8 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
 def _replay_trace(a, b, matching, frames, cex, fail_cycle):
     """Run the input sequence through both circuits' step functions on the
     exact engine, cycle by cycle from reset."""
+    from ..run.bits import decode, encode
     from ..run.exact import ExactEngine
-    from ..run.vectors import decode, encode
 
     inputs_a = [_port_values(a, fa, cex) for fa, _ in frames]
     inputs_b = [_port_values(b, fb, cex) for _, fb in frames]

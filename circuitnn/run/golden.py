@@ -12,7 +12,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..errors import Loc, VectorError
-from .vectors import MAX_EXHAUSTIVE_BITS, column_to_ints, decode_columns, read_csv_columns
+from .bits import column_to_ints, decode_columns
+from .vector_files import read_csv_columns
+from .vectors import MAX_EXHAUSTIVE_BITS
 
 __all__ = ["sweep_rest", "read_expected", "CheckReport", "check_expected"]
 

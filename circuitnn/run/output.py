@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UsageError
-from .vectors import bits_to_column, column_to_ints, n_words
+from .bits import column_to_ints, decode_columns, n_words
 
 __all__ = ["Writer", "TableWriter", "CsvWriter", "JsonWriter", "JsonLinesWriter",
            "NpzWriter", "FORMATS", "format_of", "make_writer"]
@@ -241,8 +241,8 @@ class Writer:
 
     def write(self, result) -> None:
         """Write one chunk: a :class:`~circuitnn.run.session.Result`."""
-        ins = _columns(self.circuit.inputs, result.inputs)
-        outs = _columns(self.circuit.outputs, result.bits)
+        ins = decode_columns(self.circuit.inputs, result.inputs)
+        outs = decode_columns(self.circuit.outputs, result.bits)
         self._write(ins, outs, result)
         self.rows += result.inputs.shape[1]
 
@@ -254,14 +254,6 @@ class Writer:
         flush = getattr(self._binary or self._out, "flush", None)
         if flush is not None:
             flush()
-
-
-def _columns(ports, bits: np.ndarray) -> dict[str, np.ndarray]:
-    out, row = {}, 0
-    for p in ports:
-        out[p.name] = bits_to_column(bits[row:row + p.width])
-        row += p.width
-    return out
 
 
 def _port_confidence(circuit, analog: np.ndarray) -> dict[str, np.ndarray]:

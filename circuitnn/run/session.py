@@ -26,16 +26,10 @@ from .._where import _user_loc, _warn_user
 from ..compile import Circuit
 from ..compile.lower import Lowered, lower
 from ..errors import CircuitError, UsageError
+from .bits import decode, encode, input_values
 from .exact import ExactEngine
 from .kernel import KernelEngine
-from .vectors import (
-    MAX_EXHAUSTIVE_BITS,
-    decode,
-    encode,
-    exhaustive,
-    input_values,
-    pick_vectors,
-)
+from .vectors import MAX_EXHAUSTIVE_BITS, exhaustive, pick_vectors
 
 if TYPE_CHECKING:
     from .sim import SimResult
