@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from circuitnn.errors import CircuitError
+from circuitnn.hdl import Builder
 from circuitnn.read import load_circuit
 from circuitnn.run.bits import bits_to_ints, decode, encode, ints_to_bits
 from circuitnn.run.vector_files import read_csv
@@ -42,6 +43,21 @@ def test_encode_checks_names_and_ranges(adder):
         encode(adder, {"x": [1], "a": [0], "b": [0], "cin": [0]})
     with pytest.raises(CircuitError, match=r"^no value for input cin$"):
         encode(adder, {"a": [1], "b": [0]})
+
+
+def test_encode_refuses_python_integers_too_wide_for_the_port(adder):
+    # Python integers beyond int64 (object arrays) and ports wider than 64 bits
+    # are checked one value at a time, apart from the numpy path above
+    with pytest.raises(CircuitError, match=r"^value 0x400000000000000000 .*does not fit "
+                                           r"input 'a' \(4 bits: 0 to 15\)$"):
+        encode(adder, {"a": [1, 1 << 70], "b": [0, 0], "cin": [0, 0]})
+    wide = Builder("wide")
+    wide.output("y", ~wide.input("x", 65))
+    circuit = wide.compile().circuit
+    assert decode(circuit.inputs, encode(circuit, {"x": [(1 << 65) - 1]}))["x"].tolist() == [
+        (1 << 65) - 1]
+    with pytest.raises(CircuitError, match=r"does not fit input 'x' \(65 bits: 0 to "):
+        encode(circuit, {"x": [1 << 65]})
 
 
 def test_read_csv(tmp_path, adder):
