@@ -11,7 +11,13 @@ engine's.
 
 circuitnn's engines, side by side:
 * kernel: the fused kernel (every gate its trained net, in C), whole
-  windows of cycles per call, registers thresholded at 0.5 between cycles;
+  windows of cycles per call, registers thresholded at 0.5 between cycles,
+  blocks of streams spread over both cores; it keeps the output bits only
+  (``Clocked(..., analog="none")``, as ``Session.sim`` and ``circuitnn sim``
+  do), so it writes no analog values;
+  ``kernel 1 thr`` is the same on one thread (many streams);
+  ``kernel+values`` also keeps every analog value (``analog="step"``, what
+  ``sim_verify``'s margin reads; many streams);
   ``kernel step`` calls it once per cycle (``Clocked.step``, as PyRTL's
   ``sim.step``); ``kernel run`` iterates ``Clocked.run`` and reads each
   cycle's outputs;
@@ -159,15 +165,17 @@ def engines(session: Session) -> dict:
     """The engines over one cycle, by label (the kernel compiled, not rented)."""
     step, nets = session.circuit.step, session.nets
     return {"kernel": KernelEngine(step, nets, compiled=True),
+            "kernel 1 thr": KernelEngine(step, nets, compiled=True, threads=1),
             "numpy": NeuralEngine(step, nets),
             "python": ScalarEngine(step, nets),
             "exact": ExactEngine(step)}
 
 
-def timed(circuit, engine, stim: np.ndarray, how: str) -> tuple[float, np.ndarray]:
+def timed(circuit, engine, stim: np.ndarray, how: str, analog: str = "none"
+          ) -> tuple[float, np.ndarray]:
     """Seconds to simulate ``stim`` (input bits, cycles, streams), best of 3,
     and the output bits."""
-    clock = Clocked(circuit, engine, stim.shape[2])
+    clock = Clocked(circuit, engine, stim.shape[2], analog=analog)
     rows = [stim[:, c] for c in range(stim.shape[1])]
     clock.step(rows[0])  # built and warm before timing, as PyRTL's simulation is
     got = []
@@ -279,12 +287,17 @@ def main() -> None:
         t = {}
         t["kernel"], want = timed(circuit, eng["kernel"], stim, "window")
         cpu_many = c * n / CPU[-1]
+        cores = CPU[-1] / t["kernel"]  # CPU seconds per wall second: cores in use
+        t["kernel 1 thr"], got1 = timed(circuit, eng["kernel 1 thr"], stim, "window")
+        cpu_1thr = c * n / CPU[-1]
+        t["kernel+values"], got2 = timed(circuit, eng["kernel"], stim, "window", "step")
         t["exact"], exact = timed(circuit, eng["exact"], slow, "window")
         t["numpy"], got = timed(circuit, eng["numpy"], slow, "window")
         assert (want[:, :slow.shape[1]] == exact).all() and (got == exact).all()
-        r = {k: (c if k == "kernel" else slow.shape[1]) * n / v
+        assert (got1 == want).all() and (got2 == want).all()
+        r = {k: (c if k.startswith("kernel") else slow.shape[1]) * n / v
              for k, v in t.items()}
-        many.append((label, r, py, cpu_many))
+        many.append((label, r, py, cpu_many, cpu_1thr, cores))
     load_after = os.getloadavg()
 
     print(f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after; wall clock, "
@@ -302,20 +315,22 @@ def main() -> None:
     print(f"\n{args.streams} streams, stream-cycles/s ({args.stream_cycles} cycles for the "
           f"kernel, {max(2, args.stream_cycles // 10)} for the others; PyRTL: its one-stream "
           "rate)")
-    cols = ["PyRTL", "kernel", "numpy", "exact"]
-    print(f"{'design':<14} | " + " ".join(f"{c:>12}" for c in cols)
-          + f" | {'kernel/PyRTL':>12} {'kernel/numpy':>12}")
-    for label, r, py, _ in many:
-        vals = [py, r["kernel"], r["numpy"], r["exact"]]
-        print(f"{label:<14} | " + " ".join(f"{v:>12,.0f}" for v in vals)
-              + f" | {r['kernel'] / py:>12.1f} {r['kernel'] / r['numpy']:>12.1f}")
+    cols = ["PyRTL", "kernel", "kernel 1 thr", "kernel+values", "numpy", "exact"]
+    print(f"{'design':<14} | " + " ".join(f"{c:>13}" for c in cols)
+          + f" | {'kernel/PyRTL':>12} {'kernel/numpy':>12} {'cores used':>10}")
+    for label, r, py, *_, cores in many:
+        vals = [py] + [r[c] for c in cols[1:]]
+        print(f"{label:<14} | " + " ".join(f"{v:>13,.0f}" for v in vals)
+              + f" | {r['kernel'] / py:>12.1f} {r['kernel'] / r['numpy']:>12.1f} "
+              f"{cores:>10.2f}")
     print("\nper CPU second (process time, all threads; less disturbed by the machine's "
           "load than wall clock; the kernel uses up to two cores, PyRTL one)")
     print(f"{'design':<14} | {'PyRTL c/s':>12} {'kernel c/s':>12} {'x':>6} | "
-          f"{'kernel sc/s':>12} {'x':>6}")
-    for (label, *_, cpu_py, cpu_one), (_, _, _, cpu_many) in zip(one, many):
+          f"{'kernel sc/s':>12} {'x':>6} | {'1 thr sc/s':>12} {'x':>6}")
+    for (label, *_, cpu_py, cpu_one), (_, _, _, cpu_many, cpu_1thr, _) in zip(one, many):
         print(f"{label:<14} | {cpu_py:>12,.0f} {cpu_one:>12,.0f} {cpu_one / cpu_py:>6.1f} | "
-              f"{cpu_many:>12,.0f} {cpu_many / cpu_py:>6.1f}")
+              f"{cpu_many:>12,.0f} {cpu_many / cpu_py:>6.1f} | "
+              f"{cpu_1thr:>12,.0f} {cpu_1thr / cpu_py:>6.1f}")
 
 
 if __name__ == "__main__":

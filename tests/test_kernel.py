@@ -100,6 +100,30 @@ def test_two_threads_agree_with_one(store):
     assert (two > 0.5).sum() == (one > 0.5).sum()
 
 
+def _threaded_run_in_child(engine, bits, want, conn) -> None:
+    conn.send(bool((engine.run(bits) == want).all()))
+
+
+def test_helper_threads_work_in_a_forked_child(store):
+    """The helper threads kept for threaded calls are the process's: a child
+    forked after a threaded call (a Dask or multiprocessing worker) starts its
+    own instead of waiting on threads it does not have."""
+    import multiprocessing
+
+    circuit = load_circuit(ROOT / "circuits" / "ripple_carry_adder_32.yaml")
+    engine = KernelEngine(circuit, train_nets(circuit, store), threads=2, compiled=True)
+    bits = random_vectors(circuit, 20_000, seed=6)  # 3.2M gate evaluations: threaded
+    want = engine.run(bits)
+    fork = multiprocessing.get_context("fork")
+    mine, theirs = fork.Pipe()
+    child = fork.Process(target=_threaded_run_in_child, args=(engine, bits, want, theirs))
+    child.start()
+    child.join(30)
+    if child.is_alive():
+        child.kill()
+    assert child.exitcode == 0 and mine.poll() and mine.recv() is True
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_exp2_error_within_its_bound(dtype):
     from circuitnn.run import _native

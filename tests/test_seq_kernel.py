@@ -173,3 +173,35 @@ print(clock.path, clock.engine._native.__name__)
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
                          capture_output=True, text=True).stdout.strip()
     assert out == f"False scalar kernel {LIBRARY}"
+
+
+@pytest.mark.parametrize("analog", ["outputs", "none"])
+def test_windows_keep_only_the_analog_values_asked_for(analog, store):
+    """``analog="outputs"`` or ``"none"``: the kernel writes the outputs'
+    values or none, and the fallbacks keep as much; the bits and states are
+    those of a run that keeps every value, and the values kept are its."""
+    from circuitnn.errors import UsageError
+
+    circuit = load_circuit(ISCAS89 / "s298.bench")
+    nets = Session.from_store(circuit, store).nets
+    keep = {"outputs": circuit.n_output_bits, "none": 0}[analog]
+    for streams in (1, 2, 300):
+        stim = np.stack(list(random_stimulus(circuit.n_input_bits, 150, streams, seed=3)),
+                        axis=1)
+        full = _simulate(Clocked(circuit, KernelEngine(circuit.step, nets, compiled=True),
+                                 streams), stim)
+        for compiled, tol in ((True, 0.0), (False, TOL[np.float32])):
+            clock = Clocked(circuit, KernelEngine(circuit.step, nets, compiled=compiled),
+                            streams, analog=analog)
+            got = _simulate(clock, stim)
+            assert clock.path == ("kernel" if compiled else "scalar" if streams == 1 else "numpy")
+            assert got[0].shape == (keep, 150, streams)
+            assert np.abs(got[0] - full[0][:keep]).max(initial=0) <= tol
+            for k in (1, 2, 3):
+                assert (got[k] == full[k]).all()
+            if analog == "none":
+                window = clock.run_window(stim[:, :1])
+                with pytest.raises(UsageError, match="kept no analog values"):
+                    _ = window.analog
+            else:
+                assert (clock.run_window(stim[:, :1]).analog >= 0).all()

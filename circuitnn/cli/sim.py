@@ -387,7 +387,9 @@ def cmd_sim(args) -> int:
     with contextlib.ExitStack() as files:
         cluster = files.enter_context(cluster_of(args))
         if cluster is None:
-            runner = clock = session.clocked(args.streams, exact=args.exact, cycles=cycles)
+            # the writers print bits: the kernel writes no analog values
+            runner = clock = session.clocked(args.streams, exact=args.exact, cycles=cycles,
+                                             analog="none")
             cycles_run = clock.run(stimulus)
         else:
             from ..run.distributed import ClusterSim

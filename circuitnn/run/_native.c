@@ -244,28 +244,32 @@ int CAT(run_each, SUFFIX)(const int64_t *prog, const REAL *params,
 /* Clocked: streams lo:hi for every cycle of inputs (bits, (n_in, C, S)),
    block streams at a time, each block's values kept from cycle to cycle.
    in_slots are the input slots then the state slots, out_slots the output
-   slots then those of what the registers load; out and bits (each
-   (n_out_slots, C, S)) receive every cycle's values and the values
-   thresholded at 0.5; state ((n_state, S) bits) is updated: at each edge a
-   register loads its next value as a bit.  0, or -1 when memory ran out. */
+   slots then those of what the registers load.  out ((n_analog, C, S))
+   receives every cycle's values of the first n_analog out slots, and bits
+   ((n_bits, C, S)) those of the first n_bits thresholded at 0.5: only what
+   the caller keeps is written.  state ((n_state, S) bits) is updated: at
+   each edge a register loads its next value as a bit, kept in a small
+   per-block buffer (a load may be an input's or another register's slot,
+   overwritten before the edge).  0, or -1 when memory ran out. */
 int CAT(run_cycles, SUFFIX)(const int64_t *prog, const REAL *params,
                             const int64_t *in_slots, int64_t n_in_slots,
                             const uint8_t *inputs, int64_t C, int64_t S,
                             const int64_t *out_slots, int64_t n_out_slots,
-                            REAL *out, uint8_t *bits, uint8_t *state, int64_t n_state,
+                            REAL *out, int64_t n_analog, uint8_t *bits, int64_t n_bits,
+                            uint8_t *state, int64_t n_state,
                             int64_t lo, int64_t hi, int64_t block, int32_t digital)
 {
     const int64_t n_slots = prog[0], width = prog[2], pins = prog[4], B = block;
     const int64_t n_in = n_in_slots - n_state, n_out = n_out_slots - n_state;
     int64_t n_rows = pins > width ? pins : width;
-    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width) * B + B));
+    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width + n_state) * B + B));
     int64_t *rows = malloc(sizeof(int64_t) * (size_t)(n_rows > 1 ? n_rows : 1));
     if (vals == NULL || rows == NULL) {
         free(vals);
         free(rows);
         return -1;
     }
-    REAL *acc = vals + (n_slots + 2 * width) * B;
+    REAL *acc = vals + (n_slots + 2 * width) * B, *next = acc + B;
     for (int64_t start = lo; start < hi; start += B) {
         const int64_t nb = hi - start < B ? hi - start : B;
         for (int64_t v = 0; v < nb; v++) {
@@ -273,41 +277,44 @@ int CAT(run_cycles, SUFFIX)(const int64_t *prog, const REAL *params,
             vals[B + v] = 1;
         }
         for (int64_t j = 0; j < n_state; j++) {
-            REAL *r = vals + in_slots[n_in + j] * B;
-            const uint8_t *src = state + j * S + start;
+            REAL *restrict r = next + j * B;
+            const uint8_t *restrict src = state + j * S + start;
             for (int64_t v = 0; v < nb; v++)
                 r[v] = (REAL)src[v];
         }
         for (int64_t c = 0; c < C; c++) {
             for (int64_t i = 0; i < n_in; i++) {
-                REAL *r = vals + in_slots[i] * B;
-                const uint8_t *src = inputs + (i * C + c) * S + start;
+                REAL *restrict r = vals + in_slots[i] * B;
+                const uint8_t *restrict src = inputs + (i * C + c) * S + start;
                 for (int64_t v = 0; v < nb; v++)
                     r[v] = (REAL)src[v];
             }
-            if (c > 0)
-                /* the edge: every register loads, from bits written before any slot is */
-                for (int64_t j = 0; j < n_state; j++) {
-                    REAL *r = vals + in_slots[n_in + j] * B;
-                    const uint8_t *src = bits + ((n_out + j) * C + c - 1) * S + start;
-                    for (int64_t v = 0; v < nb; v++)
-                        r[v] = (REAL)src[v];
-                }
+            /* the edge (the initial state at c = 0) */
+            for (int64_t j = 0; j < n_state; j++)
+                memcpy(vals + in_slots[n_in + j] * B, next + j * B, sizeof(REAL) * (size_t)nb);
             CAT(eval_block, SUFFIX)(prog, params, vals, B, rows, nb, acc, digital);
-            for (int64_t o = 0; o < n_out_slots; o++) {
-                const REAL *r = vals + out_slots[o] * B;
-                REAL *dst = out + (o * C + c) * S + start;
-                uint8_t *bit = bits + (o * C + c) * S + start;
-                for (int64_t v = 0; v < nb; v++) {
-                    dst[v] = r[v];
+            for (int64_t o = 0; o < n_analog; o++)
+                memcpy(out + (o * C + c) * S + start, vals + out_slots[o] * B,
+                       sizeof(REAL) * (size_t)nb);
+            for (int64_t o = 0; o < n_bits; o++) {
+                const REAL *restrict r = vals + out_slots[o] * B;
+                uint8_t *restrict bit = bits + (o * C + c) * S + start;
+                for (int64_t v = 0; v < nb; v++)
                     bit[v] = r[v] > (REAL)0.5;
-                }
+            }
+            for (int64_t j = 0; j < n_state; j++) {
+                const REAL *restrict r = vals + out_slots[n_out + j] * B;
+                REAL *restrict d = next + j * B;
+                for (int64_t v = 0; v < nb; v++)
+                    d[v] = r[v] > (REAL)0.5 ? (REAL)1 : (REAL)0;
             }
         }
-        if (C > 0)
-            for (int64_t j = 0; j < n_state; j++)
-                memcpy(state + j * S + start, bits + ((n_out + j) * C + C - 1) * S + start,
-                       (size_t)nb);
+        for (int64_t j = 0; j < n_state; j++) {
+            const REAL *restrict r = next + j * B;
+            uint8_t *restrict d = state + j * S + start;
+            for (int64_t v = 0; v < nb; v++)
+                d[v] = (uint8_t)(r[v] > (REAL)0.5);
+        }
     }
     free(vals);
     free(rows);
@@ -319,33 +326,36 @@ int CAT(run_cycles_each, SUFFIX)(const int64_t *prog, const REAL *params,
                                  const int64_t *in_slots, int64_t n_in_slots,
                                  const uint8_t *inputs, int64_t C, int64_t S,
                                  const int64_t *out_slots, int64_t n_out_slots,
-                                 REAL *out, uint8_t *bits, uint8_t *state, int64_t n_state,
+                                 REAL *out, int64_t n_analog, uint8_t *bits, int64_t n_bits,
+                                 uint8_t *state, int64_t n_state,
                                  int64_t lo, int64_t hi, int32_t digital)
 {
     const int64_t n_slots = prog[0], width = prog[2];
     const int64_t n_in = n_in_slots - n_state, n_out = n_out_slots - n_state;
-    REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width));
+    REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width + n_state));
     if (vals == NULL)
         return -1;
+    REAL *next = vals + n_slots + 2 * width;
     vals[0] = 0;
     vals[1] = 1;
     for (int64_t s = lo; s < hi; s++) {
+        for (int64_t j = 0; j < n_state; j++)
+            next[j] = (REAL)state[j * S + s];
         for (int64_t c = 0; c < C; c++) {
             for (int64_t i = 0; i < n_in; i++)
                 vals[in_slots[i]] = (REAL)inputs[(i * C + c) * S + s];
             for (int64_t j = 0; j < n_state; j++)
-                vals[in_slots[n_in + j]] = (REAL)(c > 0 ? bits[((n_out + j) * C + c - 1) * S + s]
-                                                       : state[j * S + s]);
+                vals[in_slots[n_in + j]] = next[j];
             CAT(eval_one, SUFFIX)(prog, params, vals, digital);
-            for (int64_t o = 0; o < n_out_slots; o++) {
-                const REAL y = vals[out_slots[o]];
-                out[(o * C + c) * S + s] = y;
-                bits[(o * C + c) * S + s] = y > (REAL)0.5;
-            }
-        }
-        if (C > 0)
+            for (int64_t o = 0; o < n_analog; o++)
+                out[(o * C + c) * S + s] = vals[out_slots[o]];
+            for (int64_t o = 0; o < n_bits; o++)
+                bits[(o * C + c) * S + s] = vals[out_slots[o]] > (REAL)0.5;
             for (int64_t j = 0; j < n_state; j++)
-                state[j * S + s] = bits[((n_out + j) * C + C - 1) * S + s];
+                next[j] = vals[out_slots[n_out + j]] > (REAL)0.5 ? (REAL)1 : (REAL)0;
+        }
+        for (int64_t j = 0; j < n_state; j++)
+            state[j * S + s] = (uint8_t)(next[j] > (REAL)0.5);
     }
     free(vals);
     return 0;

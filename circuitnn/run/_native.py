@@ -143,7 +143,8 @@ def load(build_if_missing: bool = True):
         return None
     ptr, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
     common = [ptr, ptr, ptr, i64, ptr, i64, i64, ptr, i64, ptr, i64, i64, i64, i64]
-    clocked = [ptr, ptr, ptr, i64, ptr, i64, i64, ptr, i64, ptr, ptr, ptr, i64, i64, i64]
+    clocked = [ptr, ptr, ptr, i64, ptr, i64, i64, ptr, i64, ptr, i64, ptr, i64, ptr, i64, i64,
+               i64]
     for suffix, *_ in _VARIANTS:
         for name, head, extra in (("run_range", common, [i64, i32]), ("run_each", common, [i32]),
                                   ("run_cycles", clocked, [i64, i32]),
@@ -234,6 +235,7 @@ _STEP_ARGS: dict[tuple, tuple] = {}
 
 
 def _clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state) -> tuple:
+    # out and bits may hold fewer rows than out_slots: the first ones, all the caller keeps
     arrays = (prog, params, in_slots, inputs, out_slots, out, bits, state)
     step = inputs.shape[1] == 1 and inputs.shape[2] <= 2
     if step:
@@ -246,8 +248,8 @@ def _clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state) -
             raise TypeError(f"expected a contiguous array of {np.dtype(dtype)}, got {a.dtype}")
     args = (_pointer(prog, np.int64), _pointer(params, out.dtype), _pointer(in_slots, np.int64),
             len(in_slots), inputs.ctypes.data, inputs.shape[1], inputs.shape[2],
-            _pointer(out_slots, np.int64), len(out_slots), out.ctypes.data, bits.ctypes.data,
-            state.ctypes.data, state.shape[0])
+            _pointer(out_slots, np.int64), len(out_slots), out.ctypes.data, out.shape[0],
+            bits.ctypes.data, bits.shape[0], state.ctypes.data, state.shape[0])
     if step:
         if len(_STEP_ARGS) >= 64:
             _STEP_ARGS.clear()
@@ -258,7 +260,8 @@ def _clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state) -
 def run_cycles(prog, params, in_slots, inputs, out_slots, out, bits, state, lo, hi, block,
                digital):
     """Clocked: streams ``lo:hi`` for every cycle of ``inputs``, ``block`` at a
-    time."""
+    time; ``out`` and ``bits`` receive the values and the bits of the first
+    ``len(out)`` and ``len(bits)`` step outputs (what the caller keeps)."""
     fn = _function("run_cycles", inputs, out)
     if fn(*_clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state), lo, hi,
           block, digital):

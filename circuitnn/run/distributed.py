@@ -434,7 +434,7 @@ def _sim_task(payload: _Payload, first: int, n: int, c0: int, c1: int, exact: bo
     from .sim import random_stimulus
 
     s = _session_of(payload)
-    clock = s.clocked(n, exact=exact, cycles=c1 - c0)
+    clock = s.clocked(n, exact=exact, cycles=c1 - c0, analog="outputs")
     if prev is not None:
         clock.load(prev, c0)
     if isinstance(stimulus, tuple):

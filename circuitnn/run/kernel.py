@@ -18,11 +18,13 @@ C library, and a warm process loops in microseconds.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -130,6 +132,23 @@ THREAD_WORK = 1_000_000
 FEW_VECTORS = 2
 
 _rented_seconds = 0.0  # numpy-engine time this process spent while the kernel was not loaded
+_pool: tuple[int, ThreadPoolExecutor] | None = None  # (pid, helper threads)
+
+
+def _in_threads(tasks: list) -> None:
+    """Run ``tasks`` (callables) at once: the first on this thread, the
+    others on helper threads kept for the process (starting a thread costs
+    about 0.1-0.5 ms, a clocked window a few ms).  The C calls release the GIL."""
+    global _pool
+    if len(tasks) == 1:
+        tasks[0]()
+        return
+    if _pool is None or _pool[0] != os.getpid():  # a forked child has no threads
+        _pool = (os.getpid(), ThreadPoolExecutor(thread_name_prefix="circuitnn-kernel"))
+    helpers = [_pool[1].submit(task) for task in tasks[1:]]
+    tasks[0]()
+    for h in helpers:
+        h.result()
 
 
 def kernel_available() -> bool:
@@ -421,7 +440,7 @@ class KernelEngine:
             return []
         return np.add.reduceat((out[:, 0] > 0.5) * weight, starts).tolist()
 
-    def run_cycles(self, lib, inputs: np.ndarray, state: np.ndarray
+    def run_cycles(self, lib, inputs: np.ndarray, state: np.ndarray, analog: int | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
         """Clocked cycles in the compiled kernel ``lib`` (from :meth:`kernel_for`),
         for an engine over a circuit's step (:attr:`Circuit.step`), whose
@@ -433,21 +452,24 @@ class KernelEngine:
         state after the last cycle's edge (each register loads its next value
         thresholded at 0.5).  Returns every cycle's step outputs (the
         outputs, then what the registers load) ``(step outputs, cycles,
-        streams)``: the analog values and the bits.  One stream or a few run
-        on scalars, more in blocks of streams that stay in cache from cycle
-        to cycle.
+        streams)``: the analog values of the first ``analog`` of them (None:
+        all; only those are written) and the bits of all.  One stream or a
+        few run on scalars, more in blocks of streams that stay in cache from
+        cycle to cycle.
         """
         _, n_cycles, n_streams = inputs.shape
         plan, digital = self.plan, self.mode == "digital"
+        n_step = len(plan.output_slots)
+        n_analog = n_step if analog is None else analog
         if n_cycles == 1 and n_streams <= FEW_VECTORS:
             # one cycle (Clocked.step): buffers kept per thread, whose addresses
             # the C build has cached, and the results copied out
-            key = n_streams
+            key = (n_streams, n_analog)
             bufs = getattr(self._step_buffers, "by", {}).get(key)
             if bufs is None:
-                shape = (len(plan.output_slots), 1, n_streams)
-                bufs = (np.empty(inputs.shape, np.uint8), np.empty(shape, self.dtype),
-                        np.empty(shape, np.uint8))
+                bufs = (np.empty(inputs.shape, np.uint8),
+                        np.empty((n_analog, 1, n_streams), self.dtype),
+                        np.empty((n_step, 1, n_streams), np.uint8))
                 self._step_buffers.__dict__.setdefault("by", {})[key] = bufs
             bufs[0][...] = inputs
             lib.run_cycles_each(self.prog, self.params, plan.input_slots, *bufs[:1],
@@ -455,8 +477,8 @@ class KernelEngine:
             return bufs[1].copy(), bufs[2].copy()
         if inputs.dtype != np.uint8 or not inputs.flags.c_contiguous:
             inputs = np.ascontiguousarray(inputs, np.uint8)
-        shape = (len(plan.output_slots), n_cycles, n_streams)
-        out, bits = np.empty(shape, self.dtype), np.empty(shape, np.uint8)
+        out = np.empty((n_analog, n_cycles, n_streams), self.dtype)
+        bits = np.empty((n_step, n_cycles, n_streams), np.uint8)
         if n_streams <= FEW_VECTORS:
             lib.run_cycles_each(self.prog, self.params, plan.input_slots, inputs,
                                 plan.output_slots, out, bits, state, 0, n_streams, digital)
@@ -481,12 +503,7 @@ class KernelEngine:
                     return
                 lib.run_cycles(*args, lo, min(n_streams, lo + block), block, digital)
 
-        helpers = [threading.Thread(target=work_on_blocks) for _ in range(threads - 1)]
-        for t in helpers:
-            t.start()
-        work_on_blocks()
-        for t in helpers:
-            t.join()
+        _in_threads([work_on_blocks] * threads)
         return out, bits
 
     def _run_blocks(self, lib, inputs, out_slots, out, digital) -> None:
@@ -499,10 +516,5 @@ class KernelEngine:
 
         threads = self.threads if n_vec * len(self.circuit.gates) >= THREAD_WORK else 1
         share = -(-n_vec // (threads * block)) * block
-        helpers = [threading.Thread(target=work, args=(lo, min(n_vec, lo + share)))
-                   for lo in range(share, n_vec, share)]
-        for t in helpers:
-            t.start()
-        work(0, min(n_vec, share))
-        for t in helpers:
-            t.join()
+        _in_threads([functools.partial(work, lo, min(n_vec, lo + share))
+                     for lo in range(0, n_vec, share)])

@@ -535,14 +535,17 @@ class Session:
         """The exact engine over one clock cycle (:attr:`Circuit.step`)."""
         return ExactEngine(self.circuit.step)
 
-    def clocked(self, streams: int = 1, exact: bool = False, cycles: int | None = None):
+    def clocked(self, streams: int = 1, exact: bool = False, cycles: int | None = None,
+                analog: str = "step"):
         """A :class:`~circuitnn.run.sim.Clocked` simulator of this circuit
         with ``streams`` streams, through the nets (or the truth tables).
 
         The nets run in the fused kernel, whole windows of cycles per call,
         once it pays for its loading (``cycles`` says how many are
         expected); until then one stream runs generated Python code and
-        several the numpy engine.
+        several the numpy engine.  ``analog`` says which analog values the
+        windows keep (``"step"``, ``"outputs"`` or ``"none"``; see
+        :class:`~circuitnn.run.sim.Clocked`).
 
         Examples
         --------
@@ -555,7 +558,7 @@ class Session:
         from .sim import Clocked
 
         engine = self.step_exact if exact else self.step_engine
-        return Clocked(self.circuit, engine, streams, cycles=cycles)
+        return Clocked(self.circuit, engine, streams, cycles=cycles, analog=analog)
 
     def _cycle_bits(self, values: dict, cycles: int | None, streams: int | None
                     ) -> tuple[np.ndarray, int, int, bool]:
@@ -616,7 +619,8 @@ class Session:
         from .sim import SimResult
 
         bits, cycles, streams, single = self._cycle_bits(values, cycles, streams)
-        clock = self.clocked(streams, exact=exact, cycles=cycles)
+        # only the output bits are returned: the kernel writes no values
+        clock = self.clocked(streams, exact=exact, cycles=cycles, analog="none")
         out = np.empty((self.circuit.n_output_bits, cycles, streams), dtype=np.uint8)
         for window in clock.run_windows(bits):
             out[:, window.first:window.first + len(window)] = window.outputs

@@ -38,6 +38,8 @@ __all__ = ["Cycle", "Clocked", "SimReport", "SimResult", "Window", "compare", "i
 
 #: Random stimulus is drawn in blocks of this many cycles, from (seed, stream, block).
 RANDOM_CYCLE_BLOCK = 1024
+#: Which analog values a :class:`Clocked` simulation keeps (its ``analog``).
+ANALOG = ("step", "outputs", "none")
 #: At most this many cycles are computed together (a window).
 WINDOW_CYCLES = 1024
 #: Bytes a window's step outputs may take: it stays in cache.
@@ -72,7 +74,8 @@ class Window:
     outputs' values; the exact engine gives bits), ``outputs`` (thresholded
     at 0.5), ``states`` (the registers before each cycle's edge) and
     ``loads`` (what they loaded at it); ``step`` holds the step's raw
-    outputs, the outputs then what the registers load.  Iterating gives one
+    outputs, the outputs then what the registers load (the first
+    ``Clocked.n_analog`` of them: what the simulation's ``analog`` keeps).  Iterating gives one
     :class:`Cycle`-like view per cycle; arrays are made when first asked for.
 
     Examples
@@ -101,6 +104,9 @@ class Window:
 
     @property
     def analog(self) -> np.ndarray:
+        if self.step.shape[0] < self.n_out:
+            raise UsageError("this simulation kept no analog values (Clocked(..., "
+                             "analog='none')); analog='outputs' keeps the outputs'")
         return self.step[:self.n_out]
 
     @property
@@ -192,6 +198,12 @@ class Clocked:
     cycles : int, optional
         How many cycles are expected, for the kernel's loading decision
         (:meth:`expect`).
+    analog : {"step", "outputs", "none"}
+        Which analog values the windows keep: the outputs' and what the
+        registers load (``"step"``, the default; :func:`compare`'s margin
+        reads both), the outputs' only (``Window.analog``), or none (bits
+        only).  The kernel writes only those, which saves it memory traffic;
+        the bits of the outputs and of the loads are always kept.
 
     Examples
     --------
@@ -205,7 +217,10 @@ class Clocked:
 
     def __init__(self, circuit: Circuit,
                  engine: KernelEngine | NeuralEngine | ScalarEngine | ExactEngine,
-                 streams: int = 1, cycles: int | None = None):
+                 streams: int = 1, cycles: int | None = None, analog: str = "step"):
+        if analog not in ANALOG:
+            raise UsageError(f"analog {analog!r} is not known; use one of "
+                             f"{', '.join(map(repr, ANALOG))}")
         if streams < 1:
             raise UsageError(f"streams needs a positive count, got {streams}",
                              cli=f"--streams needs a positive count, got {streams}")
@@ -220,6 +235,9 @@ class Clocked:
         self.n_in = circuit.n_input_bits
         self.n_out = circuit.n_output_bits
         self.n_state = circuit.n_state_bits
+        #: how many of the step's outputs keep their analog values
+        self.n_analog = {"step": self.n_out + self.n_state, "outputs": self.n_out,
+                         "none": 0}[analog] if self.neural else self.n_out + self.n_state
         #: which engine computed the last window: kernel, numpy, scalar or exact
         self.path: str | None = None
         self._expected = cycles or 0
@@ -258,7 +276,8 @@ class Clocked:
     @property
     def last(self) -> np.ndarray:
         """The last cycle's step outputs ``(outputs + state bits, streams)``:
-        the outputs, then what the registers loaded (analog for the nets)."""
+        the outputs, then what the registers loaded (analog for the nets; of
+        those only what ``analog`` keeps)."""
         if self._last is None:
             return np.empty((0, self.streams))
         return self._last.step[:, -1]
@@ -288,9 +307,10 @@ class Clocked:
     @property
     def window_cycles(self) -> int:
         """How many cycles :meth:`run_windows` computes together."""
-        # the step's values and their bits, and the inputs
-        itemsize = np.dtype(getattr(self.engine, "dtype", np.uint8)).itemsize + 1
-        per_cycle = self.streams * ((self.n_out + self.n_state) * itemsize + self.n_in)
+        # the values kept, the bits of the step and the inputs
+        itemsize = np.dtype(getattr(self.engine, "dtype", np.uint8)).itemsize
+        per_cycle = self.streams * (self.n_analog * itemsize + self.n_out + self.n_state
+                                    + self.n_in)
         return max(1, min(WINDOW_CYCLES, WINDOW_BYTES // max(1, per_cycle)))
 
     def run_windows(self, stimulus: np.ndarray | Iterable[np.ndarray]) -> Iterator[Window]:
@@ -346,7 +366,7 @@ class Clocked:
             lib = engine.kernel_for(cycles * self._fallback_seconds())
         if lib is not None:
             self.path = "kernel"
-            return engine.run_cycles(lib, inputs, self._state)
+            return engine.run_cycles(lib, inputs, self._state, self.n_analog)
         fallback = self._scalar_engine() if self.streams == 1 else None
         if fallback is None:
             fallback = engine.numpy_engine
@@ -354,7 +374,7 @@ class Clocked:
         begin = time.perf_counter()
         step = self._per_cycle(fallback, inputs)
         rent(time.perf_counter() - begin)
-        return step, None
+        return step[:self.n_analog], (step > 0.5).view(np.uint8)
 
     def _fallback_seconds(self) -> float:
         """Predicted seconds per cycle outside the compiled kernel."""
