@@ -18,7 +18,6 @@ import warnings
 
 from .. import __version__
 from ..errors import CircuitError, InternalError, UsageError
-from ..run.vectors import MAX_EXHAUSTIVE_BITS, pick_vectors
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 #: a bug in circuitnn (sysexits' EX_SOFTWARE)
@@ -176,6 +175,8 @@ def cmd_verify(args) -> int:
     with cluster_of(args) as cluster:
         start = time.perf_counter()
         if cluster is None:
+            from ..run.vectors import pick_vectors
+
             bits, how = pick_vectors(circuit, random=args.random, seed=args.seed,
                                      otherwise=10_000)
             summary = summarize(sim.verify(bits))
@@ -517,6 +518,7 @@ def _add_sim(sub, common, circ, mode, training) -> None:
 
 
 def _add_verify(sub, common, circ, mode, training) -> None:
+    from ..run.vectors import MAX_EXHAUSTIVE_BITS
     from .cluster import add_scheduler_option
     from .equiv import add_spec_options
 
@@ -611,6 +613,12 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Before numpy's first import: OpenBLAS would start a thread per core,
+    # which costs ~80 ms of a short run's start-up and buys nothing here (the
+    # kernel runs its own threads, training limits BLAS to one thread, and
+    # the numpy engine's small matrix products measured no faster with more).
+    # A value the user set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(_command_of(argv)).parse_args(argv)
     try:
