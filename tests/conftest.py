@@ -26,3 +26,19 @@ def yaml_loader(request, monkeypatch):
         pytest.skip("PyYAML was built without libyaml")
     monkeypatch.setattr(loader, "LIBYAML", request.param == "libyaml")
     return request.param
+
+
+@pytest.fixture
+def hide_pandas(monkeypatch):
+    """Call it to make ``import pandas`` fail from then on in the test, as
+    without the notebook extra (after the test's own pandas-free set-up)."""
+    import builtins
+
+    real = builtins.__import__
+
+    def no_pandas(name, *args, **kwargs):
+        if name == "pandas":
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    return lambda: monkeypatch.setattr(builtins, "__import__", no_pandas)

@@ -63,17 +63,8 @@ def test_to_pandas_matches_python_integers(store):
     assert (df["sum"] + 256 * df["cout"] == df["a"] + df["b"] + df["cin"]).all()
 
 
-def test_to_pandas_without_pandas_names_the_extra(store, monkeypatch):
-    import builtins
-
-    real = builtins.__import__
-
-    def no_pandas(name, *args, **kwargs):
-        if name == "pandas":
-            raise ImportError(name)
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_pandas)
+def test_to_pandas_without_pandas_names_the_extra(store, hide_pandas):
+    hide_pandas()
     with pytest.raises(CircuitError, match=r"pip install 'circuitnn\[notebook\]'"):
         half_adder().compile(store).run().to_pandas()
 

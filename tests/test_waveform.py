@@ -139,18 +139,9 @@ def test_to_pandas_has_a_row_per_cycle(store):
     assert two.loc[(5, 1), "count"] == 5 and two.loc[(5, 0), "count"] == _python_counter(en)[5]
 
 
-def test_to_pandas_without_pandas_names_the_extra(store, monkeypatch):
-    import builtins
-
-    real = builtins.__import__
-
-    def no_pandas(name, *args, **kwargs):
-        if name == "pandas":
-            raise ImportError(name)
-        return real(name, *args, **kwargs)
-
+def test_to_pandas_without_pandas_names_the_extra(store, hide_pandas):
     res = _counter(store).sim(en=[1, 0])
-    monkeypatch.setattr(builtins, "__import__", no_pandas)
+    hide_pandas()
     with pytest.raises(CircuitError, match=r"pip install 'circuitnn\[notebook\]'"):
         res.to_pandas()
 
