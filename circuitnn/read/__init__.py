@@ -73,8 +73,7 @@ def read_design(path: Source | Sequence[Source], fmt: str | None = None,
     if fmt not in READERS:
         raise UsageError(f"unknown format {fmt!r}; known formats are "
                          f"{', '.join(sorted(READERS))}")
-    module, function = READERS[fmt]
-    reader = getattr(importlib.import_module(module), function)
+    reader = _reader(fmt)
     if fmt == "verilog":
         return reader(path, top=top, cache=yosys_cache)
     if fmt == "yaml":
@@ -91,9 +90,13 @@ def _read_several(paths: list[Path], fmt: str | None, top: str | None, yosys_cac
         raise UsageError("several netlist files are read together only for Verilog and "
                          f"SystemVerilog (.v, .sv); {other} is "
                          f"{kinds[other] or 'not a known format'}: give one file")
-    module, function = READERS["verilog"]
-    return getattr(importlib.import_module(module), function)(paths, top=top,
-                                                              cache=yosys_cache)
+    return _reader("verilog")(paths, top=top, cache=yosys_cache)
+
+
+def _reader(fmt: str):
+    """The reader function of a format in :data:`READERS`, imported on first use."""
+    module, function = READERS[fmt]
+    return getattr(importlib.import_module(module), function)
 
 
 def load_circuit(path: Source | Sequence[Source], fmt: str | None = None,
