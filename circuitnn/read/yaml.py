@@ -744,10 +744,6 @@ def load_yaml(path: str | os.PathLike, _stack: tuple[str, ...] = (),
     return loads_yaml(text, str(path), _stack, _cache, budget)
 
 
-def text_line_of_byte(path: Path, offset: int) -> int:
-    return path.read_bytes()[:offset].count(b"\n") + 1
-
-
 def loads_yaml(text: str, file: str = "<string>", _stack: tuple[str, ...] = (),
                _cache: _Loading | None = None, budget=None) -> Design:
     """Read a YAML netlist from a string; imports resolve relative to ``file``
