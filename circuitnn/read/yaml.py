@@ -444,9 +444,7 @@ class _Reader:
             self.problem(f"gate {name!r}: 'chain' needs 'repeat'", line)
             return
         if repeat is not None:
-            if isinstance(repeat, bool) or not isinstance(repeat, int) or not (
-                1 <= repeat <= MAX_REPEAT
-            ):
+            if _repeat_count(repeat) is None:
                 self.problem(f"gate {name!r}: 'repeat' is {repeat!r}; use a whole number "
                              f"from 1 to {MAX_REPEAT}", g.key_lines["repeat"])
                 return
@@ -561,6 +559,13 @@ class _Reader:
             raise NetlistError(f"gate {name!r}: 'chain' links ports by name, so the gate "
                                "must connect with 'ports'", loc)
         return chain
+
+
+def _repeat_count(value) -> int | None:
+    """A gate's ``repeat:`` value if it is a valid count (a whole number from 1
+    to :data:`MAX_REPEAT`), else None."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_REPEAT
+    return value if ok else None
 
 
 def _connection(v, loc: Loc, what: str, count: int | None):
@@ -709,9 +714,8 @@ class _Loading:
             if not isinstance(gates, _LList):
                 continue
             for g, line in zip(gates, gates.item_lines):
-                n = g.get("repeat") if isinstance(g, _LDict) else None
-                ok = isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_REPEAT
-                self.records += n if ok else 1
+                n = _repeat_count(g.get("repeat")) if isinstance(g, _LDict) else None
+                self.records += n or 1
                 if self.records > self.budget.gates:
                     raise budget_error("gates", self.records, self.budget, Loc(file, line),
                                        subject="the netlist expands to at least")
