@@ -140,21 +140,17 @@ def _lowering_gates(circuit: Circuit) -> set[int]:
         found.add(gi)
         stack.extend(circuit.gates[gi].inputs)
     # a gate that anything else reads stays (a port, a register as written,
-    # another gate)
-    readers: dict[int, set[int]] = {}
-    for gi, g in enumerate(circuit.gates):
-        for s in g.inputs:
-            readers.setdefault(s, set()).add(gi)
-    kept = set(circuit.output_signals) | written
-    changed = True
-    while changed:
-        changed = False
-        for gi in sorted(found):
-            if any(s in kept or readers.get(s, set()) - found
-                   for s in circuit.gates[gi].outputs):
-                found.discard(gi)
-                changed = True
-    return found
+    # a gate that stays), and so do the gates it reads: one walk back from them
+    read = set(circuit.output_signals) | written
+    read.update(s for gi, g in enumerate(circuit.gates) if gi not in found for s in g.inputs)
+    stack = [driver[s] for s in read if driver.get(s) in found]
+    kept: set[int] = set()
+    while stack:
+        gi = stack.pop()
+        if gi not in kept:
+            kept.add(gi)
+            stack.extend(driver[s] for s in circuit.gates[gi].inputs if driver.get(s) in found)
+    return found - kept
 
 
 def circuit_to_verilog(circuit: Circuit, module: str | None = None) -> str:
