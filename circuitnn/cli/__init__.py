@@ -243,37 +243,6 @@ def _verify_sequential(args, circuit) -> int:
     return EXIT_FAIL
 
 
-def _run_sequence(sim, test, name: str) -> str | None:
-    """Run an embedded cycle sequence from the initial state; a FAIL line, or
-    None.  An input a cycle leaves out keeps its previous value (0 at first);
-    an output it leaves out is not checked."""
-    from ..ir.records import TestSequence
-
-    cycles = test.cycles if isinstance(test, TestSequence) else (test,)
-    ins = {p.name: 0 for p in sim.circuit.inputs}
-    outs = {p.name for p in sim.circuit.outputs}
-    rows = []
-    for cyc in cycles:
-        for k, v in cyc.values:
-            if k not in ins and k not in outs:
-                raise UsageError(f"test names {k!r}, which is not a port of {name!r}",
-                                 cyc.loc)
-            if k in ins:
-                ins[k] = v
-        rows.append(dict(ins))
-    got = sim.sim(**{k: [r[k] for r in rows] for k in ins}, cycles=len(rows))
-    for k, cyc in enumerate(cycles):
-        bad = {p: int(got[p][k]) for p, v in cyc.values if p in outs and int(got[p][k]) != v}
-        if bad:
-            from ..errors import show_mismatch
-
-            shown = [show_mismatch(p, dict(cyc.values)[p], v) for p, v in bad.items()]
-            want = ", ".join(w for w, _ in shown)
-            have = ", ".join(g for _, g in shown)
-            return f"FAIL {cyc.loc}: cycle {k}: expected {want}, got {have}"
-    return None
-
-
 # ------------------------------------------------------------------ info
 def cmd_info(args) -> int:
     from ..compile.lower import lower
