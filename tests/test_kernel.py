@@ -242,13 +242,12 @@ np.save({str(tmp_path / "big.npy")!r}, big)
 def test_native_choice_follows_load_and_build_costs(monkeypatch):
     from circuitnn.run import _native
 
-    load = kernel.NATIVE_LOAD_SECONDS * kernel.NUMPY_RATE
-    build = kernel.NATIVE_BUILD_SECONDS * kernel.NUMPY_RATE
+    load, build = kernel.NATIVE_LOAD_SECONDS, kernel.NATIVE_BUILD_SECONDS
     monkeypatch.setattr(_native, "load", lambda: "C library")
     monkeypatch.setattr(_native, "state", lambda: "built")
     assert kernel._pick(0.5 * load, 0.0) is None
     assert kernel._pick(2 * load, 0.0) == "C library"
-    assert kernel._pick(0, 2 * kernel.NATIVE_LOAD_SECONDS) == "C library"
+    assert kernel._pick(0, 2 * load) == "C library"
     monkeypatch.setattr(_native, "state", lambda: "buildable")
     assert kernel._pick(2 * load, 0.0) is None
     assert kernel._pick(1.1 * build, 0.0) == "C library"

@@ -194,15 +194,15 @@ def native_pays(spent: float, state: str, forced: bool = False) -> bool:
     return cost is not None and (forced or spent >= cost)
 
 
-def _pick(work: float, rented: float, forced: bool = False):
-    """The compiled kernel (the loaded ``_native`` module) if a call of
-    ``work`` gate evaluations, after ``rented`` seconds spent in the numpy
-    engine, should use it (:func:`native_pays`), else None (the numpy
-    engine); ``forced`` takes it whenever it can be had."""
+def _pick(seconds: float, rented: float, forced: bool = False):
+    """The compiled kernel (the loaded ``_native`` module) if a call worth
+    ``seconds`` of the numpy engine, after ``rented`` seconds spent in it,
+    should use it (:func:`native_pays`), else None (the numpy engine);
+    ``forced`` takes it whenever it can be had."""
     native = sys.modules.get(f"{__package__}._native")
     if native is not None and native.state() == "loaded":
         return native
-    spent = max(work / NUMPY_RATE, rented)
+    spent = max(seconds, rented)
     # the state costs a file hash: asked only of calls that may use it
     if forced or spent >= NATIVE_LOAD_SECONDS:
         from . import _native
@@ -353,7 +353,7 @@ class KernelEngine:
         ``compiled`` is False."""
         if self._native is not None or self.compiled is False:
             return self._native
-        self._native = _pick(seconds * NUMPY_RATE, _rented_seconds, bool(self.compiled))
+        self._native = _pick(seconds, _rented_seconds, bool(self.compiled))
         if self._native is None and self.compiled:
             raise UsageError(NEEDS)
         return self._native
@@ -369,14 +369,13 @@ class KernelEngine:
         ``(input bits, vectors)`` (0/1, or analog values in [0, 1]).  With
         ``probe`` also returns every signal's value (``(signals, vectors)``;
         needs ``keep_all=True``)."""
-        global _rented_seconds
         inputs = np.asarray(inputs)
         n_vec = inputs.shape[1]
         lib = self._kernel(float(n_vec) * len(self.circuit.gates))
         if lib is None:
             start = time.perf_counter()
             got = self.numpy_engine.run(inputs, probe=probe)
-            _rented_seconds += time.perf_counter() - start
+            rent(time.perf_counter() - start)
             return got
         inputs = np.ascontiguousarray(
             inputs, self.dtype if inputs.dtype.kind == "f" else np.uint8)
