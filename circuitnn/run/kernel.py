@@ -12,8 +12,9 @@ Whether a call uses the compiled kernel is a rent-or-buy decision on its
 predicted numpy time (or the time the process has already spent in numpy).
 Loading the built C library costs about 10 ms of wall time (1 ms of
 CPU); building it costs about 2.5 s once per machine, and is done by the
-first run worth a tenth of a second of numpy.  So a small run loads nothing, a 100k-vector run uses the
-C library, and a warm process loops in microseconds.
+first run worth a tenth of a second of numpy.  So a small run loads
+nothing, a 100k-vector run uses the C library, and a warm process loops in
+microseconds.
 """
 
 from __future__ import annotations
