@@ -120,6 +120,12 @@ class _Checker:
             nets[name] = _Net(width, False, loc)
 
     def width(self, expr: Expr, nets, loc, what: str, want: int | None = None) -> int | None:
+        if type(expr) is Bits:  # nearly every connection: tested first
+            net = nets[expr.net]
+            if expr.lo is None:
+                return net.width
+            if expr.hi < net.width:
+                return expr.hi - expr.lo + 1
         if isinstance(expr, Const):
             w = expr.width if expr.width is not None else (want if want else 1)
             if expr.value >= (1 << w):
@@ -190,13 +196,13 @@ class _Checker:
                             if not own[i]:
                                 own[i] = k
                 return
-            if isinstance(expr, Const) or (
+            if type(expr) is not Bits and (isinstance(expr, Const) or (
                 isinstance(expr, Concat) and any(isinstance(p, Const) for p in expr.parts)
-            ):
+            )):
                 self.err(f"{who} drives the constant {_fmt(expr)}; outputs must go to "
                          "nets", loc)
                 return
-            for b in _bits_refs(expr):
+            for b in ((expr,) if type(expr) is Bits else _bits_refs(expr)):
                 lo, hi = span(b)
                 if hi < lo:
                     continue
@@ -225,7 +231,7 @@ class _Checker:
                              "one driver", loc)
 
         def read(expr):
-            for b in _bits_refs(expr):
+            for b in ((expr,) if type(expr) is Bits else _bits_refs(expr)):
                 lo, hi = span(b)
                 if hi < lo:
                     continue

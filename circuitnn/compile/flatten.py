@@ -8,9 +8,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._gc import paused_gc
 from ..errors import InternalError, Loc, NetlistError, ValidationError
 from ..ir.primitives import STANDARD, did_you_mean
-from ..ir.records import Concat, Const, Design, Expr, Module
+from ..ir.records import Bits, Concat, Const, Design, Expr, Module
 from ..ir.truthtable import TruthTable
 from .check import _Checker, _dedupe
 from .circuit import CONST0, CONST1, Circuit, Gate, PortMap, RegisterMap
@@ -179,6 +180,9 @@ class _Flattener:
         return list(range(first, first + width))
 
     def vars_of(self, expr: Expr, netvars: dict[str, list[int]], want: int) -> list[int]:
+        if type(expr) is Bits:  # nearly every connection: tested first
+            bits = netvars[expr.net]
+            return bits if expr.lo is None else bits[expr.lo:expr.hi + 1]
         if isinstance(expr, Const):
             w = expr.width if expr.width is not None else want
             if w > 64:  # bit by bit from the binary text, not w shifts of a w-bit int
@@ -408,6 +412,11 @@ def compile_design(design: Design, top: str | None = None,
     >>> compile_design(d)
     Circuit(_string_: 2 in, 1 out, 1 gates, depth 1)
     """
+    with paused_gc():
+        return _compile_design(design, top, budget)
+
+
+def _compile_design(design: Design, top: str | None, budget: Budget | None) -> Circuit:
     if top is not None:
         if top not in design.modules:
             dym = did_you_mean(top, design.modules)

@@ -12,14 +12,16 @@ from .circuit import Gate, Group
 
 
 def _levelise(gates: list[Gate], n_signals: int, names: list[str]) -> list[list[Group]]:
-    level_of_signal = np.zeros(n_signals, dtype=np.int64)
-    driver_gate = np.full(n_signals, -1, dtype=np.int64)
+    # plain lists, not numpy arrays: this loop touches one element at a time,
+    # and indexing a numpy array from Python costs several times a list's
+    level_of_signal = [0] * n_signals
+    driver_gate = [-1] * n_signals
     for gi, g in enumerate(gates):
         for s in g.outputs:
             driver_gate[s] = gi
     # Kahn's algorithm over gates
     n = len(gates)
-    pending = np.zeros(n, dtype=np.int64)
+    pending = [0] * n
     # only signals that gates read: a million-bit port read by nothing costs nothing
     readers: dict[int, list[int]] = {}
     for gi, g in enumerate(gates):
@@ -28,13 +30,13 @@ def _levelise(gates: list[Gate], n_signals: int, names: list[str]) -> list[list[
                 pending[gi] += 1
                 readers.setdefault(s, []).append(gi)
     ready = [gi for gi in range(n) if pending[gi] == 0]
-    gate_level = np.zeros(n, dtype=np.int64)
+    gate_level = [0] * n
     done = 0
     while ready:
         nxt = []
         for gi in ready:
             g = gates[gi]
-            lvl = 1 + max((int(level_of_signal[s]) for s in g.inputs), default=0)
+            lvl = 1 + max(map(level_of_signal.__getitem__, g.inputs), default=0)
             gate_level[gi] = lvl
             done += 1
             for s in g.outputs:
@@ -48,7 +50,7 @@ def _levelise(gates: list[Gate], n_signals: int, names: list[str]) -> list[list[
         raise ValidationError([_loop_error(gates, driver_gate, pending)])
     by_level: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for gi, g in enumerate(gates):
-        by_level[int(gate_level[gi])][g.prim].append(gi)
+        by_level[gate_level[gi]][g.prim].append(gi)
     levels = []
     for lvl in sorted(by_level):
         groups = []

@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._gc import paused_gc
 from ..errors import Loc, UsageError
 
 __all__ = ["READERS", "EXTENSIONS", "read_design", "load_circuit"]
@@ -59,6 +60,11 @@ def read_design(path: Source | Sequence[Source], fmt: str | None = None,
     ...     print(e.message[:60])
     several netlist files are read together only for Verilog and
     """
+    with paused_gc():
+        return _read_design(path, fmt, top, yosys_cache, budget)
+
+
+def _read_design(path, fmt, top, yosys_cache, budget):
     paths = [path] if isinstance(path, (str, os.PathLike)) else list(path)
     if len(paths) != 1:
         return _read_several([Path(p) for p in paths], fmt, top, yosys_cache)
@@ -113,5 +119,6 @@ def load_circuit(path: Source | Sequence[Source], fmt: str | None = None,
     """
     from ..compile import compile_design
 
-    return compile_design(read_design(path, fmt, top, yosys_cache, budget), top=top,
-                          budget=budget)
+    with paused_gc():
+        return compile_design(read_design(path, fmt, top, yosys_cache, budget), top=top,
+                              budget=budget)
