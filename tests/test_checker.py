@@ -274,3 +274,25 @@ def test_an_output_tied_to_a_constant_is_judged_by_the_checker(reported):
             compile_design(design)
         assert [p.message for p in info.value.problems] == [want]
     assert reported == [want, want]
+
+
+def test_a_type_found_right_once_still_judges_every_later_gate():
+    # the checker and the flattener remember a gate type once it is found
+    # right; each later gate of that type, right or wrong, is still judged
+    text = ("name: c\ninputs: [a, b, c]\noutputs: [x, y, z, w]\ngates:\n"
+            "  - {name: g1, type: XOR2, in: [a, b], out: x}\n"
+            "  - {name: g2, type: XOR2, in: [a, c], out: y}\n"
+            "  - {name: g3, type: XOR2, in: [a, b, c], out: z}\n"
+            "  - {name: g4, type: XOR2, in: [b, c], out: [w, v]}\n"
+            "  - {name: g5, type: and, in: [b, c], out: v}\n")
+    with pytest.raises(ValidationError) as info:
+        compile_design(loads_yaml(text, "t.yaml"))
+    assert [(p.message, p.loc.line) for p in info.value.problems] == [
+        ("gate 'g3' (XOR2) has 3 inputs; it takes 2 (a, b)", 7),
+        ("gate 'g4' (XOR2) has 2 outputs; it gives 1 (y)", 8),
+        ("net 'v' has two drivers: gate 'g4' (line 8) and gate 'g5'; a net has exactly one "
+         "driver", 9)]
+    right = compile_design(loads_yaml(text.replace(", c], out: z", "], out: z")
+                                      .replace("out: [w, v]", "out: w"), "t.yaml"))
+    assert [(g.name, g.prim) for g in right.gates] == [
+        ("g1", "XOR2"), ("g2", "XOR2"), ("g3", "XOR2"), ("g4", "XOR2"), ("g5", "AND2")]

@@ -38,6 +38,8 @@ class _Checker:
         self.warnings: list[CircuitError] = []
         self._nets: dict[str, dict[str, _Net]] = {}
         self._wide: dict[tuple[str, int, int], list | None] = {}
+        #: (type, inputs, outputs) of primitive gates found right: checked once
+        self._fits: set[tuple[str, int, int]] = set()
 
     def err(self, msg: str, loc: Loc | None) -> None:
         self.problems.append(NetlistError(msg, loc))
@@ -316,7 +318,8 @@ class _Checker:
         if None in in_w or None in out_w:
             return
         n_in, n_out = sum(in_w), sum(out_w)
-        if self.wide(inst.type, n_in, n_out) is not None:
+        shape = (inst.type, n_in, n_out)
+        if shape in self._fits or self.wide(inst.type, n_in, n_out) is not None:
             for e in inst.inputs:
                 read(e)
             for e in inst.outputs:
@@ -335,6 +338,8 @@ class _Checker:
             self.err(f"{who} ({tt.name or inst.type}) has {n_out} output"
                      f"{'s' if n_out != 1 else ''}; it gives {tt.n_outputs} "
                      f"({', '.join(tt.outputs)})", inst.loc)
+        if n_in == tt.n_inputs and n_out == tt.n_outputs:
+            self._fits.add(shape)  # the type's checks hold for every gate of this shape
         for e in inst.inputs:
             read(e)
         for e in inst.outputs:

@@ -157,6 +157,8 @@ class _Flattener:
         self.registers: list[FlatRegister] = []
         self.prims: dict[str, TruthTable] = {}
         self.prim_keys: dict[tuple[int, str], str] = {}
+        #: (type, inputs) -> (key, table): one lookup per gate after the first
+        self.gate_keys: dict[tuple[str, int], tuple[str | None, TruthTable]] = {}
 
     def new_var(self, name: str) -> int:
         if len(self.var_names) >= self.budget.bits:  # the estimate's backstop
@@ -253,21 +255,17 @@ class _Flattener:
 
     def add_gate(self, type_name: str, ins: list[int], outs: list[int], name: str,
                  loc: Loc | None) -> None:
-        tt = self.checker.primitive(type_name, len(ins))
-        if tt.n_inputs == 0:
+        shape = (type_name, len(ins))
+        known = self.gate_keys.get(shape)
+        if known is None:  # once per type and fan-in: comparing tables hashes them
+            known = self.gate_keys[shape] = self._gate_key(type_name, len(ins))
+        key, tt = known
+        if key is None:
             # a function of no inputs is a constant (yosys and ABC write them):
             # its outputs are the constant signals, with no net to train
             for pin, v in enumerate(outs):
                 self.driver[v] = AliasDriver(CONST1 if tt.table[0, pin] else CONST0, loc)
             return
-        memo = (id(tt), type_name)
-        key = self.prim_keys.get(memo)
-        if key is None:  # once per primitive: comparing tables hashes them
-            key = tt.name or type_name
-            if key in self.prims and self.prims[key] != tt:
-                key = f"{key}_{tt.digest[:8]}"
-            self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
-            self.prim_keys[memo] = key
         gi = len(self.gates)
         if gi >= self.budget.gates:  # the estimate's backstop
             raise _over("gates", gi + 1, self.budget.gates, "gates",
@@ -275,6 +273,22 @@ class _Flattener:
         self.gates.append(FlatGate(name, key, ins, outs, loc))
         for pin, v in enumerate(outs):
             self.driver[v] = GateDriver(gi, pin)
+
+    def _gate_key(self, type_name: str, n_inputs: int) -> tuple[str | None, TruthTable]:
+        """The key of a gate type among the flat circuit's primitives (None
+        for a constant), and its table."""
+        tt = self.checker.primitive(type_name, n_inputs)
+        if tt.n_inputs == 0:
+            return None, tt
+        memo = (id(tt), type_name)
+        key = self.prim_keys.get(memo)
+        if key is None:
+            key = tt.name or type_name
+            if key in self.prims and self.prims[key] != tt:
+                key = f"{key}_{tt.digest[:8]}"
+            self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
+            self.prim_keys[memo] = key
+        return key, tt
 
     def _gate_var(self, type_name: str, ins: list[int], name: str, loc) -> int:
         out = self.new_var(name)

@@ -87,6 +87,11 @@ def read_text(path: Path) -> str:
                            Loc(str(path), data[:e.start].count(b"\n") + 1)) from None
 
 
+#: compiled once: these run for every name of a netlist
+_ODD = re.compile(r"[^A-Za-z0-9_]")
+_BRACKETS = re.compile(r"[\s\[\]]")
+
+
 def identifier(name: str) -> str:
     """A legal identifier for any name: odd characters become ``_`` and a
     leading digit gets ``N`` in front.
@@ -96,7 +101,7 @@ def identifier(name: str) -> str:
     >>> identifier("22"), identifier("a.b$c"), identifier("G1gat")
     ('N22', 'a_b_c', 'G1gat')
     """
-    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    s = _ODD.sub("_", name)
     if not s:
         return "n"
     return "N" + s if s[0].isdigit() else s
@@ -279,7 +284,7 @@ class ModuleBuilder(RecordBuilder):
         ref = self._orig.get(orig)
         if ref is None:
             name = orig
-            if re.search(r"[\s\[\]]", name):
+            if _BRACKETS.search(name):
                 name = re.sub(r"\[(\d+)\]$", r"_\1", name)
                 name = re.sub(r"[\s\[\]]", "_", name)
             ref = Bits(self.nets.unique(name))
