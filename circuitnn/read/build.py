@@ -40,6 +40,7 @@ inputs are never one primitive; see :func:`emit_cover`.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -382,7 +383,22 @@ def emit_function(b: ModuleBuilder, lib: PrimitiveLibrary, inputs: list[Expr],
     use the library's primitive for what remains (an assignment if nothing
     does)."""
     k = len(inputs)
-    cube = np.asarray(column, dtype=np.uint8).reshape((2,) * k) if k else np.asarray(column)
+    keep, reduced = _depends_on(k, np.asarray(column, dtype=np.uint8).tobytes())
+    pins = [inputs[i] for i in keep]
+    if not pins:
+        b.assign(out, Const(reduced[0], 1), loc)
+        return
+    name, perm = lib.gate_for(np.frombuffer(reduced, dtype=np.uint8),
+                              name_hint if len(keep) == k else None, loc)
+    b.gate(name, [pins[j] for j in perm], out, loc, hint)
+
+
+@functools.lru_cache(maxsize=4096)
+def _depends_on(k: int, column: bytes) -> tuple[tuple[int, ...], bytes]:
+    """The inputs a function of ``k`` inputs depends on, and its table over
+    them alone: worked out once per distinct table (a netlist repeats a few)."""
+    whole = np.frombuffer(column, dtype=np.uint8)
+    cube = whole.reshape((2,) * k) if k else whole
     keep = []
     for i in range(k):
         if (np.take(cube, 0, axis=i) != np.take(cube, 1, axis=i)).any():
@@ -390,13 +406,7 @@ def emit_function(b: ModuleBuilder, lib: PrimitiveLibrary, inputs: list[Expr],
     for i in reversed(range(k)):
         if i not in keep:
             cube = np.take(cube, 0, axis=i)
-    pins = [inputs[i] for i in keep]
-    if not pins:
-        b.assign(out, Const(int(np.asarray(cube).ravel()[0]), 1), loc)
-        return
-    name, perm = lib.gate_for(np.asarray(cube).ravel(),
-                              name_hint if len(keep) == k else None, loc)
-    b.gate(name, [pins[j] for j in perm], out, loc, hint)
+    return tuple(keep), np.ascontiguousarray(cube).ravel().tobytes()
 
 
 def reduce_tree(b: ModuleBuilder, family: str, inputs: list[Expr], out: Expr,
@@ -436,6 +446,12 @@ def cover_column(k: int, cubes: list[str], offset: bool) -> np.ndarray:
     return (on ^ offset).astype(np.uint8)
 
 
+@functools.lru_cache(maxsize=4096)
+def _cover_bytes(k: int, cubes: tuple[str, ...], offset: bool) -> bytes:
+    """:func:`cover_column` once per distinct cover (a netlist repeats a few)."""
+    return cover_column(k, list(cubes), offset).tobytes()
+
+
 def emit_cover(b: ModuleBuilder, lib: PrimitiveLibrary, inputs: list[Expr],
                cubes: list[str], offset: bool, out: Expr, loc: Loc | None,
                hint: str) -> None:
@@ -453,7 +469,8 @@ def emit_cover(b: ModuleBuilder, lib: PrimitiveLibrary, inputs: list[Expr],
     cubes = ["".join(c[i] for i in used) for c in cubes]
     ins = [inputs[i] for i in used]
     if len(ins) <= MAX_PRIMITIVE_INPUTS:
-        emit_function(b, lib, ins, cover_column(len(ins), cubes, offset), out, loc, hint)
+        column = np.frombuffer(_cover_bytes(len(ins), tuple(cubes), offset), dtype=np.uint8)
+        emit_function(b, lib, ins, column, out, loc, hint)
         return
     if any(set(c) <= {"-"} for c in cubes):
         b.assign(out, Const(0 if offset else 1, 1), loc)
