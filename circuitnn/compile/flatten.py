@@ -156,7 +156,7 @@ class _Flattener:
         self.gates: list[FlatGate] = []
         self.registers: list[FlatRegister] = []
         self.prims: dict[str, TruthTable] = {}
-        self.prim_keys: dict[tuple[int, str], str] = {}
+        self.prim_keys: dict[tuple[int, str], tuple[TruthTable, str]] = {}
         #: (type, inputs) -> (key, table): one lookup per gate after the first
         self.gate_keys: dict[tuple[str, int], tuple[str | None, TruthTable]] = {}
 
@@ -280,14 +280,17 @@ class _Flattener:
         tt = self.checker.primitive(type_name, n_inputs)
         if tt.n_inputs == 0:
             return None, tt
+        # keyed by identity (comparing tables hashes them); the table is kept
+        # with its key so that its id cannot be reused by another table
         memo = (id(tt), type_name)
-        key = self.prim_keys.get(memo)
-        if key is None:
-            key = tt.name or type_name
-            if key in self.prims and self.prims[key] != tt:
-                key = f"{key}_{tt.digest[:8]}"
-            self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
-            self.prim_keys[memo] = key
+        known = self.prim_keys.get(memo)
+        if known is not None and known[0] is tt:
+            return known[1], tt
+        key = tt.name or type_name
+        if key in self.prims and self.prims[key] != tt:
+            key = f"{key}_{tt.digest[:8]}"
+        self.prims[key] = tt if tt.name == key else tt.renamed(name=key)
+        self.prim_keys[memo] = (tt, key)
         return key, tt
 
     def _gate_var(self, type_name: str, ins: list[int], name: str, loc) -> int:
