@@ -23,6 +23,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from test_small_inputs import doubling  # noqa: E402  (the suite's generator, one copy)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # the child: read (and compile) one file, report time, memory and the outcome
@@ -39,18 +43,6 @@ except CircuitError as e:
 print(json.dumps({"seconds": time.perf_counter() - start, "got": got,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def doubling(levels: int) -> str:
-    lines = ["circuits:"]
-    for k in range(levels):
-        lines += [f"  m{k}:", "    inputs: [a]", "    outputs: [y]", "    gates:"]
-        if k == 0:
-            lines += ["      - {name: g, type: NOT, in: [a], out: y}"]
-        else:
-            lines += [f"      - {{name: u, type: m{k - 1}, ports: {{a: a, y: t}}}}",
-                      f"      - {{name: v, type: m{k - 1}, ports: {{a: t, y: y}}}}"]
-    return "\n".join(lines + [f"top: m{levels - 1}"]) + "\n"
 
 
 def imports(folder: Path, levels: int) -> Path:
