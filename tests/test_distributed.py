@@ -219,8 +219,9 @@ def test_train_on_spreads_groups_and_keeps_order(local2):
 
 # ------------------------------------------------------------- failures
 def test_a_worker_killed_mid_job_still_gives_the_right_answer(store, tmp_path):
-    """Two worker processes; once one of them holds a chunk, it is killed.
-    Dask moves its chunks to the other and the summary is unchanged."""
+    """Two worker processes; once one of them holds a chunk and the only copy of
+    the circuit's payload, it is killed.  Dask makes the payload again, moves
+    the chunks to the other worker, and the summary is unchanged."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
@@ -243,12 +244,17 @@ def test_a_worker_killed_mid_job_still_gives_the_right_answer(store, tmp_path):
         victim = {}
 
         def kill_when_busy():
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                processing = cluster.client.processing()
-                busy = [addr for addr, tasks in processing.items() if tasks]
-                if busy:
-                    victim["pid"] = pids[busy[0]]
+            # The hard case is a worker holding the payload's only copy (the
+            # copy nothing else can fetch).  Wait for it, then take any busy one.
+            client = cluster.client
+            start = time.monotonic()
+            while time.monotonic() < start + 120:
+                busy = [a for a, tasks in client.processing().items() if tasks]
+                holders = {a for k, where in client.who_has().items()
+                           if "payload" in str(k).lower() for a in where}
+                sole = [a for a in busy if holders == {a}]
+                if sole or (busy and time.monotonic() > start + 20):
+                    victim.update(pid=pids[(sole or busy)[0]], sole=bool(sole))
                     os.kill(victim["pid"], signal.SIGKILL)
                     return
                 time.sleep(0.002)
@@ -258,6 +264,7 @@ def test_a_worker_killed_mid_job_still_gives_the_right_answer(store, tmp_path):
         got = verify_chunks(session, vectors, size=2000, cluster=cluster)
         killer.join()
         assert victim.get("pid") in pids.values(), (victim, pids)  # a worker really died
+        print(f"killed the payload's only holder: {victim['sole']}")
         assert (got.rows, got.mismatches, got.first) == (expected.rows, expected.mismatches,
                                                          expected.first)
         assert got.min_margin == pytest.approx(expected.min_margin, abs=1e-7)

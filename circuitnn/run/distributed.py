@@ -324,10 +324,24 @@ def _ordered(cluster: Cluster, fn, payload_future, vectors, size: int,
         raise
 
 
-def _scatter(cluster: Cluster, session) -> object:
+def _hold(payload: _Payload) -> _Payload:
+    return payload
+
+
+def _share(cluster: Cluster, session) -> object:
+    """A future of the payload every chunk task depends on.
+
+    The payload is the result of a task, not scattered data: a worker makes it
+    once and the others fetch it as they need it, and if every copy is lost with
+    its workers the scheduler makes it again.  Scattered data cannot be remade:
+    Dask's active memory manager soon drops all but one copy of a value no task
+    is yet running on, and when the worker holding that copy dies every task
+    that needs it is cancelled ("already forgotten").
+    """
     payload = _Payload(uuid.uuid4().hex, session.circuit, dict(session.nets),
                        session.mode, np.dtype(session.dtype).name)
-    return cluster.client.scatter(payload, broadcast=True, hash=False)
+    return cluster.client.submit(_hold, payload, key=f"circuitnn-payload-{payload.token}",
+                                 pure=False)
 
 
 def run_chunks(cluster: Cluster, session, vectors, size: int = DEFAULT_CHUNK,
@@ -336,7 +350,7 @@ def run_chunks(cluster: Cluster, session, vectors, size: int = DEFAULT_CHUNK,
     through ``session``'s nets on the cluster, one per chunk, in input order."""
     from .session import Result
 
-    payload = _scatter(cluster, session)
+    payload = _share(cluster, session)
     for _, _, (inputs, analog) in _ordered(cluster, _run_task, payload, vectors, size,
                                            progress):
         yield Result(session.circuit, inputs, analog, (analog > 0.5).astype(np.uint8))
@@ -367,7 +381,7 @@ def verify_chunks(session, vectors, size: int = DEFAULT_CHUNK, cluster: Cluster 
             part = summarize(session.verify(vectors.bits(lo, hi)), lo, keep)
             total = total.merge(part, keep)
         return total
-    payload = _scatter(cluster, session)
+    payload = _share(cluster, session)
     for _, _, part in _ordered(cluster, _verify_task, payload, vectors, size, progress):
         total = total.merge(part, keep)
     return total
@@ -477,7 +491,7 @@ class ClusterSim:
         from .sim import Cycle
 
         client = self.cluster.client
-        payload = _scatter(self.cluster, self.session)
+        payload = _share(self.cluster, self.session)
         groups = self._groups()
         states: list = [None] * len(groups)
         random = isinstance(self.stimulus, tuple)
