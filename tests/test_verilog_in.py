@@ -129,7 +129,7 @@ endmodule
 
 @needs_yosys
 @needs_iverilog
-def test_several_verilog_files_on_the_command_line(cli, tmp_path):
+def test_several_verilog_files_on_the_command_line(cli, capsys, tmp_path):
     top, add = tmp_path / "addsub.v", tmp_path / "add6.v"
     top.write_text(ADDSUB)
     add.write_text(ADD6)
@@ -139,6 +139,12 @@ def test_several_verilog_files_on_the_command_line(cli, tmp_path):
     _check_against_iverilog(cli, [top, add], "addsub", tmp_path, extra=("--top", "addsub"))
     code, out, err = cli("info", str(top), str(add))
     assert code == 0 and "addsub" in out, err
+    # sources may come on both sides of options
+    assert cli("info", str(top), "--top", "addsub", str(add)) == (code, out, err)
+    with pytest.raises(SystemExit) as stop:  # a word that is no Verilog file is still refused
+        cli("info", str(top), "--top", "addsub", "notes.txt")
+    assert stop.value.code == 2
+    assert "unrecognized arguments: notes.txt" in capsys.readouterr().err
     # other formats stay one file
     for name in ("a.yaml", "b.yaml"):
         shutil.copy(Path(__file__).resolve().parent.parent / "circuits" / "half_adder.yaml",

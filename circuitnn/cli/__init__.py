@@ -577,6 +577,15 @@ def _command_of(argv: list[str]) -> str | None:
     return word if any(word in names for names, _ in _COMMANDS) else None
 
 
+def _more_sources(args, extra: list[str]) -> bool:
+    """Whether the words argparse left over are more Verilog sources (argparse
+    takes one run of CIRCUIT... words, so files after an option are left over)."""
+    sources = getattr(args, "sources", None)
+    return bool(sources) and all(
+        os.path.splitext(w)[1].lower() in (".v", ".sv") and not w.startswith("-")
+        for w in [sources[0], *extra])
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"warning: {getattr(message, 'cli_message', None) or message}", file=sys.stderr)
 
@@ -589,7 +598,12 @@ def main(argv: list[str] | None = None) -> int:
     # A value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(_command_of(argv)).parse_args(argv)
+    parser = build_parser(_command_of(argv))
+    args, extra = parser.parse_known_args(argv)
+    if extra and _more_sources(args, extra):
+        args.sources += extra  # `run a.v --top t b.v`: Verilog files on both sides of options
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         with warnings.catch_warnings():
             # library warnings (an unusable store entry...) as one line each,
