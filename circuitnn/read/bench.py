@@ -10,6 +10,13 @@ parity, a tree of gates of at most 4 inputs above 4), ``NOT`` (``INV``),
 x0``.  ``q = DFF(d)`` (ISCAS-89) is a D flip-flop on one implicit clock,
 starting at 0; other sequential elements are refused.
 
+What ABC's ``write_bench`` writes is read too: ``y = LUT 0x8 ( a, b )`` (bit
+``i`` of the hexadecimal table is the output for the inputs spelling ``i``,
+the first input least significant), constants ``y = vdd`` and ``y = gnd``,
+``vdd`` and ``gnd`` read as constants where nothing else drives them, and
+``q = DFFRSE( d, gnd, gnd, gnd, gnd )``, ABC's plain flip-flop (its reset,
+set and enable tied off; any other DFFRSE is refused).
+
 Port names follow :mod:`circuitnn.read.build`: ``22`` -> ``N22``,
 ``x[0] x[1]...`` -> bus ``x``, a pass-through output ``G339`` -> ``G339_out``.
 """
@@ -20,11 +27,17 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import Loc, NetlistError
-from ..ir.records import Design
+from ..ir.primitives import MAX_PRIMITIVE_INPUTS
+from ..ir.records import Const, Design
+from ..ir.truthtable import input_matrix
 from .build import (
     ModuleBuilder,
     PrimitiveLibrary,
+    emit_cover,
+    emit_function,
     make_design,
     module_name,
     raise_problems,
@@ -38,6 +51,11 @@ _NAME = r"[^\s(),=#]+"
 _PORT = re.compile(rf"^(INPUT|OUTPUT)\s*\(\s*({_NAME})\s*\)$", re.IGNORECASE)
 _GATE = re.compile(rf"^({_NAME})\s*=\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)$")
 _ARG = re.compile(rf"^{_NAME}$")
+_LUT = re.compile(rf"^({_NAME})\s*=\s*LUT\s+(\S+)\s*\((.*)\)$", re.IGNORECASE)
+_CONST = re.compile(rf"^({_NAME})\s*=\s*(vdd|gnd)$", re.IGNORECASE)
+_CONSTANTS = {"vdd": 1, "gnd": 0}
+#: The widest LUT read: its table is 2**16 bits, 16,384 hexadecimal digits.
+_LUT_MAX = 16
 _SEQUENTIAL = re.compile(r"^(DFF\w*|LATCH\w*|FF\w*)$", re.IGNORECASE)
 _KNOWN = "AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF (BUFF), MUX"
 
@@ -81,6 +99,18 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
         if m:
             (inputs if m.group(1).upper() == "INPUT" else outputs).append((m.group(2), loc))
             continue
+        m = _CONST.match(line)
+        if m:
+            gates.append((m.group(1), m.group(2).lower(), [], loc))
+            continue
+        m = _LUT.match(line)
+        if m:
+            try:
+                gates.append((m.group(1), "LUT", _lut(m.group(1), m.group(2), m.group(3),
+                                                      loc), loc))
+            except NetlistError as e:
+                problems.append(e)
+            continue
         m = _GATE.match(line)
         if not m:
             problems.append(NetlistError(
@@ -89,6 +119,8 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
             continue
         out, kind, args = m.group(1), m.group(2).upper(), m.group(3)
         ins = [a.strip() for a in args.split(",")]
+        if kind == "DFFRSE" and [a.lower() for a in ins[1:]] == ["gnd"] * 4:
+            kind, ins = "DFF", ins[:1]  # ABC's plain flip-flop
         if _SEQUENTIAL.match(kind) and kind != "DFF":
             problems.append(NetlistError(
                 f"not supported: sequential element {m.group(2)} driving {out!r}; circuitnn "
@@ -107,9 +139,19 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
     b = ModuleBuilder(name, file, Loc(file, 1))
     b.set_ports(inputs, outputs)
     lib = PrimitiveLibrary()
+    driven = {orig for orig, _ in inputs} | {g[0] for g in gates}
+    for const in sorted({a for g in gates for a in g[2]
+                         if isinstance(a, str) and a.lower() in _CONSTANTS} - driven):
+        # ABC writes undriven vdd/gnd for its constant nodes, and reads them so
+        b.assign(b.net(const), Const(_CONSTANTS[const.lower()], 1), gates[0][3])
     for out, kind, ins, loc in gates:
         try:
-            _emit(b, out, kind, ins, loc)
+            if kind == "LUT":
+                _emit_lut(b, lib, out, ins, loc)
+            elif kind in _CONSTANTS:
+                b.assign(b.net(out), Const(_CONSTANTS[kind], 1), loc)
+            else:
+                _emit(b, out, kind, ins, loc)
         except NetlistError as e:
             problems.append(e)
     problems.sort(key=lambda p: (p.loc.line or 0) if p.loc else 0)
@@ -144,3 +186,44 @@ def _emit(b: ModuleBuilder, out: str, kind: str, ins: list[str], loc: Loc) -> No
     else:
         raise NetlistError(f"gate {out!r} has unknown type {kind!r}; .bench gate types "
                            f"are {_KNOWN}", loc)
+
+
+def _lut(out: str, table: str, args: str, loc: Loc) -> tuple[list[str], np.ndarray]:
+    """The inputs and output column (row ``r`` for the inputs spelling ``r``,
+    first input most significant) of ``out = LUT 0x... ( args )``."""
+    ins = [a.strip() for a in args.split(",")] if args.strip() else []
+    bad = [a for a in ins if not _ARG.match(a)]
+    if bad:
+        raise NetlistError(f"LUT {out!r} has a bad input {bad[0]!r}; list signal names "
+                           f"separated by commas, e.g. {out} = LUT 0x8 ( a, b )", loc)
+    k = len(ins)
+    if k > _LUT_MAX:
+        raise NetlistError(f"LUT {out!r} has {k} inputs; circuitnn reads LUTs of up to "
+                           f"{_LUT_MAX} inputs (map with a smaller K, e.g. ABC 'if -K 6')", loc)
+    digits = (2**k + 3) // 4
+    if not re.fullmatch(r"0[xX][0-9A-Fa-f]+", table):
+        raise NetlistError(f"LUT {out!r} has the table {table!r}; expected a hexadecimal "
+                           f"number such as 0x8, of up to {digits} digits for {k} inputs", loc)
+    value = int(table, 16)
+    if value >> 2**k:
+        raise NetlistError(f"LUT {out!r} has the table {table!r}, of more than the {2**k} "
+                           f"bits {k} inputs have; expected up to {digits} hexadecimal digits",
+                           loc)
+    # bit i is the output for the inputs spelling i with the first input least
+    # significant; the column's row r spells the first input most significant
+    bits = np.frombuffer(format(value, f"0{2**k}b")[::-1].encode(), dtype=np.uint8) - 48
+    rows = np.arange(2**k)
+    lsb_first = sum(((rows >> (k - 1 - j)) & 1) << j for j in range(k)) if k else rows
+    return ins, bits[lsb_first]
+
+
+def _emit_lut(b: ModuleBuilder, lib: PrimitiveLibrary, out: str,
+              lut: tuple[list[str], np.ndarray], loc: Loc) -> None:
+    ins, column = lut
+    nets = [b.net(a) for a in ins]
+    if len(ins) <= MAX_PRIMITIVE_INPUTS:
+        emit_function(b, lib, nets, column, b.net(out), loc, out)
+        return
+    rows = input_matrix(len(ins))[column.astype(bool)]
+    cubes = ["".join("1" if v else "0" for v in row) for row in rows]
+    emit_cover(b, lib, nets, cubes, False, b.net(out), loc, out)
