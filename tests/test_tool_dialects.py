@@ -1,9 +1,11 @@
 """Netlists as real tools write them today: ABC's ``write_bench`` (LUTs with
-hexadecimal tables, ``vdd``/``gnd``, ``DFFRSE``).
+hexadecimal tables, ``vdd``/``gnd``, ``DFFRSE``), Yosys's ``write_blif``
+without ``dffunmap`` and with ``-icells`` / ``-impltf``.
 
 Oracles: Python integer evaluation of the LUT tables as ABC defines them
-(first input least significant), and the ISCAS originals ABC was given,
-read by circuitnn's reader of the classic dialect.
+(first input least significant) and of the cells' functions, Python models
+of the Verilog, and the ISCAS originals ABC was given, read by circuitnn's
+reader of the classic dialect.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import pytest
 from circuitnn import NetlistError, compile_design
 from circuitnn.read import load_circuit
 from circuitnn.read.bench import reads_bench
+from circuitnn.read.blif import reads_blif
 from circuitnn.run.bits import decode, encode
 from circuitnn.run.exact import ExactEngine
 from circuitnn.run.sim import Clocked
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "data" / "benchmarks"
+needs_yosys = pytest.mark.skipif(shutil.which("yosys") is None and os.environ.get("CI") != "true",
+                                 reason="yosys is not installed")
 needs_abc = pytest.mark.skipif(shutil.which("yosys-abc") is None
                                and os.environ.get("CI") != "true",
                                reason="yosys-abc is not installed")
@@ -109,3 +114,73 @@ def test_abc_write_bench_of_s298_flip_flops_match_the_original(tmp_path):
     again = load_circuit(out)
     bits = np.random.default_rng(2).integers(0, 2, (original.n_input_bits, 200), dtype=np.uint8)
     np.testing.assert_array_equal(_sim(again, bits), _sim(original, bits))
+
+
+# ------------------------------------------------- Yosys's BLIF dialects
+COUNTER = """
+module counter(input clk, input rst, input en, input [3:0] x, output reg [3:0] q,
+               output big, output one, output [1:0] hi);
+  always @(posedge clk) if (rst) q <= 4'd0; else if (en) q <= q + x;
+  assign big = q > x;
+  assign one = 1'b1;
+  assign hi = x[3] ? 2'd3 : {1'b0, x[2]};
+endmodule
+"""
+
+
+def _counter_oracle(stimulus):
+    q, rows = 0, []
+    for rst, en, x in stimulus:
+        rows.append({"q": q, "big": int(q > x), "one": 1, "hi": 3 if x >> 3 else (x >> 2) & 1})
+        q = 0 if rst else (q + x) % 16 if en else q
+    return rows
+
+
+@needs_yosys
+@pytest.mark.parametrize("options", ["", "-icells", "-impltf", "-icells -impltf"])
+def test_yosys_write_blif_without_dffunmap_runs_as_its_verilog(tmp_path, options):
+    """``synth; write_blif`` writes flip-flops as ``.subckt $_SDFFE_PP0P_``;
+    ``-icells`` writes gates as ``.subckt $_AND_``; ``-impltf`` reads
+    ``$true``/``$false`` without defining them."""
+    (tmp_path / "c.v").write_text(COUNTER)
+    out = tmp_path / "c.blif"
+    subprocess.run(["yosys", "-q", "-p", f"read_verilog {tmp_path / 'c.v'}; synth -flatten "
+                    f"-top counter; write_blif {options} {out}"], check=True, capture_output=True)
+    assert ".subckt $_SDFFE_" in out.read_text()
+    circuit = load_circuit(out)
+    rng = np.random.default_rng(4)
+    stimulus = [(int(k == 0 or rng.random() < 0.1), int(rng.random() < 0.7),
+                 int(rng.integers(16))) for k in range(80)]
+    bits = encode(circuit, {"rst": [s[0] for s in stimulus], "en": [s[1] for s in stimulus],
+                            "x": [s[2] for s in stimulus]})
+    got = decode(circuit.outputs, _sim(circuit, bits))
+    assert [{k: int(v[i]) for k, v in got.items()} for i in range(80)] == \
+        _counter_oracle(stimulus)
+
+
+def test_blif_yosys_cells_and_implicit_constants_match_their_functions():
+    text = (".model m\n.inputs a b c\n.outputs y z k w\n"
+            ".subckt $_AOI3_ A=a B=b C=c Y=y\n.subckt $_ORNOT_ A=a B=b Y=z\n"
+            ".names $true a k\n11 1\n.subckt $_MUX_ A=$false B=c S=a Y=w\n.end\n")
+    c = compile_design(reads_blif(text, "m.blif"))
+    rows = [(a, b, c_) for a in (0, 1) for b in (0, 1) for c_ in (0, 1)]
+    a, b, cc = (np.array(col) for col in zip(*rows))
+    out = decode(c.outputs, ExactEngine(c).run(encode(c, {"a": a, "b": b, "c": cc})))
+    for i, (x, y, z) in enumerate(rows):
+        assert out["y"][i] == 1 - ((x & y) | z) and out["z"][i] == x | (1 - y)
+        assert out["k"][i] == x and out["w"][i] == (z if x else 0)
+
+
+@pytest.mark.parametrize("line,message", [
+    (".subckt $_AND_ A=a Y=y", r"^m\.blif:4: \.subckt \$_AND_ connects A, Y; the cell's pins "
+     r"are A, B and Y, each once$"),
+    (".subckt $_DFF_PN0_ C=a D=b Q=y", r"^m\.blif:4: \.subckt \$_DFF_PN0_: not supported: a "
+     r"flip-flop with an asynchronous reset or set; .*"),
+    (".subckt $_DFF_N_ C=a D=b Q=y", r"^m\.blif:4: .subckt \$_DFF_N_: not supported: a "
+     r"falling-edge flip-flop; .*"),
+    (".subckt $add A=a B=b Y=y", r"^m\.blif:4: \.subckt \$add: not a model in the file nor a "
+     r"Yosys gate or flip-flop circuitnn knows; .*"),
+])
+def test_bad_yosys_cells_in_blif_are_one_message(line, message):
+    with pytest.raises(NetlistError, match=message):
+        reads_blif(f".model m\n.inputs a b\n.outputs y\n{line}\n.end\n", "m.blif")

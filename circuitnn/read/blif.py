@@ -19,6 +19,14 @@ primitives, and covers of more than 10 inputs are decomposed into an AND per
 cube (chunks of at most 10 literals) and an OR tree
 (:func:`~circuitnn.read.build.emit_cover`).
 
+Yosys's ``$false``, ``$true`` and ``$undef`` are constants 0, 1 and 0 where
+nothing in the model drives them (``write_blif -impltf`` leaves them out).
+Yosys's internal cells written as ``.subckt`` (``write_blif`` without
+``dffunmap`` writes its flip-flops so, and ``-icells`` every gate) are read
+as in Yosys JSON: ``$_AND_``, ``$_MUX_``, ``$_AOI3_``... and the rising-edge
+``$_DFF_P_``, ``$_DFFE_*``, ``$_SDFF_*``, ``$_SDFFE_*``, ``$_SDFFCE_*``
+(starting at 0: BLIF has no place for an initial value there).
+
 ``.latch D Q re clock [init]`` (yosys after ``dffunmap``) is a rising-edge
 flip-flop on ``clock``, which is then the design's one clock and not a data
 input; ``.latch D Q [init]`` (as ABC writes it) is one on the global clock.
@@ -34,7 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import CircuitError, Loc, NetlistError
-from ..ir.records import Design
+from ..ir.records import Const, Design
+from . import yosys_json
 from .build import (
     ModuleBuilder,
     PrimitiveLibrary,
@@ -51,6 +60,8 @@ _SEQUENTIAL = {".mlatch", ".clock", ".clock_event"}
 _LATCH_TYPES = {"fe": "a falling-edge flip-flop", "ah": "a level-sensitive latch, active high",
                 "al": "a level-sensitive latch, active low", "as": "an asynchronous latch"}
 _IGNORED = {".attr", ".param", ".cname"}
+#: the nets ``write_blif -impltf`` reads without defining them
+_YOSYS_CONSTANTS = {"$false": 0, "$true": 1, "$undef": 0}
 
 
 @dataclass
@@ -283,6 +294,8 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
     lib = PrimitiveLibrary()
     for m in models:
         b = builders[m.name]
+        for name in _implicit_constants(m):
+            b.assign(b.net(name), Const(_YOSYS_CONSTANTS[name], 1), m.loc)
         for d, q, clock, init, loc in m.latches:
             try:
                 b.register(b.net(d), b.net(q), loc, q, clock=clock, init=init)
@@ -299,6 +312,12 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
             b.assign(b.net(dst), b.net(src), loc)
         for i, (child_name, conns, loc) in enumerate(m.subckts):
             child = builders.get(child_name)
+            if child is None and child_name.startswith("$"):
+                try:
+                    _emit_yosys_cell(b, lib, child_name, conns, loc, f"u{i}")
+                except CircuitError as e:
+                    problems.append(e)
+                continue
             if child is None:
                 problems.append(NetlistError(
                     f".subckt {child_name!r}: no such model in the file; models are "
@@ -353,3 +372,42 @@ def _emit_subckt(b: ModuleBuilder, child: ModuleBuilder, conns, loc: Loc,
     given = [(*child.port_bits.get(formal, (formal, None)), b.net(actual))
              for formal, actual in conns if formal != clock]
     b.subcircuit(child.name, b.bind(child.inputs + child.outputs, given, hint), loc, hint)
+
+
+def _emit_yosys_cell(b: ModuleBuilder, lib: PrimitiveLibrary, ctype: str,
+                     conns: list[tuple[str, str]], loc: Loc, hint: str) -> None:
+    """A Yosys internal cell written as ``.subckt $_AND_ A=a B=b Y=y`` (what
+    ``write_blif`` does with flip-flops it has no ``.latch`` for, and with
+    every gate under ``-icells``), read as the JSON reader reads it."""
+    who = f".subckt {ctype}"
+    pins = dict(conns)
+    if ctype in yosys_json.CELLS:
+        ins = yosys_json.CELLS[ctype][1]
+        if sorted(pins) != sorted(ins + ("Y",)) or len(conns) != len(pins):
+            raise NetlistError(f"{who} connects {', '.join(f for f, _ in conns) or 'nothing'}; "
+                               f"the cell's pins are {', '.join(ins)} and Y, each once", loc)
+        yosys_json.emit_cell(b, lib, ctype, [b.net(pins[p]) for p in ins], b.net(pins["Y"]),
+                             loc, hint)
+    elif yosys_json._is_flip_flop(ctype) and ctype.startswith("$_"):
+        actual = [a for _, a in conns]
+        yosys_json._flip_flop(b, ctype, {}, {f: [i] for i, (f, _) in enumerate(conns)},
+                              lambda i, _loc: b.net(actual[i]), lambda _q: 0, who, loc, hint)
+    elif yosys_json._SEQ.match(ctype):
+        raise NetlistError(f"{who}: not supported: {yosys_json._seq_kind(ctype)}; circuitnn "
+                           "simulates rising-edge flip-flops on one clock with synchronous "
+                           "reset and enable", loc)
+    else:
+        raise NetlistError(f"{who}: not a model in the file nor a Yosys gate or flip-flop "
+                           "circuitnn knows; map it to gates first (Yosys: 'synth; "
+                           "write_blif' without -icells)", loc)
+
+
+def _implicit_constants(m: _Model) -> list[str]:
+    """Yosys's ``$false``, ``$true`` and ``$undef`` where the model reads
+    them without driving them (``write_blif -impltf``)."""
+    read = {n for node in m.names for n in node.inputs}
+    read |= {d for d, *_ in m.latches} | {src for src, _, _ in m.conns}
+    read |= {actual for _, conns, _ in m.subckts for _, actual in conns}
+    driven = {n for n, _ in m.inputs} | {node.output for node in m.names}
+    driven |= {q for _, q, *_ in m.latches} | {dst for _, dst, _ in m.conns}
+    return sorted(n for n in _YOSYS_CONSTANTS if n in read and n not in driven)

@@ -55,7 +55,7 @@ from .build import (
     read_text,
 )
 
-__all__ = ["CELLS", "read_yosys_json", "reads_yosys_json"]
+__all__ = ["CELLS", "emit_cell", "read_yosys_json", "reads_yosys_json"]
 
 #: Gate cells: type -> (primitive or expression, input ports in pin order)
 CELLS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -76,6 +76,31 @@ CELLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "$_AOI4_": ("~(a & b | c & d)", ("A", "B", "C", "D")),
     "$_OAI4_": ("~((a | b) & (c | d))", ("A", "B", "C", "D")),
 }
+
+
+def emit_cell(b: ModuleBuilder, lib: PrimitiveLibrary, ctype: str, ins: list[Expr], out: Expr,
+              loc: Loc | None, name: str) -> None:
+    """Record the gate cell ``ctype`` (a key of :data:`CELLS`) reading ``ins``
+    in the order of its input ports.
+
+    Examples
+    --------
+    >>> from circuitnn.read.build import ModuleBuilder, PrimitiveLibrary
+    >>> b, lib = ModuleBuilder("m", None), PrimitiveLibrary()
+    >>> emit_cell(b, lib, "$_ANDNOT_", [b.net("a"), b.net("b")], b.net("y"), None, "g")
+    >>> [(i.type, lib.primitives[i.type].rows()[:2]) for i in b.instances]
+    [('ANDNOT', [((0, 0), (0,)), ((0, 1), (0,))])]
+    """
+    prim, pins = CELLS[ctype]
+    if prim in ("BUF", "NOT") or prim[-1].isdigit():
+        b.gate(prim, ins, out, loc, name)
+        return
+    tt = TruthTable.from_expr(prim, inputs=list("sab" if ctype == "$_NMUX_"
+                                                else "abcd"[:len(pins)]))
+    prim, perm = lib.gate_for(tt.table[:, 0], ctype.strip("$_"), loc)
+    b.gate(prim, [ins[j] for j in perm], out, loc, name)
+
+
 _SEQ = re.compile(r"^\$_?(s?dff|adff|aldff|dffe|sdff|dlatch|latch|sr|ff|_SR|_DFF|_DLATCH|"
                   r"_ALDFF|_SDFF|_FF)", re.IGNORECASE)
 _SYNTH = "run 'synth -flatten; abc -g AND,NAND,OR,NOR,XOR,XNOR,MUX; opt_clean' first"
@@ -438,15 +463,8 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
             missing = [p for p in pins + ("Y",) if len(conns.get(p, [])) != 1]
             if missing:
                 raise NetlistError(f"{who}: port {missing[0]} must connect 1 bit", loc)
-            ins = [bit_expr(conns[p][0], loc) for p in pins]
-            out = bit_expr(conns["Y"][0], loc)
-            if prim in ("BUF", "NOT") or prim[-1].isdigit():
-                b.gate(prim, ins, out, loc, cname)
-            else:
-                tt = TruthTable.from_expr(prim, inputs=list("sab" if ctype == "$_NMUX_"
-                                                            else "abcd"[:len(pins)]))
-                name, perm = lib.gate_for(tt.table[:, 0], ctype.strip("$_"), loc)
-                b.gate(name, [ins[j] for j in perm], out, loc, cname)
+            emit_cell(b, lib, ctype, [bit_expr(conns[p][0], loc) for p in pins],
+                      bit_expr(conns["Y"][0], loc), loc, cname)
         elif ctype == "$lut":
             _no_extra_ports(who, conns, ("A", "Y"), loc)
             a = conns.get("A", [])
