@@ -184,3 +184,73 @@ def test_blif_yosys_cells_and_implicit_constants_match_their_functions():
 def test_bad_yosys_cells_in_blif_are_one_message(line, message):
     with pytest.raises(NetlistError, match=message):
         reads_blif(f".model m\n.inputs a b\n.outputs y\n{line}\n.end\n", "m.blif")
+
+
+# ------------------------------------------------------- files as users have them
+C17 = (BENCH / "iscas85" / "c17.bench").read_text()
+
+
+@pytest.mark.parametrize("suffix,text", [
+    (".bench", C17.replace("\n", "\r\n")),
+    (".blif", ".model m\n.inputs a b\n.outputs y\n.names a b y\n11 1\n.end\n"),
+    (".json", '{"modules": {"m": {"ports": {"a": {"direction": "input", "bits": [2]}, '
+              '"y": {"direction": "output", "bits": [3]}}, "cells": {"n": {"type": "$_NOT_", '
+              '"connections": {"A": [2], "Y": [3]}}}}}}'),
+    (".yaml", "name: m\ninputs: [a]\noutputs: [y]\ngates:\n  - {name: g, type: NOT, in: [a], out: y}\n"),
+])
+def test_a_byte_order_mark_is_no_part_of_the_netlist(tmp_path, suffix, text):
+    """Windows editors start UTF-8 files with U+FEFF; it was read as a line."""
+    plain, marked = tmp_path / f"plain{suffix}", tmp_path / f"marked{suffix}"
+    plain.write_text(text, newline="")
+    marked.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    a, b = load_circuit(plain), load_circuit(marked)
+    bits = np.random.default_rng(0).integers(0, 2, (a.n_input_bits, 64), dtype=np.uint8)
+    assert [p.name for p in b.inputs] == [p.name for p in a.inputs]
+    np.testing.assert_array_equal(ExactEngine(b).run(bits), ExactEngine(a).run(bits))
+
+
+@needs_yosys
+def test_verilog_with_a_byte_order_mark_is_one_message_not_an_empty_design(tmp_path):
+    f = tmp_path / "m.v"
+    f.write_bytes(b"\xef\xbb\xbfmodule m(input a, output y); assign y = ~a; endmodule\n")
+    with pytest.raises(NetlistError, match=r"^.*m\.v:1: the file starts with a UTF-8 "
+                       r"byte-order mark, and Yosys then reads no Verilog from it at all; "
+                       r"save it without the mark$"):
+        load_circuit(f, yosys_cache=tmp_path / "cache")
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n\n"])
+def test_an_empty_bench_file_is_an_error_not_an_empty_circuit(tmp_path, text):
+    f = tmp_path / "e.bench"
+    f.write_text(text)
+    with pytest.raises(NetlistError, match=r"^.*e\.bench:1: the file has no INPUT, OUTPUT or "
+                       r"gate line; a \.bench netlist lists INPUT\(name\), OUTPUT\(name\) and "
+                       r"name = TYPE\(inputs\) lines$"):
+        load_circuit(f)
+
+
+@pytest.mark.parametrize("name,text,message", [
+    ("x.blif", '{\n  "creator": "Yosys",\n  "modules": {}\n}\n',
+     r"x\.blif:1: the file is JSON, not BLIF \('\{'\); rename it to x\.json or read it with "
+     r"fmt='json'"),
+    ("x.blif", "# Benchmark\nINPUT(a)\nOUTPUT(y)\ny = NOT(a)\n",
+     r"x\.blif:2: the file is an ISCAS \.bench netlist, not BLIF \('INPUT\(a\)'\); rename it "
+     r"to x\.bench or read it with fmt='bench'"),
+    ("x.bench", "// a\nmodule m(input a, output y);\nassign y = a;\nendmodule\n",
+     r"x\.bench:2: the file is Verilog, not an ISCAS \.bench netlist \('module m\(input a, "
+     r"output y\);'\); rename it to x\.v or read it with fmt='verilog'"),
+    ("x.json", ".model m\n.inputs a\n.outputs y\n.names a y\n1 1\n.end\n",
+     r"x\.json:1: the file is BLIF, not JSON \('\.model m'\); rename it to x\.blif or read it "
+     r"with fmt='blif'"),
+    ("x.bench", "name: m\ninputs: [a]\noutputs: [y]\n",
+     r"x\.bench:1: the file is a YAML netlist, not an ISCAS \.bench netlist \('name: m'\); "
+     r"rename it to x\.yaml or read it with fmt='yaml'"),
+])
+def test_a_netlist_in_another_format_than_its_extension_is_one_message(tmp_path, name, text,
+                                                                       message):
+    """Read as its extension says, it gave one complaint per line (486 for a JSON file)."""
+    f = tmp_path / name
+    f.write_text(text)
+    with pytest.raises(NetlistError, match=rf"^.*{message}$") as e:
+        load_circuit(f)
+    assert e.value.cli_text().endswith(f"or give --from {e.value.message.split('=')[-1][1:-1]}")

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from .._gc import paused_gc
-from ..errors import Loc, UsageError
+from ..errors import CircuitError, Loc, NetlistError, UsageError
 
 __all__ = ["READERS", "EXTENSIONS", "read_design", "load_circuit"]
 
@@ -80,11 +81,53 @@ def _read_design(path, fmt, top, yosys_cache, budget):
         raise UsageError(f"unknown format {fmt!r}; known formats are "
                          f"{', '.join(sorted(READERS))}")
     reader = _reader(fmt)
-    if fmt == "verilog":
-        return reader(path, top=top, cache=yosys_cache)
-    if fmt == "yaml":
-        return reader(path, top=top, budget=budget)
-    return reader(path, top=top)
+    try:
+        if fmt == "verilog":
+            return reader(path, top=top, cache=yosys_cache)
+        if fmt == "yaml":
+            return reader(path, top=top, budget=budget)
+        return reader(path, top=top)
+    except CircuitError as e:
+        wrong = _other_format(path, fmt)
+        if wrong is None:
+            raise
+        raise wrong from e
+
+
+#: format -> (how its files start, what that looks like, its extension)
+_OPENINGS: dict[str, tuple[re.Pattern, str, str]] = {
+    "json": (re.compile(r"^\{"), "JSON", ".json"),
+    "blif": (re.compile(r"^\.(model|inputs|outputs|names|latch|subckt)\b"), "BLIF", ".blif"),
+    "bench": (re.compile(r"^(INPUT|OUTPUT)\s*\(", re.IGNORECASE), "an ISCAS .bench netlist",
+              ".bench"),
+    "verilog": (re.compile(r"^(module|`timescale|`include|`define|package)\b"), "Verilog",
+                ".v"),
+    "yaml": (re.compile(r"^(name|circuit|inputs|outputs|gates|primitives|circuits|top)\s*:"),
+             "a YAML netlist", ".yaml"),
+}
+
+
+def _other_format(path: Path, fmt: str) -> CircuitError | None:
+    """Where a file that failed to read as ``fmt`` plainly begins as another
+    format: one message saying so, instead of one per line of it."""
+    from .source import read_source
+
+    try:
+        head = read_source(path)[:4096].decode("utf-8", "replace").removeprefix("\ufeff")
+    except CircuitError:
+        return None
+    for line_no, line in enumerate(head.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith(("#", "//", "/*", "---")):
+            continue
+        for other, (opening, what, ext) in _OPENINGS.items():
+            if other != fmt and opening.match(line):
+                text = (f"the file is {what}, not {_OPENINGS[fmt][1]} ({line[:40]!r}); "
+                        f"rename it to {path.stem}{ext}")
+                return NetlistError(f"{text} or read it with fmt={other!r}",
+                                    Loc(str(path), line_no), cli=f"{text} or give --from {other}")
+        return None
+    return None
 
 
 def _read_several(paths: list[Path], fmt: str | None, top: str | None, yosys_cache):

@@ -134,6 +134,10 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
             continue
         gates.append((out, kind, ins, loc))
 
+    if not (problems or inputs or outputs or gates):
+        raise NetlistError("the file has no INPUT, OUTPUT or gate line; a .bench netlist "
+                           "lists INPUT(name), OUTPUT(name) and name = TYPE(inputs) lines",
+                           Loc(file, 1))
     # a signal driven twice or an INPUT driven is recorded as written: the
     # checker reports it as it does for every front end
     b = ModuleBuilder(name, file, Loc(file, 1))

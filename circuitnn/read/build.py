@@ -82,7 +82,8 @@ def read_text(path: Path) -> str:
 
     data = read_source(path)
     try:
-        return data.decode("utf-8")
+        # a byte-order mark (Windows editors write one) is no part of the netlist
+        return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         raise NetlistError("is not UTF-8 text; save the netlist as UTF-8",
                            Loc(str(path), data[:e.start].count(b"\n") + 1)) from None

@@ -60,6 +60,10 @@ def _sources(paths: Sequence[Path]) -> list[Path]:
             raise NetlistError("no such file; check the path", Loc(str(p))) from None
         except OSError as e:
             raise NetlistError(f"cannot be read: {e.strerror}", Loc(str(p))) from None
+        if text.startswith("\ufeff"):
+            raise NetlistError("the file starts with a UTF-8 byte-order mark, and Yosys then "
+                               "reads no Verilog from it at all; save it without the mark",
+                               Loc(str(p), 1))
         seen[key] = p
         # an include that is not beside its file is left to Yosys to report
         todo += [p.parent / m.group(1) for m in _INCLUDE.finditer(text)
