@@ -254,3 +254,28 @@ def test_a_netlist_in_another_format_than_its_extension_is_one_message(tmp_path,
     with pytest.raises(NetlistError, match=rf"^.*{message}$") as e:
         load_circuit(f)
     assert e.value.cli_text().endswith(f"or give --from {e.value.message.split('=')[-1][1:-1]}")
+
+
+def test_sim_stimulus_with_a_byte_order_mark_and_crlf_reads_as_without(tmp_path):
+    """``run --vectors`` skipped the mark already; ``sim --stimulus`` took
+    '\\ufeffen' for a column name."""
+    from circuitnn.cli.sim import read_stimulus
+    from circuitnn.library import counter
+
+    c = counter(4).compile_circuit()
+    f = tmp_path / "s.csv"
+    f.write_bytes(b"\xef\xbb\xbfcycle,en\r\n0,1\r\n1,0\r\n2,0x1\r\n")
+    assert [b.ravel().tolist() for b in read_stimulus(str(f), c)[1]] == [[1], [0], [1]]
+
+
+def test_sim_stimulus_that_is_not_utf8_is_one_message_at_its_line(tmp_path):
+    from circuitnn.cli.sim import read_stimulus
+    from circuitnn.errors import VectorError
+    from circuitnn.library import counter
+
+    c = counter(4).compile_circuit()
+    f = tmp_path / "s.csv"
+    f.write_bytes(b"en\n1\n0\n\xff\n")
+    with pytest.raises(VectorError, match=r"^.*s\.csv:4: is not UTF-8 text; save the stimulus "
+                       r"as UTF-8$"):
+        list(read_stimulus(str(f), c)[1])

@@ -31,16 +31,36 @@ def _csv_rows(source: str) -> Iterator[tuple[int, list[str]]]:
         stream = sys.stdin
     else:
         try:
-            stream = open(source, newline="")  # noqa: SIM115 (closed below)
+            # utf-8-sig: a byte-order mark (Windows editors write one) is no column name
+            stream = open(source, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
         except OSError as e:
             raise UsageError(f"--stimulus {source}: {e.strerror}") from None
     try:
         for line_no, row in enumerate(csv.reader(stream), 1):
+            if line_no == 1 and row:
+                row[0] = row[0].removeprefix("\ufeff")
             if row and not (len(row) == 1 and not row[0].strip()) and not row[0].startswith("#"):
                 yield line_no, [c.strip() for c in row]
+    except UnicodeDecodeError:
+        raise VectorError("is not UTF-8 text; save the stimulus as UTF-8",
+                          _bad_utf8_at(source)) from None
     finally:
         if stream is not sys.stdin:
             stream.close()
+
+
+def _bad_utf8_at(source: str) -> Loc:
+    """The line of the first byte that is not UTF-8 (the CSV reader decodes
+    ahead of the rows it gives, so its line count does not tell)."""
+    if source == "-":
+        return Loc("<stdin>")
+    with open(source, "rb") as f:
+        data = f.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return Loc(source, data[:e.start].count(b"\n") + 1)
+    return Loc(source)
 
 
 def read_stimulus(source: str, circuit, streams: int = 1) -> tuple[int, Iterator[np.ndarray]]:

@@ -96,7 +96,7 @@ def _read_design(path, fmt, top, yosys_cache, budget):
 
 #: format -> (how its files start, what that looks like, its extension)
 _OPENINGS: dict[str, tuple[re.Pattern, str, str]] = {
-    "json": (re.compile(r"^\{"), "JSON", ".json"),
+    "json": (re.compile(r'^\{\s*("|$)'), "JSON", ".json"),  # not YAML's {a: 1}
     "blif": (re.compile(r"^\.(model|inputs|outputs|names|latch|subckt)\b"), "BLIF", ".blif"),
     "bench": (re.compile(r"^(INPUT|OUTPUT)\s*\(", re.IGNORECASE), "an ISCAS .bench netlist",
               ".bench"),
