@@ -279,3 +279,28 @@ def test_sim_stimulus_that_is_not_utf8_is_one_message_at_its_line(tmp_path):
     with pytest.raises(VectorError, match=r"^.*s\.csv:4: is not UTF-8 text; save the stimulus "
                        r"as UTF-8$"):
         list(read_stimulus(str(f), c)[1])
+
+
+@needs_yosys
+@pytest.mark.parametrize("write", ["write_json {out}.json", "write_blif -icells {out}.blif"])
+def test_muxcover_wide_multiplexers_select_the_indexed_bit(tmp_path, write):
+    """``muxcover -mux4 -mux8 -mux16`` (FPGA flows) leaves $_MUX4_, $_MUX8_ and
+    $_MUX16_ cells; they were refused as word-level cells."""
+    (tmp_path / "mx.v").write_text(
+        "module mx(input [15:0] d, input [3:0] s, input [7:0] e, input [2:0] t, input [3:0] f,"
+        " input [1:0] u, output y, output z, output w);\n"
+        "  assign y = d[s]; assign z = e[t]; assign w = f[u];\nendmodule\n")
+    out = tmp_path / "mx"
+    subprocess.run(["yosys", "-q", "-p", f"read_verilog {tmp_path / 'mx.v'}; synth -flatten; "
+                    "muxcover -mux4 -mux8 -mux16; " + write.format(out=out)],
+                   check=True, capture_output=True)
+    path = next(tmp_path.glob("mx.*[nf]"))
+    assert all(f"$_MUX{n}_" in path.read_text() for n in (4, 8, 16))
+    c = load_circuit(path)
+    rng = np.random.default_rng(8)
+    v = {n: rng.integers(0, 2**w, 500) for n, w in
+         [("d", 16), ("s", 4), ("e", 8), ("t", 3), ("f", 4), ("u", 2)]}
+    out = decode(c.outputs, ExactEngine(c).run(encode(c, v)))
+    assert out["y"].tolist() == ((v["d"] >> v["s"]) & 1).tolist()
+    assert out["z"].tolist() == ((v["e"] >> v["t"]) & 1).tolist()
+    assert out["w"].tolist() == ((v["f"] >> v["u"]) & 1).tolist()

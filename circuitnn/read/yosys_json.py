@@ -57,6 +57,7 @@ from .build import (
 
 __all__ = ["CELLS", "emit_cell", "read_yosys_json", "reads_yosys_json"]
 
+_MUX_TREE = "a tree of MUX2"
 #: Gate cells: type -> (primitive or expression, input ports in pin order)
 CELLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "$_BUF_": ("BUF", ("A",)),
@@ -75,6 +76,10 @@ CELLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "$_OAI3_": ("~((a | b) & c)", ("A", "B", "C")),
     "$_AOI4_": ("~(a & b | c & d)", ("A", "B", "C", "D")),
     "$_OAI4_": ("~((a | b) & (c | d))", ("A", "B", "C", "D")),
+    # muxcover's wide multiplexers: data A, B, ... then selects S (least significant), T...
+    "$_MUX4_": (_MUX_TREE, tuple("ABCDST")),
+    "$_MUX8_": (_MUX_TREE, tuple("ABCDEFGHSTU")),
+    "$_MUX16_": (_MUX_TREE, tuple("ABCDEFGHIJKLMNOPSTUV")),
 }
 
 
@@ -92,6 +97,14 @@ def emit_cell(b: ModuleBuilder, lib: PrimitiveLibrary, ctype: str, ins: list[Exp
     [('ANDNOT', [((0, 0), (0,)), ((0, 1), (0,))])]
     """
     prim, pins = CELLS[ctype]
+    if prim == _MUX_TREE:
+        width = 2 ** (len(ins).bit_length() - 1)  # 4, 8 or 16 data inputs
+        data, selects = ins[:width], ins[width:]
+        for k, select in enumerate(selects):
+            last = k == len(selects) - 1
+            data = [b.gate("MUX2", [select, lo, hi], out if last else b.fresh(name), loc,
+                           name).outputs[0] for lo, hi in zip(data[::2], data[1::2])]
+        return
     if prim in ("BUF", "NOT") or prim[-1].isdigit():
         b.gate(prim, ins, out, loc, name)
         return
