@@ -304,3 +304,14 @@ def test_muxcover_wide_multiplexers_select_the_indexed_bit(tmp_path, write):
     assert out["y"].tolist() == ((v["d"] >> v["s"]) & 1).tolist()
     assert out["z"].tolist() == ((v["e"] >> v["t"]) & 1).tolist()
     assert out["w"].tolist() == ((v["f"] >> v["u"]) & 1).tolist()
+
+
+def test_blif_flip_flop_cells_warn_that_they_start_at_0():
+    """Yosys writes no initial value for a flip-flop it writes as .subckt:
+    the Verilog's ``initial`` is lost, so say so rather than differ silently."""
+    d = reads_blif(".model m\n.inputs clk d\n.outputs q\n.subckt $_DFF_P_ C=clk D=d Q=q\n.end\n",
+                   "m.blif")
+    assert [str(w) for w in d.warnings] == [
+        "m.blif:4: 1 flip-flop written as .subckt (Yosys's $_DFF*_ cells) start at 0: BLIF keeps "
+        "no initial value for them (for initial values, run dffunmap before write_blif, whose "
+        ".latch lines keep them)"]

@@ -345,7 +345,13 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
             problems.append(e)
     raise_problems(problems)
     modules = {b.name: b.build() for b in builders.values()}
-    return make_design(module_names[top_name], modules, lib, file)
+    flops = [loc for m in models for ctype, _, loc in m.subckts
+             if ctype.startswith("$_") and yosys_json._is_flip_flop(ctype)]
+    warnings = () if not flops else (NetlistError(
+        f"{len(flops)} flip-flop{'s' if len(flops) > 1 else ''} written as .subckt (Yosys's "
+        "$_DFF*_ cells) start at 0: BLIF keeps no initial value for them (for initial values, "
+        "run dffunmap before write_blif, whose .latch lines keep them)", flops[0]),)
+    return make_design(module_names[top_name], modules, lib, file, warnings)
 
 
 def _emit_names(b: ModuleBuilder, lib: PrimitiveLibrary, node: _Names) -> None:
