@@ -315,3 +315,28 @@ def test_blif_flip_flop_cells_warn_that_they_start_at_0():
         "m.blif:4: 1 flip-flop written as .subckt (Yosys's $_DFF*_ cells) start at 0: BLIF keeps "
         "no initial value for them (for initial values, run dffunmap before write_blif, whose "
         ".latch lines keep them)"]
+
+
+def test_yosys_json_debug_cells_of_newer_yosys_are_no_logic():
+    """Yosys 0.49 and later write a $scopeinfo cell for every instance that
+    ``flatten`` removed; a ``$display`` is a $print cell.  Both were refused
+    as unsupported cells, so no flattened design of a newer Yosys read."""
+    import json
+
+    from circuitnn.read.yosys_json import reads_yosys_json
+
+    design = {"modules": {"m": {
+        "ports": {"a": {"direction": "input", "bits": [2, 3]},
+                  "y": {"direction": "output", "bits": [4]}},
+        "cells": {
+            "$scopeinfo$u0": {"hide_name": 1, "type": "$scopeinfo",
+                              "parameters": {"TYPE": "module"}, "port_directions": {},
+                              "connections": {}},
+            "g": {"type": "$_XOR_", "connections": {"A": [2], "B": [3], "Y": [4]}},
+            "$print$t.v:3$1": {"type": "$print", "parameters": {"FORMAT": "{1:>u}"},
+                               "port_directions": {"EN": "input", "ARGS": "input"},
+                               "connections": {"EN": ["1"], "ARGS": [2], "TRG": []}}}}}}
+    c = compile_design(reads_yosys_json(json.dumps(design), "m.json"))
+    a = np.arange(4)
+    out = decode(c.outputs, ExactEngine(c).run(encode(c, {"a": a})))
+    assert out["y"].tolist() == [(v & 1) ^ (v >> 1) for v in a.tolist()]

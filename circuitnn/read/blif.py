@@ -387,6 +387,8 @@ def _emit_yosys_cell(b: ModuleBuilder, lib: PrimitiveLibrary, ctype: str,
     every gate under ``-icells``), read as the JSON reader reads it."""
     who = f".subckt {ctype}"
     pins = dict(conns)
+    if ctype in yosys_json.NO_LOGIC:
+        return
     if ctype in yosys_json.CELLS:
         ins = yosys_json.CELLS[ctype][1]
         if sorted(pins) != sorted(ins + ("Y",)) or len(conns) != len(pins):

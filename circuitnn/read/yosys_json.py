@@ -55,8 +55,12 @@ from .build import (
     read_text,
 )
 
-__all__ = ["CELLS", "emit_cell", "read_yosys_json", "reads_yosys_json"]
+__all__ = ["CELLS", "NO_LOGIC", "emit_cell", "read_yosys_json", "reads_yosys_json"]
 
+#: Yosys cells that drive nothing: ``$scopeinfo`` (what ``flatten`` leaves of
+#: each instance; ``write_json`` writes them since Yosys 0.49) and ``$print``
+#: (a ``$display``)
+NO_LOGIC = frozenset({"$scopeinfo", "$print"})
 _MUX_TREE = "a tree of MUX2"
 #: Gate cells: type -> (primitive or expression, input ports in pin order)
 CELLS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -466,8 +470,10 @@ def _build(b: ModuleBuilder, m: dict, mod_name: str, builders: dict, lib: Primit
             b.assign(target, bit_expr(bit, ploc), ploc)
 
     for cname, cell in (m.get("cells") or {}).items():
-        loc = Loc(file, lines.after(cname, mloc.line))
         ctype = cell.get("type", "")
+        if ctype in NO_LOGIC:
+            continue
+        loc = Loc(file, lines.after(cname, mloc.line))
         conns = cell.get("connections") or {}
         who = f"cell {cname!r} ({ctype})"
         if ctype in CELLS:
