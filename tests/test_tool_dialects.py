@@ -340,3 +340,25 @@ def test_yosys_json_debug_cells_of_newer_yosys_are_no_logic():
     a = np.arange(4)
     out = decode(c.outputs, ExactEngine(c).run(encode(c, {"a": a})))
     assert out["y"].tolist() == [(v & 1) ^ (v >> 1) for v in a.tolist()]
+
+
+@needs_yosys
+def test_verilog_instance_of_an_undefined_module_is_located_at_the_instance(tmp_path):
+    f = tmp_path / "top.v"
+    f.write_text("module top(input a, output y);\n  wire t;\n  invv u1(.a(a), .y(t));\n"
+                 "  assign y = t;\nendmodule\nmodule inv(input a, output y);\n"
+                 "  assign y = ~a;\nendmodule\n")
+    with pytest.raises(NetlistError, match=r"^.*top\.v:3: module 'invv' \(instance 'u1' in "
+                       r"'top'\) is defined in none of the files given \(did you mean 'inv'\?\); "
+                       r"give the file that defines it too$"):
+        load_circuit(f, top="top", yosys_cache=tmp_path / "cache")
+
+
+@needs_yosys
+def test_verilog_top_that_is_not_defined_names_the_modules_that_are(tmp_path):
+    f = tmp_path / "m.v"
+    f.write_text("module adder(input a, output y); assign y = a; endmodule\n"
+                 "module top(input a, output y); adder u(.a(a), .y(y)); endmodule\n")
+    with pytest.raises(NetlistError, match=r"^.*m\.v: no module 'addr' in the files given "
+                       r"\(did you mean 'adder'\?\); they define adder, top$"):
+        load_circuit(f, top="addr", yosys_cache=tmp_path / "cache")

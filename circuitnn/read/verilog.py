@@ -135,7 +135,7 @@ def synthesise(paths: str | os.PathLike | Sequence[str | os.PathLike], top: str 
         run = subprocess.run([yosys, "-q", "-p", f"{reads}; " + script.format(out=_q(tmp))],
                              capture_output=True, text=True, check=False)
         if run.returncode != 0:
-            raise _yosys_error(run.stdout + run.stderr, named[0])
+            raise _yosys_error(run.stdout + run.stderr, named[0], sources)
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):
@@ -148,18 +148,50 @@ def _q(path) -> str:
     return '"' + str(path).replace('"', '\\"') + '"'
 
 
-def _yosys_error(log: str, first: Path) -> NetlistError:
+_MODULE = re.compile(r"^\s*module\s+\\?([A-Za-z_][\w$]*)", re.MULTILINE)
+_UNDEFINED = re.compile(r"Module `\\?(\S+)' referenced in module `\\?(\S+)' in cell "
+                        r"`\\?(\S+)' is not part of the design")
+_NO_TOP = re.compile(r"Module `\\?(\S+)' not found!")
+
+
+def _yosys_error(log: str, first: Path, sources: Sequence[Path] = ()) -> NetlistError:
     """Yosys's ERROR line as one located message."""
     line = next((ln for ln in log.splitlines() if "ERROR" in ln), None)
     if line is None:
         line = (log.strip().splitlines() or ["Yosys failed with no message"])[-1]
     text = line.split("ERROR:", 1)[-1].strip()
+    known = _known_modules(line, sources)
+    if known is not None:
+        return known
     m = _ERROR_AT.search(line)
     loc = Loc(m.group("file"), int(m.group("line"))) if m else Loc(str(first))
     if m:
         text = _ERROR_AT.sub("", text, count=1).strip(" :")
         text = re.sub(r"^Parser error in line\s*", "", text).strip(" :")
     return NetlistError(f"Yosys: {text}", loc)
+
+
+def _known_modules(line: str, sources: Sequence[Path]) -> NetlistError | None:
+    """Yosys's "module not part of the design" and "module not found" errors,
+    located at the instance and naming the modules the files do define."""
+    from ..ir.primitives import did_you_mean
+
+    texts = {p: p.read_bytes().decode("utf-8", "replace") for p in sources}
+    modules = [m for t in texts.values() for m in _MODULE.findall(t)]
+    undefined, no_top = _UNDEFINED.search(line), _NO_TOP.search(line)
+    if undefined:
+        child, parent, cell = undefined.groups()
+        where = next((Loc(str(p), t[:m.start()].count("\n") + 1) for p, t in texts.items()
+                      for m in re.finditer(rf"^\s*{re.escape(child)}\b", t, re.MULTILINE)),
+                     Loc(str(next(iter(texts), ""))))
+        return NetlistError(f"module {child!r} (instance {cell!r} in {parent!r}) is defined in "
+                            f"none of the files given{did_you_mean(child, modules)}; give the "
+                            "file that defines it too", where)
+    if no_top and modules:
+        top = no_top.group(1)
+        return NetlistError(f"no module {top!r} in the files given{did_you_mean(top, modules)}; "
+                            f"they define {', '.join(modules)}", Loc(str(next(iter(texts)))))
+    return None
 
 
 def read_verilog(path: str | os.PathLike | Sequence[str | os.PathLike],
