@@ -20,6 +20,7 @@ reader.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -131,16 +132,34 @@ def synthesise(paths: str | os.PathLike | Sequence[str | os.PathLike], top: str 
     # interrupted run never leaves a half-written JSON to be found later
     fd, tmp = tempfile.mkstemp(suffix=".json.tmp", dir=folder)
     os.close(fd)
+    run_script = script.format(out=_q(tmp))
+    listing = top is None and " " not in tmp  # Yosys's tee takes no quoted file name
+    if listing:
+        # the modules before and after Yosys picks the top: the ones it drops
+        # are candidates the user may have meant
+        run_script = (f"tee -q -o {tmp}.before ls; "
+                      + run_script.replace("; synth", f"; tee -q -o {tmp}.after ls; synth", 1))
     try:
-        run = subprocess.run([yosys, "-q", "-p", f"{reads}; " + script.format(out=_q(tmp))],
+        run = subprocess.run([yosys, "-q", "-p", f"{reads}; " + run_script],
                              capture_output=True, text=True, check=False)
         if run.returncode != 0:
             raise _yosys_error(run.stdout + run.stderr, named[0], sources)
+        if listing:
+            left = _listed(tmp + ".before") - _listed(tmp + ".after")
+            if left:
+                out.with_suffix(".left-out").write_text("\n".join(sorted(left)) + "\n")
         os.replace(tmp, out)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        for junk in (tmp, tmp + ".before", tmp + ".after"):
+            if os.path.exists(junk):
+                os.unlink(junk)
     return out
+
+
+def _listed(path: str) -> set[str]:
+    """The module names of a Yosys ``ls`` listing."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return {ln.strip() for ln in f if ln.startswith("  ") and ln.strip()}
 
 
 def _q(path) -> str:
@@ -211,9 +230,19 @@ def read_verilog(path: str | os.PathLike | Sequence[str | os.PathLike],
     from .yosys_json import read_yosys_json
 
     json_path = synthesise(path, top, cache)
+    first = path if isinstance(path, (str, os.PathLike)) else path[0]
     try:
-        return read_yosys_json(json_path, top=top)
+        design = read_yosys_json(json_path, top=top)
     except CircuitError as e:
         # the cached JSON is no file of the user's: name the source instead
-        first = path if isinstance(path, (str, os.PathLike)) else path[0]
         raise NetlistError(f"after synthesis by Yosys: {e.message}", Loc(str(first))) from None
+    left_out = json_path.with_suffix(".left-out")
+    if top is None and left_out.is_file():
+        others = left_out.read_text().split()
+        design = dataclasses.replace(design, warnings=design.warnings + (NetlistError(
+            f"Yosys took {design.top!r} as the top module; {', '.join(map(repr, others))} "
+            f"{'is' if len(others) == 1 else 'are'} not under it and left out (pick the top "
+            "with top=NAME)", Loc(str(first)), cli=f"Yosys took {design.top!r} as the top "
+            f"module; {', '.join(map(repr, others))} {'is' if len(others) == 1 else 'are'} "
+            "not under it and left out (pick the top with --top NAME)"),))
+    return design
