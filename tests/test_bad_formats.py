@@ -32,7 +32,7 @@ NETLISTS = {
     "bench_unknown_gate.bench": "bench_unknown_gate.bench:4: gate 'y' has unknown type 'NAN'; .bench gate types are AND, NAND, OR, NOR, XOR, XNOR, NOT, BUF (BUFF), MUX",
     # BLIF
     "blif_bad_row.blif": "blif_bad_row.blif:5: cover row '1 1': the input plane must be 2 characters from 0, 1, - (one per input)",
-    "blif_gate.blif": "blif_gate.blif:4: not supported: .gate (a cell of a technology library); write the logic as .names covers, e.g. with ABC or Yosys without a liberty file",
+    "blif_gate.blif": "blif_gate.blif:4: not supported: .gate nand2 (a cell of a technology library); write the logic as .names covers, e.g. with ABC or Yosys without a liberty file",
     "blif_latch.blif": "blif_latch.blif:4: .latch type 'ah' (a level-sensitive latch, active high) is not supported; circuitnn simulates rising-edge flip-flops on one clock (type 're', or no type for the global clock)",
     "blif_mixed_phase.blif": "blif_mixed_phase.blif:4: .names 'y' mixes on-set rows (output 1, line 5) and off-set rows (output 0, line 6); a cover lists one phase only (SOP has cubes in both phases)",
     "blif_no_model.blif": "blif_no_model.blif:1: no .model in the file; a BLIF netlist needs one",

@@ -158,8 +158,7 @@ def test_hierarchy_by_subckt():
      r"'\.latch d q re' has type 're' but no clock; write '\.latch D Q re clock \[init\]' "
      r"or .*"),
     (".model m\n.inputs a\n.outputs y\n.gate inv A=a Y=y\n", 4,
-     r"not supported: \.gate \(a cell of a technology library\); .*"),
-    (".model m\n.inputs a\n.outputs y\n.exdc\n", 4, r"not supported: \.exdc; .*"),
+     r"not supported: \.gate inv \(a cell of a technology library\); .*"),
     (".model m\n.inputs a\n.outputs y\n.start_kiss\n", 4, r"not supported: \.start_kiss; .*"),
     (".model m\n.inputs a b\n.outputs y\n.names a b y\n1 1\n", 5,
      (r"cover row '1 1': the input plane must be 2 characters from 0, 1, - \(one per "

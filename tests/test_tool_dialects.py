@@ -137,16 +137,17 @@ def _counter_oracle(stimulus):
 
 
 @needs_yosys
-@pytest.mark.parametrize("options", ["", "-icells", "-impltf", "-icells -impltf"])
+@pytest.mark.parametrize("options", ["", "-icells", "-impltf", "-icells -impltf", "-gates",
+                                     "-icells -gates"])
 def test_yosys_write_blif_without_dffunmap_runs_as_its_verilog(tmp_path, options):
-    """``synth; write_blif`` writes flip-flops as ``.subckt $_SDFFE_PP0P_``;
-    ``-icells`` writes gates as ``.subckt $_AND_``; ``-impltf`` reads
-    ``$true``/``$false`` without defining them."""
+    """``synth; write_blif`` writes flip-flops as ``.subckt $_SDFFE_PP0P_``
+    (``.gate`` under ``-gates``); ``-icells`` writes gates as ``.subckt
+    $_AND_``; ``-impltf`` reads ``$true``/``$false`` without defining them."""
     (tmp_path / "c.v").write_text(COUNTER)
     out = tmp_path / "c.blif"
     subprocess.run(["yosys", "-q", "-p", f"read_verilog {tmp_path / 'c.v'}; synth -flatten "
                     f"-top counter; write_blif {options} {out}"], check=True, capture_output=True)
-    assert ".subckt $_SDFFE_" in out.read_text()
+    assert f".{'gate' if 'gates' in options else 'subckt'} $_SDFFE_" in out.read_text()
     circuit = load_circuit(out)
     rng = np.random.default_rng(4)
     stimulus = [(int(k == 0 or rng.random() < 0.1), int(rng.random() < 0.7),
@@ -312,8 +313,8 @@ def test_blif_flip_flop_cells_warn_that_they_start_at_0():
     d = reads_blif(".model m\n.inputs clk d\n.outputs q\n.subckt $_DFF_P_ C=clk D=d Q=q\n.end\n",
                    "m.blif")
     assert [str(w) for w in d.warnings] == [
-        "m.blif:4: 1 flip-flop written as .subckt (Yosys's $_DFF*_ cells) start at 0: BLIF keeps "
-        "no initial value for them (for initial values, run dffunmap before write_blif, whose "
+        "m.blif:4: 1 flip-flop written as Yosys's $_DFF*_ cells start at 0: BLIF keeps no "
+        "initial value for them (for initial values, run dffunmap before write_blif, whose "
         ".latch lines keep them)"]
 
 
@@ -413,3 +414,22 @@ def test_verilog_without_top_warns_which_modules_yosys_left_out(tmp_path):
     g.write_text("module inv(input a, output y); assign y = ~a; endmodule\n"
                  "module top(input a, output y); inv u(.a(a), .y(y)); endmodule\n")
     assert read_design(g, yosys_cache=tmp_path / "cache").warnings == ()
+
+
+def test_blif_exdc_is_skipped_with_a_warning_and_library_gates_are_one_message():
+    text = (".model m\n.inputs a b\n.outputs y\n.names a b y\n11 1\n"
+            ".exdc\n.inputs a b\n.outputs y\n.names a b y\n00 1\n.end\n")
+    d = reads_blif(text, "m.blif")
+    assert [str(w) for w in d.warnings] == [
+        "m.blif:6: model 'm': its .exdc network (external don't cares) is skipped: the model "
+        "computes the function its covers give"]
+    c = compile_design(d)
+    a, b = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    assert decode(c.outputs, ExactEngine(c).run(encode(c, {"a": a, "b": b})))["y"].tolist() \
+        == (a & b).tolist()
+    mapped = ".model m\n.inputs a b\n.outputs y\n.gate NAND2 A=a B=b Y=t\n" \
+             ".gate INV A=t Y=y\n.end\n"
+    with pytest.raises(NetlistError, match=r"^m\.blif:4: not supported: \.gate NAND2 \(a cell "
+                       r"of a technology library; 1 more \.gate lines follow\); write the logic "
+                       r"as \.names covers, e\.g\. with ABC or Yosys without a liberty file$"):
+        reads_blif(mapped, "m.blif")

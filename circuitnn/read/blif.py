@@ -35,7 +35,10 @@ flip-flop on ``clock``, which is then the design's one clock and not a data
 input; ``.latch D Q [init]`` (as ABC writes it) is one on the global clock.
 Init 0 and 1 are honoured, 2 and 3 (don't care, unknown) read as 0; other
 latch types, two clocks, and ``.mlatch``, ``.clock`` are refused, as are
-``.gate``, ``.exdc``, ``.start_kiss`` and the timing keywords.
+``.gate`` cells of a technology library (one message for all of them),
+``.start_kiss`` and the timing keywords.  An ``.exdc`` network (external
+don't cares) is skipped with a warning: the model computes what its covers
+say, one of the functions the don't cares allow.
 """
 
 from __future__ import annotations
@@ -84,6 +87,8 @@ class _Model:
     names: list[_Names] = field(default_factory=list)
     subckts: list[tuple[str, list[tuple[str, str]], Loc]] = field(default_factory=list)
     conns: list[tuple[str, str, Loc]] = field(default_factory=list)
+    #: where its ``.exdc`` (external don't cares, skipped) begins
+    exdc: Loc | None = None
     #: (data, output, clock or None for the global clock, initial value, where)
     latches: list[tuple[str, str, str | None, int, Loc]] = field(default_factory=list)
 
@@ -129,9 +134,15 @@ def _parse(text: str, file: str, default_name: str, problems: list) -> list[_Mod
     models: list[_Model] = []
     model: _Model | None = None
     names: _Names | None = None
+    library_gates: list[tuple[str, Loc]] = []
+    in_exdc = False
     for line_no, tokens in _logical_lines(text):
         loc = Loc(file, line_no)
         key = tokens[0]
+        if in_exdc:
+            # the external don't-care network: no part of the function
+            in_exdc = key.lower() != ".end"
+            continue
         if not key.startswith("."):
             if names is None:
                 problems.append(NetlistError(
@@ -165,7 +176,13 @@ def _parse(text: str, file: str, default_name: str, problems: list) -> list[_Mod
                 continue
             names = _Names(tokens[1:-1], tokens[-1], [], loc)
             model.names.append(names)
-        elif key == ".subckt":
+        elif key == ".exdc" and model is not None:
+            model.exdc = loc
+            in_exdc = True
+            model = None
+        elif key == ".gate" and not (len(tokens) > 1 and tokens[1].startswith("$_")):
+            library_gates.append((tokens[1] if len(tokens) > 1 else "", loc))
+        elif key in (".subckt", ".gate"):  # Yosys's -gates writes its cells as .gate
             conns = []
             for t in tokens[2:]:
                 formal, eq, actual = t.partition("=")
@@ -192,14 +209,16 @@ def _parse(text: str, file: str, default_name: str, problems: list) -> list[_Mod
             problems.append(NetlistError(
                 f"not supported: {key}; circuitnn reads flip-flops as '.latch D Q re clock "
                 "[init]' or '.latch D Q [init]' (one global clock)", loc))
-        elif key == ".gate":
-            problems.append(NetlistError(
-                "not supported: .gate (a cell of a technology library); write the logic "
-                "as .names covers, e.g. with ABC or Yosys without a liberty file", loc))
         else:
             problems.append(NetlistError(
                 f"not supported: {tokens[0]}; circuitnn reads the combinational BLIF "
                 "subset (.model, .inputs, .outputs, .names, .subckt, .end)", loc))
+    if library_gates:
+        (cell, loc), more = library_gates[0], len(library_gates) - 1
+        problems.append(NetlistError(
+            f"not supported: .gate {cell} (a cell of a technology library"
+            f"{f'; {more} more .gate lines follow' if more else ''}); write the logic as "
+            ".names covers, e.g. with ABC or Yosys without a liberty file", loc))
     return models
 
 
@@ -361,10 +380,13 @@ def reads_blif(text: str, file: str = "<string>", top: str | None = None,
         f"{len(undefined)} net{'s' if len(undefined) > 1 else ''} that nothing drives "
         f"({undefined[0][0]!r}{', ...' if len(undefined) > 1 else ''}), undefined ('x') for "
         "Yosys, read as 0", undefined[0][1]),)
+    warnings += tuple(NetlistError(
+        f"model {m.name!r}: its .exdc network (external don't cares) is skipped: the model "
+        "computes the function its covers give", m.exdc) for m in models if m.exdc)
     warnings += () if not flops else (NetlistError(
-        f"{len(flops)} flip-flop{'s' if len(flops) > 1 else ''} written as .subckt (Yosys's "
-        "$_DFF*_ cells) start at 0: BLIF keeps no initial value for them (for initial values, "
-        "run dffunmap before write_blif, whose .latch lines keep them)", flops[0]),)
+        f"{len(flops)} flip-flop{'s' if len(flops) > 1 else ''} written as Yosys's $_DFF*_ "
+        "cells start at 0: BLIF keeps no initial value for them (for initial values, run "
+        "dffunmap before write_blif, whose .latch lines keep them)", flops[0]),)
     return make_design(module_names[top_name], modules, lib, file, warnings)
 
 
