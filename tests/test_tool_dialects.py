@@ -433,3 +433,15 @@ def test_blif_exdc_is_skipped_with_a_warning_and_library_gates_are_one_message()
                        r"of a technology library; 1 more \.gate lines follow\); write the logic "
                        r"as \.names covers, e\.g\. with ABC or Yosys without a liberty file$"):
         reads_blif(mapped, "m.blif")
+
+
+@needs_yosys
+def test_netlists_written_from_verilog_name_the_verilog_not_the_cache(tmp_path):
+    """The header said 'Written by circuitnn from <store>/yosys/<hash>.json',
+    a path of the machine that wrote it and no file of the user's."""
+    from circuitnn.write.verilog import circuit_to_verilog
+
+    f = tmp_path / "inv.v"
+    f.write_text("module inv(input a, output y); assign y = ~a; endmodule\n")
+    c = load_circuit(f, yosys_cache=tmp_path / "cache")
+    assert circuit_to_verilog(c).splitlines()[0].startswith(f"// Written by circuitnn from {f}:")

@@ -236,6 +236,9 @@ def read_verilog(path: str | os.PathLike | Sequence[str | os.PathLike],
     except CircuitError as e:
         # the cached JSON is no file of the user's: name the source instead
         raise NetlistError(f"after synthesis by Yosys: {e.message}", Loc(str(first))) from None
+    # the cached JSON is no file of the user's: written netlists name the sources
+    named = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    design = dataclasses.replace(design, source=", ".join(str(p) for p in named))
     left_out = json_path.with_suffix(".left-out")
     if top is None and left_out.is_file():
         others = left_out.read_text().split()
