@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -51,6 +50,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from oracle import parse_bench  # noqa: E402
 
 from circuitnn.library import counter, lfsr  # noqa: E402
 from circuitnn.read import load_circuit  # noqa: E402
@@ -95,20 +97,9 @@ def pyrtl_bench(path: Path):
     import pyrtl
 
     pyrtl.reset_working_block()
-    text = path.read_text()
-    ins, outs, gates, dffs = [], [], {}, {}
-    for line in text.splitlines():
-        line = line.split("#")[0].strip()
-        if not line:
-            continue
-        m = re.fullmatch(r"(INPUT|OUTPUT)\((\S+)\)", line)
-        if m:
-            (ins if m.group(1) == "INPUT" else outs).append(m.group(2))
-            continue
-        m = re.fullmatch(r"(\S+)\s*=\s*(\w+)\((.*)\)", line)
-        out, kind, args = m.group(1), m.group(2).upper(), [a.strip() for a in
-                                                             m.group(3).split(",")]
-        (dffs if kind == "DFF" else gates)[out] = (kind, args)
+    ins, outs, rows = parse_bench(path.read_text())
+    gates = {out: (kind, args) for out, kind, args in rows if kind != "DFF"}
+    dffs = {out: (kind, args) for out, kind, args in rows if kind == "DFF"}
     wires = {n: pyrtl.Input(1, f"N{n}" if n[0].isdigit() else n) for n in ins}
     regs = {q: pyrtl.Register(1, f"r_{q}") for q in dffs}
     wires.update(regs)

@@ -12,6 +12,27 @@ def store(tmp_path_factory):
     return ModelStore(root)
 
 
+@pytest.fixture
+def cli(store, capsys, monkeypatch, tmp_path):
+    """Run the CLI in-process against the session store, from a fresh working
+    directory; ``cli(*args, stdin=None)`` returns (exit code, out, err)."""
+    import io
+    import sys
+
+    from circuitnn.cli import main
+
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args, stdin=None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main([*args, "--store", str(store.root)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
 @pytest.fixture(params=["libyaml", "python"])
 def yaml_loader(request, monkeypatch):
     """Run a test under each YAML loader: libyaml's event stream, and PyYAML's

@@ -3,6 +3,8 @@ time, with none of the engines' machinery (no levels, no slots, no numpy)."""
 
 from __future__ import annotations
 
+import re
+
 
 def evaluate_flat(circuit, inputs: dict[str, int]) -> dict[str, int]:
     """Evaluate a compiled circuit gate by gate from its truth tables' rows,
@@ -27,3 +29,22 @@ def evaluate_flat(circuit, inputs: dict[str, int]) -> dict[str, int]:
         pending = later
     return {p.name: sum(value[s] << i for i, s in enumerate(p.signals))
             for p in circuit.outputs}
+
+
+def parse_bench(text: str) -> tuple[list[str], list[str], list[tuple[str, str, list[str]]]]:
+    """An ISCAS ``.bench`` netlist as its inputs, outputs and gates
+    ``(out, KIND, args)`` in file order, DFFs included -- a plain reading,
+    independent of circuitnn's reader, for the oracles that rebuild a
+    netlist elsewhere (iverilog, PyRTL)."""
+    ins, outs, gates = [], [], []
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        m = re.fullmatch(r"(INPUT|OUTPUT)\((\S+)\)", line)
+        if m:
+            (ins if m.group(1) == "INPUT" else outs).append(m.group(2))
+            continue
+        m = re.fullmatch(r"(\S+)\s*=\s*(\w+)\((.*)\)", line)
+        gates.append((m.group(1), m.group(2).upper(), [a.strip() for a in m.group(3).split(",")]))
+    return ins, outs, gates

@@ -17,18 +17,10 @@ CIRCUITS = sorted((ROOT / "circuits").glob("*.yaml"))
 
 
 @pytest.fixture
-def cli(store, capsys, monkeypatch):
-    """Run the CLI in-process against the session store; returns (code, out, err)."""
+def cli(cli, monkeypatch):
+    """The CLI (tests/conftest.py), run from the repository's root."""
     monkeypatch.chdir(ROOT)
-
-    def run(*args, stdin=None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main([*args, "--store", str(store.root)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return cli
 
 
 def test_quickstart_prints_the_half_adder_truth_table(cli):

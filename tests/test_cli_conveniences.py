@@ -7,22 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from circuitnn.cli import build_parser, main
+from circuitnn.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 RCA4 = str(ROOT / "circuits/ripple_carry_adder_4.yaml")
-
-
-@pytest.fixture
-def cli(store, capsys, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main([*args, "--store", str(store.root)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def _table_rows(out):

@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from circuitnn.cli import main
 from circuitnn.compile import compile_design
 from circuitnn.errors import UsageError
 from circuitnn.hdl import Builder
@@ -286,15 +285,10 @@ def test_a_missing_python_sat_names_the_extra(monkeypatch):
 
 # ------------------------------------------------------------------ CLI
 @pytest.fixture
-def cli(store, capsys, monkeypatch):
+def cli(cli, monkeypatch):
+    """The CLI (tests/conftest.py), run from the repository's root."""
     monkeypatch.chdir(ROOT)
-
-    def run(*args):
-        code = main([*args, "--store", str(store.root)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return cli
 
 
 @pytest.fixture

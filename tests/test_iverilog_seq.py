@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from oracle import parse_bench
 
 from circuitnn.read import load_circuit
 from circuitnn.run.session import Session
@@ -249,19 +250,10 @@ def bench_to_verilog(text: str, name: str) -> tuple[str, list[str], list[str]]:
     """A direct translation of an ISCAS-89 ``.bench`` file to Verilog, with
     every DFF a register starting at 0 -- written here, independent of
     circuitnn's reader and writer."""
-    ins, outs, body, regs = [], [], [], []
+    ins, outs, gates = parse_bench(text)
+    body, regs = [], []
     ops = {"AND": "&", "NAND": "&", "OR": "|", "NOR": "|", "XOR": "^", "XNOR": "^"}
-    for line in text.splitlines():
-        line = line.split("#")[0].strip()
-        if not line:
-            continue
-        m = re.fullmatch(r"(INPUT|OUTPUT)\((\S+)\)", line)
-        if m:
-            (ins if m.group(1) == "INPUT" else outs).append(m.group(2))
-            continue
-        m = re.fullmatch(r"(\S+)\s*=\s*(\w+)\((.*)\)", line)
-        out, kind, args = m.group(1), m.group(2).upper(), [a.strip() for a in
-                                                             m.group(3).split(",")]
+    for out, kind, args in gates:
         if kind == "DFF":
             regs.append((out, args[0]))
         elif kind in ("NOT", "BUF", "BUFF"):

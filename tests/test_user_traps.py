@@ -7,25 +7,12 @@ import numpy as np
 import pytest
 
 from circuitnn import CircuitError, load_circuit
-from circuitnn.cli import main
 from circuitnn.read import read_design
 from circuitnn.run.session import Session
 from circuitnn.run.vector_files import parse_int
 
 ROOT = Path(__file__).resolve().parent.parent
 AND = "inputs: [a, b]\noutputs: [y]\ngates: [{name: g, type: AND, in: [a, b], out: y}]\n"
-
-
-@pytest.fixture
-def cli(store, capsys, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main([*args, "--store", str(store.root)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 # --------------------------------------------------- circuitnn test

@@ -14,7 +14,6 @@ import pytest
 from test_formats_verilog import iverilog, needs_iverilog, needs_yosys
 
 from circuitnn import CircuitError
-from circuitnn.cli import main
 from circuitnn.read import load_circuit
 from circuitnn.read.verilog import synthesise
 
@@ -31,18 +30,6 @@ module top_sv (input logic [4:0] a, input logic [4:0] b, input logic sel,
   always_comb y = sel ? s : {1'b0, a ^ b};
 endmodule
 """
-
-
-@pytest.fixture
-def cli(store, capsys, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args):
-        code = main([*args, "--store", str(store.root)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def _rows(text):
