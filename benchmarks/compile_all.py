@@ -41,10 +41,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from circuitnn.compile import compile_design  # noqa: E402
+from test_compile_all import circuit_of  # noqa: E402
+
 from circuitnn.compile.lower import lower  # noqa: E402
-from circuitnn.hdl import Builder  # noqa: E402
 from circuitnn.ir.primitives import STANDARD  # noqa: E402
 from circuitnn.ir.truthtable import TruthTable  # noqa: E402
 from circuitnn.nn import TrainSettings, certified_margin  # noqa: E402
@@ -92,15 +93,6 @@ def tables(group: str, n: int, seed: int) -> list[TruthTable]:
     return [TruthTable(tuple(PINS[:k]), tuple(f"o{j}" for j in range(m)),
                        rng.integers(0, 2, (2**k, m)), name=f"{group.upper()}_{i}")
             for i in range(n)]
-
-
-def circuit_of(tt: TruthTable):
-    b = Builder("f")
-    outs = b.gate(tt, b.input("x", tt.n_inputs))
-    outs = outs if isinstance(outs, tuple) else (outs,)
-    for j, o in enumerate(outs):
-        b.output(f"y{j}", o)
-    return compile_design(b.build().design)
 
 
 def check(low, settings: TrainSettings, bits: np.ndarray) -> bool:

@@ -23,6 +23,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_certification import CHAIN  # noqa: E402
 
 from circuitnn.compile import compile_design  # noqa: E402
 from circuitnn.nn import TrainSettings  # noqa: E402
@@ -32,16 +35,6 @@ from circuitnn.run.neural import NeuralEngine  # noqa: E402
 from circuitnn.run.session import train_nets  # noqa: E402
 from circuitnn.run.vectors import random_vectors  # noqa: E402
 from circuitnn.store import ModelStore  # noqa: E402
-
-CHAIN = """
-inputs: [a, b]
-outputs: [y]
-gates:
-  - {{name: x, type: XOR, repeat: {n}, in: ["t[{{3*i}}]", b], out: "t[{{3*i+1}}]"}}
-  - {{name: n, type: XNOR, repeat: {n}, in: ["t[{{3*i+1}}]", b], out: "t[{{3*i+2}}]"}}
-  - {{name: u, type: BUF, repeat: {n}, in: ["t[{{3*i+2}}]"], out: "t[{{3*i+3}}]"}}
-assign: {{"t[0]": a, y: "t[{last}]"}}
-"""
 
 ADDER = """
 circuits:

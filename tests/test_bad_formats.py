@@ -2,7 +2,8 @@
 """The error catalogue beyond YAML: one file under tests/bad/ per kind of
 mistake in a .bench, BLIF or Yosys JSON netlist or a vector file, each with
 its exact message pinned, the CLI contract for them (exit code 2, nothing on
-stdout, exactly "error: <message>" on stderr), and the resource limits."""
+stdout, exactly "error: <message>" on stderr; the netlists' with the YAML
+catalogue's in test_bad_inputs.py), and the resource limits."""
 
 from __future__ import annotations
 
@@ -73,15 +74,6 @@ def test_netlist_message(name, monkeypatch):
     with pytest.raises(CircuitError, match=f"^{re.escape(NETLISTS[name])}$") as info:
         load_circuit(name)
     assert info.value.loc is not None and info.value.loc.file == name
-
-
-@pytest.mark.parametrize("name", sorted(NETLISTS))
-def test_netlist_cli(name, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(BAD)
-    assert main(["info", name, "--store", str(tmp_path)]) == 2
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == f"error: {NETLISTS[name]}\n"
 
 
 @pytest.mark.parametrize("name", sorted(VECTORS))

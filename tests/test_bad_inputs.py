@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_bad_formats import NETLISTS
 
 from circuitnn.cli import main
 from circuitnn.compile import CircuitWarning
@@ -112,13 +113,14 @@ def test_python_api_warns_at_the_users_line():
                                                                      line)]
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(EXPECTED) + sorted(NETLISTS))
 def test_cli_exit_code_and_single_message(name, tmp_path, monkeypatch, capsys):
+    # the YAML catalogue here and the other formats' (test_bad_formats.py)
     monkeypatch.chdir(BAD)
     assert main(["info", name, "--store", str(tmp_path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == f"error: {EXPECTED[name]}\n"
+    assert err == f"error: {EXPECTED.get(name) or NETLISTS[name]}\n"
 
 
 def test_cli_in_a_real_process_has_no_traceback(tmp_path):

@@ -31,7 +31,8 @@ def cheap_store(tmp_path_factory):
     return ModelStore(tmp_path_factory.mktemp("cheap-store"), CHEAP)
 
 
-def _circuit_of(tt: TruthTable):
+def circuit_of(tt: TruthTable):
+    """A circuit of the one gate ``tt`` (benchmarks/compile_all.py uses it too)."""
     b = Builder("f")
     outs = b.gate(tt, b.input("x", tt.n_inputs))
     outs = outs if isinstance(outs, tuple) else (outs,)
@@ -41,7 +42,7 @@ def _circuit_of(tt: TruthTable):
 
 
 def _check_compiles(tt: TruthTable, store: ModelStore):
-    circuit = _circuit_of(tt)
+    circuit = circuit_of(tt)
     sim = Session.from_store(circuit, store)
     bits = exhaustive(circuit)
     report = sim.verify(bits)
@@ -88,7 +89,7 @@ def test_sixteen_input_table_compiles_through_the_decomposition(cheap_store):
     tt = TruthTable.from_function(tuple(f"i{j}" for j in range(k)), ("y",),
                                   lambda *x: (sum(x[:6]) >= 3) ^ (x[6] & x[7]) ^ x[11],
                                   name="WIDE12")
-    sim = Session.from_store(_circuit_of(tt), cheap_store)
+    sim = Session.from_store(circuit_of(tt), cheap_store)
     assert sim.verify(exhaustive(sim.source)).ok
     assert all(p.n_inputs <= 10 for p in sim.circuit.primitives.values())
 
@@ -132,7 +133,7 @@ def test_a_remembered_failure_skips_training(tmp_path, monkeypatch):
     rng = np.random.default_rng(11)
     tt = TruthTable(tuple("abcdef"), ("y",), rng.integers(0, 2, (64, 1)), name="R6")
     first = ModelStore(tmp_path, CHEAP)
-    low = lower(_circuit_of(tt), first)
+    low = lower(circuit_of(tt), first)
     assert "R6" in low.decomposed and first.failure(tt) is not None
     trained_first = first.trained
     assert trained_first >= 2
@@ -144,7 +145,7 @@ def test_a_remembered_failure_skips_training(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_mod, "train_some", no_training)
     again = ModelStore(tmp_path, CHEAP)
-    low2 = lower(_circuit_of(tt), again)
+    low2 = lower(circuit_of(tt), again)
     assert again.trained == 0
     assert [g.prim for g in low2.circuit.gates] == [g.prim for g in low.circuit.gates]
     # other settings are another key: the failure does not carry over
@@ -169,4 +170,4 @@ def test_joining_gates_that_cannot_train_are_an_error(tmp_path):
     with pytest.raises(TrainingError, match=r"^could not train XOR4: none of hidden sizes "
                        r"\[0\] can compute it .*; XOR4 cannot be decomposed into gates that "
                        r"train$"):
-        lower(_circuit_of(tt), ModelStore(tmp_path, TrainSettings(hidden_sizes=(0,))))
+        lower(circuit_of(tt), ModelStore(tmp_path, TrainSettings(hidden_sizes=(0,))))

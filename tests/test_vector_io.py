@@ -48,6 +48,16 @@ def _ints(col):
     return [int(v) for v in column_to_ints(col)]
 
 
+def _json_lines(sess, res) -> list[dict]:
+    """``res`` written by the JSON-lines writer, each line parsed."""
+    out = io.StringIO()
+    w = JsonLinesWriter(out, sess.circuit)
+    w.begin(res.analog.shape[1])
+    w.write(res)
+    w.end()
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_csv_round_trip(inverters, tmp_path, width):
     sess = inverters[width]
@@ -241,12 +251,7 @@ def test_jsonl_rows_match_the_json_document(cli_args):
 def test_confidence_is_the_smallest_distance_from_the_threshold(inverters):
     sess = inverters[63]
     res = sess.run(x=[5, 7])
-    out = io.StringIO()
-    w = JsonLinesWriter(out, sess.circuit)
-    w.begin(2)
-    w.write(res)
-    w.end()
-    got = [json.loads(line)["confidence"]["y"] for line in out.getvalue().splitlines()]
+    got = [row["confidence"]["y"] for row in _json_lines(sess, res)]
     want = np.abs(res.analog - 0.5).min(axis=0)
     assert got == [round(float(c), 6) for c in want]
 
@@ -335,10 +340,5 @@ def test_ports_beyond_decimal_limits_are_written_in_hex(store, tmp_path):
     assert [[int(c, 16) for c in r] for r in rows] == [[x, ~x & mask] for x in xs]
     (tmp_path / "in.csv").write_text("x\n" + "\n".join(r[0] for r in rows) + "\n")
     assert _ints(read_csv_columns(str(tmp_path / "in.csv"), sess.circuit)["x"]) == xs
-    out = io.StringIO()
-    w = JsonLinesWriter(out, sess.circuit)
-    w.begin(2)
-    w.write(res)
-    w.end()
-    got = [json.loads(line)["outputs"]["y"] for line in out.getvalue().splitlines()]
+    got = [row["outputs"]["y"] for row in _json_lines(sess, res)]
     assert [int(v, 16) for v in got] == [~x & mask for x in xs]
