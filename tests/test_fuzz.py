@@ -3,7 +3,7 @@
 Valid random netlists in YAML, .bench and BLIF must load, compile and agree
 with a plain-Python evaluation; damaged ones, hostile YAML, Yosys JSON and
 vector files must be accepted or refused with a CircuitError naming the
-file, each within a few seconds.  See tests/fuzz_strategies.py.
+file, none of them stuck.  See tests/fuzz_strategies.py.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from fuzz_strategies import (
 )
 from hypothesis import HealthCheck, Phase, given, settings
 
-# deterministic, no deadline (the 3 s per-case limit is checked by the property
-# itself), no shrinking (a failure prints its input; shrinking big inputs is slow)
+# deterministic, no deadline (a wall-clock bound flakes on a loaded machine;
+# fuzz_strategies.HANG_GUARD catches a stuck case), no shrinking (a failure prints its input; shrinking big inputs is slow)
 CI = settings(derandomize=True, deadline=None, database=None, print_blob=False,
               phases=[Phase.explicit, Phase.generate],
               suppress_health_check=list(HealthCheck))
