@@ -63,3 +63,61 @@ def hide_pandas(monkeypatch):
         return real(name, *args, **kwargs)
 
     return lambda: monkeypatch.setattr(builtins, "__import__", no_pandas)
+
+
+@pytest.fixture
+def hang_guard():
+    """``with hang_guard(seconds):`` fails the test if the block is still
+    running after ``seconds`` (SIGALRM interrupts even a long regex match).
+    A hang guard, not a speed claim: give it 20 times a quiet machine's time
+    and at least a minute, so that a loaded CI machine never reaches it."""
+    import contextlib
+    import signal
+
+    @contextlib.contextmanager
+    def guard(seconds: float):
+        def stuck(signum, frame):
+            pytest.fail(f"still running after {seconds:g} s: a hang (a guard, not a speed "
+                        "claim)")
+
+        previous = signal.signal(signal.SIGALRM, stuck)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return guard
+
+
+@pytest.fixture
+def work_done():
+    """``work_done(fn)``: the Python lines executed and functions called while
+    ``fn()`` runs -- a deterministic count of work (the same input gives the
+    same count on any machine, loaded or not), where a wall clock is not.
+    Work inside one C call (a regex, ``x in list``) counts once."""
+    import sys
+
+    def count(fn) -> int:
+        n = 0
+
+        def local(frame, event, arg):
+            nonlocal n
+            n += 1
+            return local
+
+        def tracer(frame, event, arg):
+            nonlocal n
+            n += 1
+            return local
+
+        previous = sys.gettrace()
+        sys.settrace(tracer)
+        try:
+            fn()
+        finally:
+            sys.settrace(previous)
+        return n
+
+    return count
