@@ -65,8 +65,8 @@ def test_training_gradient_is_the_notebook_backward_at_zero_radius(sizes):
     from circuitnn.nn.train import _ibp_grads
 
     rng = np.random.default_rng(3)
-    Ws = [rng.normal(0, 2, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-    bs = [rng.normal(0, 1, b) for b in sizes[1:]]
+    random = _random_net(rng, sizes)
+    Ws, bs = random.weights, random.biases
     X, Y = _rows(sizes[0], sizes[-1], rng)
     grads, yhat = _ibp_grads(X - 0.5, Y, 1 - 2 * Y, np.ones_like(Y), Ws, bs, 0.0)
     net = _plain(Ws, bs)
@@ -84,8 +84,8 @@ def test_training_gradient_matches_finite_differences_of_the_box_loss(sizes):
     from circuitnn.nn.train import _ibp_grads
 
     rng = np.random.default_rng(4)
-    Ws = [rng.normal(0, 2, (a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-    bs = [rng.normal(0, 1, b) for b in sizes[1:]]
+    random = _random_net(rng, sizes)
+    Ws, bs = random.weights, random.biases
     X, Y = _rows(sizes[0], sizes[-1], rng)
     rho, r = rng.uniform(0.5, 2, Y.shape), 0.05
     centre = X + r * (1 - 2 * X)  # each row's box [centre - r, centre + r] inside the cube
