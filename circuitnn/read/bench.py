@@ -54,6 +54,7 @@ _ARG = re.compile(rf"^{_NAME}$")
 _LUT = re.compile(rf"^({_NAME})\s*=\s*LUT\s+(\S+)\s*\((.*)\)$", re.IGNORECASE)
 _CONST = re.compile(rf"^({_NAME})\s*=\s*(vdd|gnd)$", re.IGNORECASE)
 _CONSTANTS = {"vdd": 1, "gnd": 0}
+_LUT_KIND = "LUT with a table"  # never a TYPE of name = TYPE(...), which is a word
 #: The widest LUT read: its table is 2**16 bits, 16,384 hexadecimal digits.
 _LUT_MAX = 16
 _SEQUENTIAL = re.compile(r"^(DFF\w*|LATCH\w*|FF\w*)$", re.IGNORECASE)
@@ -106,7 +107,7 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
         m = _LUT.match(line)
         if m:
             try:
-                gates.append((m.group(1), "LUT", _lut(m.group(1), m.group(2), m.group(3),
+                gates.append((m.group(1), _LUT_KIND, _lut(m.group(1), m.group(2), m.group(3),
                                                       loc), loc))
             except NetlistError as e:
                 problems.append(e)
@@ -150,7 +151,7 @@ def reads_bench(text: str, file: str = "<string>", name: str = "bench") -> Desig
         b.assign(b.net(const), Const(_CONSTANTS[const.lower()], 1), gates[0][3])
     for out, kind, ins, loc in gates:
         try:
-            if kind == "LUT":
+            if kind == _LUT_KIND:
                 _emit_lut(b, lib, out, ins, loc)
             elif kind in _CONSTANTS:
                 b.assign(b.net(out), Const(_CONSTANTS[kind], 1), loc)
@@ -182,6 +183,10 @@ def _emit(b: ModuleBuilder, out: str, kind: str, ins: list[str], loc: Loc) -> No
         reduce_tree(b, family, nets, target, kind.startswith("N"), loc, out)
     elif kind in ("XOR", "XNOR", "NXOR"):
         reduce_tree(b, "XOR", nets, target, kind != "XOR", loc, out)
+    elif kind == "LUT":
+        raise NetlistError(f"LUT {out!r} has no table; write it as {out} = LUT 0x8 ( a, b ): bit "
+                           "i of the hexadecimal table is the output for the inputs spelling i, "
+                           "the first input least significant", loc)
     elif kind == "MUX":
         if n != 3:
             raise NetlistError(f"gate {out!r}: MUX takes 3 inputs (select, when-1, "
