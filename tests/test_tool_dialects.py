@@ -75,6 +75,9 @@ def test_abc_luts_and_constants_match_their_tables():
      r"4 bits 2 inputs have; expected up to 1 hexadecimal digits$"),
     ("y = LUT 8 ( a, b )", r"^t\.bench:3: LUT 'y' has the table '8'; expected a hexadecimal "
      r"number such as 0x8, of up to 1 digits for 2 inputs$"),
+    ("y = LUT ( a, b )", r"^t\.bench:3: LUT 'y' has no table; write it as y = LUT 0x8 \( a, b "
+     r"\): bit i of the hexadecimal table is the output for the inputs spelling i, the first "
+     r"input least significant$"),
     ("y = DFFRSE( a, b, gnd, gnd, gnd )", r"^t\.bench:3: not supported: sequential element "
      r"DFFRSE driving 'y'; .*"),
 ])
@@ -445,3 +448,16 @@ def test_netlists_written_from_verilog_name_the_verilog_not_the_cache(tmp_path):
     f.write_text("module inv(input a, output y); assign y = ~a; endmodule\n")
     c = load_circuit(f, yosys_cache=tmp_path / "cache")
     assert circuit_to_verilog(c).splitlines()[0].startswith(f"// Written by circuitnn from {f}:")
+
+
+def test_a_circuit_of_wires_and_constants_is_not_called_uncertified(tmp_path, store, capsys):
+    """With no nets there is nothing to certify: the outputs are exact, but
+    'run' warned 'uncertified nets: analog results are not guaranteed'."""
+    from circuitnn.cli import main
+
+    f = tmp_path / "k.bench"
+    f.write_text("INPUT(a)\nOUTPUT(zero)\nOUTPUT(one)\nzero = gnd\none = vdd\n")
+    assert main(["run", str(f), "--format", "csv", "--store", str(store.root)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["a,zero,one", "0,0,1", "1,0,1"]
+    assert "uncertified" not in err

@@ -94,7 +94,9 @@ _TRAIN_FLAGS = {"restarts": "restarts", "max_epochs": "max_epochs", "hidden": "h
 def _guarantee(nets) -> tuple[float | None, str]:
     """The delta every net is certified at (None if any is not), and a label."""
     deltas = [getattr(n, "delta", None) for n in nets.values()]
-    if not deltas or None in deltas:
+    if not deltas:  # wires and constants alone: every output is exactly 0 or 1
+        return 0.0, "exact: no nets, only wires and constants"
+    if None in deltas:
         return None, "uncertified nets: analog results are not guaranteed"
     return min(deltas), f"certified at delta={min(deltas):g}"
 
