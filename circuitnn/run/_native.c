@@ -171,6 +171,45 @@ static inline void CAT(eval_one, SUFFIX)(const int64_t *prog, const REAL *params
     }
 }
 
+/* A run's working memory: rows of B values (B = 1: one vector, on scalars)
+   for every slot and the two banks of hidden values, then n_extra rows for
+   the caller (a block's accumulator, the registers' next values), and, with
+   gather, eval_block's list of a unit's input rows.  The constant slots 0
+   and 1 hold 0 and 1.  vals is NULL when memory ran out. */
+typedef struct {
+    REAL *vals, *extra;
+    int64_t *rows;
+} CAT(work, SUFFIX);
+
+static CAT(work, SUFFIX) CAT(work_new, SUFFIX)(const int64_t *prog, int64_t B, int64_t n_extra,
+                                               int gather)
+{
+    const int64_t n_slots = prog[0], width = prog[2], pins = prog[4];
+    const int64_t n_rows = pins > width ? pins : width;
+    CAT(work, SUFFIX) w = {NULL, NULL, NULL};
+    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width + n_extra) * B));
+    int64_t *rows = gather ? malloc(sizeof(int64_t) * (size_t)(n_rows > 1 ? n_rows : 1)) : NULL;
+    if (vals == NULL || (gather && rows == NULL)) {
+        free(vals);
+        free(rows);
+        return w;
+    }
+    for (int64_t v = 0; v < B; v++) {
+        vals[v] = 0;
+        vals[B + v] = 1;
+    }
+    w.vals = vals;
+    w.extra = vals + (n_slots + 2 * width) * B;
+    w.rows = rows;
+    return w;
+}
+
+static void CAT(work_free, SUFFIX)(CAT(work, SUFFIX) w)
+{
+    free(w.vals);
+    free(w.rows);
+}
+
 /* Vectors lo:hi of inputs (row stride in_rs, column stride in_cs, in
    elements) into out, block at a time; 0, or -1 when memory ran out. */
 int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
@@ -180,23 +219,14 @@ int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
                            REAL *out, int64_t out_rs, int64_t out_cs,
                            int64_t lo, int64_t hi, int64_t block, int32_t digital)
 {
-    const int64_t n_slots = prog[0], width = prog[2];
-    const int64_t pins = prog[4], B = block;
-    int64_t n_rows = pins > width ? pins : width;
-    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width) * B + B));
-    int64_t *rows = malloc(sizeof(int64_t) * (size_t)(n_rows > 1 ? n_rows : 1));
-    if (vals == NULL || rows == NULL) {
-        free(vals);
-        free(rows);
+    const int64_t B = block;
+    const CAT(work, SUFFIX) w = CAT(work_new, SUFFIX)(prog, B, 1, 1);
+    if (w.vals == NULL)
         return -1;
-    }
-    REAL *acc = vals + (n_slots + 2 * width) * B;
+    REAL *vals = w.vals, *acc = w.extra;
+    int64_t *rows = w.rows;
     for (int64_t start = lo; start < hi; start += B) {
         const int64_t nb = hi - start < B ? hi - start : B;
-        for (int64_t v = 0; v < nb; v++) {
-            vals[v] = 0;
-            vals[B + v] = 1;
-        }
         for (int64_t i = 0; i < n_in_slots; i++) {
             REAL *r = vals + in_slots[i] * B;
             const IN_T *src = inputs + i * in_rs + start * in_cs;
@@ -211,8 +241,7 @@ int CAT(run_range, SUFFIX)(const int64_t *prog, const REAL *params,
                 dst[v * out_cs] = r[v];
         }
     }
-    free(vals);
-    free(rows);
+    CAT(work_free, SUFFIX)(w);
     return 0;
 }
 
@@ -224,12 +253,10 @@ int CAT(run_each, SUFFIX)(const int64_t *prog, const REAL *params,
                           REAL *out, int64_t out_rs, int64_t out_cs,
                           int64_t lo, int64_t hi, int32_t digital)
 {
-    const int64_t n_slots = prog[0], width = prog[2];
-    REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width));
-    if (vals == NULL)
+    const CAT(work, SUFFIX) w = CAT(work_new, SUFFIX)(prog, 1, 0, 0);
+    if (w.vals == NULL)
         return -1;
-    vals[0] = 0;
-    vals[1] = 1;
+    REAL *vals = w.vals;
     for (int64_t v = lo; v < hi; v++) {
         for (int64_t i = 0; i < n_in_slots; i++)
             vals[in_slots[i]] = (REAL)inputs[i * in_rs + v * in_cs];
@@ -237,7 +264,7 @@ int CAT(run_each, SUFFIX)(const int64_t *prog, const REAL *params,
         for (int64_t o = 0; o < n_out_slots; o++)
             out[o * out_rs + v * out_cs] = vals[out_slots[o]];
     }
-    free(vals);
+    CAT(work_free, SUFFIX)(w);
     return 0;
 }
 
@@ -259,23 +286,15 @@ int CAT(run_cycles, SUFFIX)(const int64_t *prog, const REAL *params,
                             uint8_t *state, int64_t n_state,
                             int64_t lo, int64_t hi, int64_t block, int32_t digital)
 {
-    const int64_t n_slots = prog[0], width = prog[2], pins = prog[4], B = block;
+    const int64_t B = block;
     const int64_t n_in = n_in_slots - n_state, n_out = n_out_slots - n_state;
-    int64_t n_rows = pins > width ? pins : width;
-    REAL *vals = malloc(sizeof(REAL) * (size_t)((n_slots + 2 * width + n_state) * B + B));
-    int64_t *rows = malloc(sizeof(int64_t) * (size_t)(n_rows > 1 ? n_rows : 1));
-    if (vals == NULL || rows == NULL) {
-        free(vals);
-        free(rows);
+    const CAT(work, SUFFIX) w = CAT(work_new, SUFFIX)(prog, B, 1 + n_state, 1);
+    if (w.vals == NULL)
         return -1;
-    }
-    REAL *acc = vals + (n_slots + 2 * width) * B, *next = acc + B;
+    REAL *vals = w.vals, *acc = w.extra, *next = acc + B;
+    int64_t *rows = w.rows;
     for (int64_t start = lo; start < hi; start += B) {
         const int64_t nb = hi - start < B ? hi - start : B;
-        for (int64_t v = 0; v < nb; v++) {
-            vals[v] = 0;
-            vals[B + v] = 1;
-        }
         for (int64_t j = 0; j < n_state; j++) {
             REAL *restrict r = next + j * B;
             const uint8_t *restrict src = state + j * S + start;
@@ -316,8 +335,7 @@ int CAT(run_cycles, SUFFIX)(const int64_t *prog, const REAL *params,
                 d[v] = (uint8_t)(r[v] > (REAL)0.5);
         }
     }
-    free(vals);
-    free(rows);
+    CAT(work_free, SUFFIX)(w);
     return 0;
 }
 
@@ -330,14 +348,11 @@ int CAT(run_cycles_each, SUFFIX)(const int64_t *prog, const REAL *params,
                                  uint8_t *state, int64_t n_state,
                                  int64_t lo, int64_t hi, int32_t digital)
 {
-    const int64_t n_slots = prog[0], width = prog[2];
     const int64_t n_in = n_in_slots - n_state, n_out = n_out_slots - n_state;
-    REAL *vals = malloc(sizeof(REAL) * (size_t)(n_slots + 2 * width + n_state));
-    if (vals == NULL)
+    const CAT(work, SUFFIX) w = CAT(work_new, SUFFIX)(prog, 1, n_state, 0);
+    if (w.vals == NULL)
         return -1;
-    REAL *next = vals + n_slots + 2 * width;
-    vals[0] = 0;
-    vals[1] = 1;
+    REAL *vals = w.vals, *next = w.extra;
     for (int64_t s = lo; s < hi; s++) {
         for (int64_t j = 0; j < n_state; j++)
             next[j] = (REAL)state[j * S + s];
@@ -357,6 +372,6 @@ int CAT(run_cycles_each, SUFFIX)(const int64_t *prog, const REAL *params,
         for (int64_t j = 0; j < n_state; j++)
             state[j * S + s] = (uint8_t)(next[j] > (REAL)0.5);
     }
-    free(vals);
+    CAT(work_free, SUFFIX)(w);
     return 0;
 }
