@@ -182,6 +182,33 @@ def _bind_inputs(net, a, b, matching, in_a: dict, in_b: dict) -> tuple[dict, dic
 
 
 
+def _miter(timeout: float | None, sweep: bool, seed: int) -> tuple[Solver, Network]:
+    """A solver and an empty miter network, both stopping at the timeout."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    solver = Solver(deadline)
+    return solver, Network(solver, sweep=sweep, seed=seed, deadline=deadline)
+
+
+def _output_signals(a: Circuit, b: Circuit, matching: Matching) -> tuple[list, list]:
+    return ([_signal(a, x) for x, _ in matching.outputs],
+            [_signal(b, y) for _, y in matching.outputs])
+
+
+def _differ(net: Network, x: int, y: int) -> dict | None:
+    """Inputs on which literals ``x`` and ``y`` differ: a simulation pattern
+    that tells them apart, else the SAT solver's model; None when none is found."""
+    cex = net.pattern_inputs(x, y)
+    if cex is None and net.equal(x, y) is False:
+        cex = net.model_inputs()
+    return cex
+
+
+def _stats(net: Network, solver: Solver, **more) -> dict:
+    """The miter's and the solver's counts, then ``more``."""
+    return {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
+            "sat_calls": solver.calls, "patterns": net.n_patterns, **more}
+
+
 def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = None,
           sweep: bool = True, seed: int = 0,
           progress: Callable[[str], None] | None = None) -> Equivalence:
@@ -190,12 +217,9 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
     receives a line as each stage and each output bit starts."""
     say = progress or (lambda message: None)
     start = time.perf_counter()
-    deadline = None if timeout is None else time.monotonic() + timeout
-    solver = Solver(deadline)
-    net = Network(solver, sweep=sweep, seed=seed, deadline=deadline)
+    solver, net = _miter(timeout, sweep, seed)
     in_a, in_b = _bind_inputs(net, a, b, matching, {}, {})
-    out_a = [_signal(a, x) for x, _ in matching.outputs]
-    out_b = [_signal(b, y) for _, y in matching.outputs]
+    out_a, out_b = _output_signals(a, b, matching)
     status, cex, proved = "unknown", None, 0
     try:
         # Sweeping looks for B's signals among A's: equal signals inside one
@@ -209,10 +233,7 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
         lits_b = embed(net, b, in_b, out_b)
         for (bit_a, _), sa, sb in zip(matching.outputs, out_a, out_b):
             say(f"output bit {proved + 1}/{len(out_a)} ({bit_a[0]}[{bit_a[1]}] of A)")
-            x, y = lits_a[sa], lits_b[sb]
-            cex = net.pattern_inputs(x, y)
-            if cex is None and net.equal(x, y) is False:
-                cex = net.model_inputs()
+            cex = _differ(net, lits_a[sa], lits_b[sb])
             if cex is not None:
                 break
             proved += 1
@@ -225,9 +246,7 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
     counterexample = None
     if cex is not None:
         counterexample = _replay(a, b, matching, in_a, in_b, cex)
-    stats = {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
-             "sat_calls": solver.calls, "patterns": net.n_patterns,
-             "outputs_proved": proved, "outputs": len(out_a)}
+    stats = _stats(net, solver, outputs_proved=proved, outputs=len(out_a))
     return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats,
                        matching)
 
@@ -290,12 +309,9 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
     cycle (sampled before the edge).  Registers need not correspond."""
     say = progress or (lambda message: None)
     start = time.perf_counter()
-    deadline = None if timeout is None else time.monotonic() + timeout
-    solver = Solver(deadline)
-    net = Network(solver, sweep=sweep, seed=seed, deadline=deadline)
+    solver, net = _miter(timeout, sweep, seed)
     state_a, state_b = _init_lits(a), _init_lits(b)
-    out_a = [_signal(a, x) for x, _ in matching.outputs]
-    out_b = [_signal(b, y) for _, y in matching.outputs]
+    out_a, out_b = _output_signals(a, b, matching)
     frames: list[tuple[dict, dict]] = []
     status, cex, fail_cycle = "unknown", None, None
     try:
@@ -310,10 +326,7 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
             net.sweep = sweep
             lits_b = embed(net, b, in_b, out_b + next_b)
             for sa, sb in zip(out_a, out_b):
-                x, y = lits_a[sa], lits_b[sb]
-                cex = net.pattern_inputs(x, y)
-                if cex is None and net.equal(x, y) is False:
-                    cex = net.model_inputs()
+                cex = _differ(net, lits_a[sa], lits_b[sb])
                 if cex is not None:
                     fail_cycle = t
                     break
@@ -330,9 +343,8 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
     counterexample = trace = None
     if cex is not None:
         counterexample, trace = _replay_trace(a, b, matching, frames, cex, fail_cycle)
-    stats = {"nodes": net.n_nodes, "merged": net.merged, "refinements": net.refinements,
-             "sat_calls": solver.calls, "patterns": net.n_patterns, "cycles": cycles,
-             "cycles_proved": len(frames) - (status != "equivalent"), "method": "bounded"}
+    stats = _stats(net, solver, cycles=cycles,
+                   cycles_proved=len(frames) - (status != "equivalent"), method="bounded")
     return Equivalence(status, solver.n_vars, solver.n_clauses, seconds, counterexample, stats,
                        matching, trace)
 
