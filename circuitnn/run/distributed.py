@@ -304,21 +304,21 @@ def _ordered(cluster: Cluster, fn, payload_future, vectors, size: int,
         return client.submit(fn, payload_future, source, lo, hi, bits, pure=False,
                              retries=2)
 
+    def oldest():
+        nonlocal done
+        lo0, hi0, fut = pending.popleft()
+        yield lo0, hi0, fut.result()
+        done += 1
+        if progress is not None:
+            progress(f"dask: {done}/{total} chunks done")
+
     try:
         for lo, hi in chunks:
             pending.append((lo, hi, submit(lo, hi)))
             if len(pending) >= window:
-                lo0, hi0, fut = pending.popleft()
-                yield lo0, hi0, fut.result()
-                done += 1
-                if progress is not None:
-                    progress(f"dask: {done}/{total} chunks done")
+                yield from oldest()
         while pending:
-            lo0, hi0, fut = pending.popleft()
-            yield lo0, hi0, fut.result()
-            done += 1
-            if progress is not None:
-                progress(f"dask: {done}/{total} chunks done")
+            yield from oldest()
     except BaseException:
         client.cancel([f for _, _, f in pending])
         raise
