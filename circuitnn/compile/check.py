@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
 from ..ir.primitives import FAMILY_NAMES, did_you_mean, family_fanins, resolve, wide_gate
-from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module
+from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module, bit_refs
 from ..ir.truthtable import TruthTable
 
 #: The widest net (as the YAML reader's widest port): a bit index beyond it is
@@ -88,7 +88,7 @@ class _Checker:
             child = self.design.modules.get(inst.type)
             for port_name, expr in inst.ports:
                 port = child.port(port_name) if child else None
-                for b in _bits_refs(expr):
+                for b in bit_refs(expr):
                     if b.net in nets and nets[b.net].declared:
                         continue
                     want = (port.width if port is not None and b.lo is None
@@ -96,19 +96,19 @@ class _Checker:
                             (b.hi + 1 if b.lo is not None else 1))
                     self._implicit(nets, b.net, want, inst.loc)
             for expr in inst.inputs + inst.outputs:
-                for b in _bits_refs(expr):
+                for b in bit_refs(expr):
                     if b.net not in nets or not nets[b.net].declared:
                         self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
                                        inst.loc)
         for reg in mod.registers:
             for expr in (reg.d, reg.q, reg.reset, reg.enable):
-                for b in _bits_refs(expr):
+                for b in bit_refs(expr):
                     if b.net not in nets or not nets[b.net].declared:
                         self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
                                        reg.loc)
         for a in mod.assigns:
             for expr in (a.target, a.source):
-                for b in _bits_refs(expr):
+                for b in bit_refs(expr):
                     if b.net not in nets or not nets[b.net].declared:
                         self._implicit(nets, b.net, b.hi + 1 if b.lo is not None else 1,
                                        a.loc)
@@ -187,7 +187,7 @@ class _Checker:
             if quiet:
                 # a gate that is already wrong still drives its outputs, so that
                 # one mistake is reported once, not again as undriven nets
-                for b in _bits_refs(expr):
+                for b in bit_refs(expr):
                     if b.net in nets:
                         lo, hi = span(b)
                         own = owner(b.net)
@@ -204,7 +204,7 @@ class _Checker:
                 self.err(f"{who} drives the constant {_fmt(expr)}; outputs must go to "
                          "nets", loc)
                 return
-            for b in ((expr,) if type(expr) is Bits else _bits_refs(expr)):
+            for b in ((expr,) if type(expr) is Bits else bit_refs(expr)):
                 lo, hi = span(b)
                 if hi < lo:
                     continue
@@ -233,7 +233,7 @@ class _Checker:
                              "one driver", loc)
 
         def read(expr):
-            for b in ((expr,) if type(expr) is Bits else _bits_refs(expr)):
+            for b in ((expr,) if type(expr) is Bits else bit_refs(expr)):
                 lo, hi = span(b)
                 if hi < lo:
                     continue
@@ -390,7 +390,7 @@ class _Checker:
                 continue
             has_bits = is_read = False
             for e in inst.outputs:
-                for b in _bits_refs(e):
+                for b in bit_refs(e):
                     if b.net not in nets:
                         continue
                     lo, hi = ((0, nets[b.net].width - 1) if b.lo is None else (b.lo, b.hi))
@@ -500,14 +500,6 @@ def _dedupe(problems):
             seen.add(key)
             out.append(p)
     return out
-
-
-def _bits_refs(expr: Expr):
-    if isinstance(expr, Bits):
-        yield expr
-    elif isinstance(expr, Concat):
-        for p in expr.parts:
-            yield from _bits_refs(p)
 
 
 def _fmt(expr: Expr) -> str:

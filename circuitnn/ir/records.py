@@ -29,6 +29,7 @@ __all__ = [
     "Design",
     "parse_expr",
     "format_expr",
+    "bit_refs",
 ]
 
 
@@ -263,6 +264,21 @@ def parse_expr(text, loc: Loc | None = None, what: str = "connection") -> Expr:
     i = int(i)
     j = i if j is None else int(j)
     return Bits(name, min(i, j), max(i, j))
+
+
+def bit_refs(e: Expr):
+    """The :class:`Bits` an expression reads, left to right (constants read none).
+
+    Examples
+    --------
+    >>> list(bit_refs(Concat((Bits("a", 0, 0), Const(1, 1), Bits("b")))))
+    [Bits(net='a', lo=0, hi=0), Bits(net='b', lo=None, hi=None)]
+    """
+    if isinstance(e, Bits):
+        yield e
+    elif isinstance(e, Concat):
+        for p in e.parts:
+            yield from bit_refs(p)
 
 
 def format_expr(e: Expr) -> str:

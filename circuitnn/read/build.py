@@ -51,7 +51,7 @@ import numpy as np
 from ..errors import CircuitError, Loc, NetlistError, ValidationError
 from ..ir.build import Names, RecordBuilder
 from ..ir.primitives import MAX_PRIMITIVE_INPUTS, STANDARD
-from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module, Port
+from ..ir.records import Bits, Const, Design, Expr, Instance, Module, Port, bit_refs
 from ..ir.truthtable import TruthTable, input_matrix
 
 __all__ = [
@@ -341,25 +341,17 @@ class ModuleBuilder(RecordBuilder):
         port = self.port_bits[self._clock[0]][0]
         for inst in self.instances:
             exprs = list(inst.inputs) + [e for _, e in inst.ports]
-            if any(b.net == port for e in exprs for b in _refs(e)):
+            if any(b.net == port for e in exprs for b in bit_refs(e)):
                 raise NetlistError(
                     f"the clock {self._clock[0]!r} is also read by {inst.name!r}; circuitnn "
                     "supports a clock that only clocks flip-flops", inst.loc)
         for a in self.assigns:
-            if any(b.net == port for b in _refs(a.source)):
+            if any(b.net == port for b in bit_refs(a.source)):
                 raise NetlistError(
                     f"the clock {self._clock[0]!r} is also read as a signal; circuitnn "
                     "supports a clock that only clocks flip-flops", a.loc)
         self.inputs = [p for p in self.inputs if p.name != port]
         self.clock = port
-
-
-def _refs(e: Expr):
-    if isinstance(e, Bits):
-        yield e
-    elif isinstance(e, Concat):
-        for p in e.parts:
-            yield from _refs(p)
 
 
 def _on_line(first: Loc | None, here: Loc | None) -> str:
