@@ -243,12 +243,15 @@ class _Checker:
                 rd[lo:hi + 1] = b"\x01" * (hi - lo + 1)
 
         inputs = {p.name for p in mod.inputs}
+
+        def claim(kind: str, name: str, loc, rule: str) -> None:
+            if name in names:
+                self.err(f"circuit {mod.name!r}: {kind} name {name!r} is used twice"
+                         f"{_first(names[name], loc)}; {rule} must be unique", loc)
+            names[name] = loc
+
         for inst in mod.instances:
-            if inst.name in names:
-                self.err(f"circuit {mod.name!r}: gate name {inst.name!r} is used twice"
-                         f"{_first(names[inst.name], inst.loc)}; instance names must be "
-                         "unique", inst.loc)
-            names[inst.name] = inst.loc
+            claim("gate", inst.name, inst.loc, "instance names")
             who = f"gate {inst.name!r}"
             if inst.type in self.design.modules:
                 self.check_instance(mod, inst, nets, drive, read)
@@ -259,11 +262,7 @@ class _Checker:
                 for e in inst.outputs:
                     drive(e, who, inst.loc, quiet=True)
         for reg in mod.registers:
-            if reg.name in names:
-                self.err(f"circuit {mod.name!r}: register name {reg.name!r} is used twice"
-                         f"{_first(names[reg.name], reg.loc)}; gate and register names "
-                         "must be unique", reg.loc)
-            names[reg.name] = reg.loc
+            claim("register", reg.name, reg.loc, "gate and register names")
             self.check_register(reg, nets, drive, read)
         self.check_assigns(mod, nets, drive, read)
         self.check_drivers(mod, nets, owners, readers)
