@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import CircuitError, Loc, NetlistError, ValidationError
+from ..errors import CircuitError, Loc, NetlistError, ValidationError, show_int
 from ..ir.primitives import FAMILY_NAMES, did_you_mean, family_fanins, resolve, wide_gate
 from ..ir.records import Bits, Concat, Const, Design, Expr, Instance, Module, bit_refs
 from ..ir.truthtable import TruthTable
@@ -131,7 +131,7 @@ class _Checker:
         if isinstance(expr, Const):
             w = expr.width if expr.width is not None else (want if want else 1)
             if expr.value >= (1 << w):
-                self.err(f"{what}: constant {_num(expr.value)} does not fit in {w} bit"
+                self.err(f"{what}: constant {show_int(expr.value)} does not fit in {w} bit"
                          f"{'s' if w > 1 else ''}", loc)
                 return None
             return w
@@ -288,7 +288,7 @@ class _Checker:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 self.err(f"{who}: {what} {value!r} is not a whole number 0 or more", reg.loc)
             elif qw is not None and value >= (1 << qw):
-                self.err(f"{who}: {what} {_num(value)} does not fit in {qw} bit"
+                self.err(f"{who}: {what} {show_int(value)} does not fit in {qw} bit"
                          f"{'s' if qw > 1 else ''}", reg.loc)
         for what, value in (("reset_active", reg.reset_active),
                             ("enable_active", reg.enable_active)):
@@ -504,20 +504,11 @@ def _dedupe(problems):
 def _fmt(expr: Expr) -> str:
     from ..ir.records import format_expr
 
-    if isinstance(expr, Const) and expr.value.bit_length() > 64:
-        return _num(expr.value)
+    if isinstance(expr, Const):
+        return show_int(expr.value)
     if isinstance(expr, Concat):
         return "[" + ", ".join(_fmt(p) for p in expr.parts) + "]"
     return format_expr(expr)
-
-
-def _num(value: int) -> str:
-    """A number for a message: decimal, or hex shortened when it is huge
-    (str() refuses more than 4300 digits)."""
-    if value.bit_length() <= 64:
-        return str(value)
-    h = f"{value:x}"
-    return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"
 
 
 def _undriven(read: bytearray, owner: list[int] | None):

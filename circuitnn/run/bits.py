@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ..errors import Loc, VectorError
+from ..errors import Loc, VectorError, show_int
 
 __all__ = [
     "n_words",
@@ -203,7 +203,7 @@ def input_values(name: str, value, width: int = 1) -> int | np.ndarray:
 
 
 def _fits(width: int) -> str:
-    return f"{width} bit{'s' if width > 1 else ''}: 0 to {_short((1 << width) - 1)}"
+    return f"{width} bit{'s' if width > 1 else ''}: 0 to {show_int((1 << width) - 1)}"
 
 
 def _value_column(values, port, what: str) -> np.ndarray:
@@ -246,7 +246,7 @@ def _checked_ints(ints: list[int], width: int, what: str) -> list[int]:
     """``ints``, refused with a message when one is negative or wider than ``width``."""
     bad = next((x for x in ints if x < 0 or x >> width), None)
     if bad is not None:
-        raise VectorError(f"value {_short(bad)} does not fit {what} ({_fits(width)})")
+        raise VectorError(f"value {show_int(bad)} does not fit {what} ({_fits(width)})")
     return ints
 
 
@@ -259,7 +259,7 @@ def _checked_words(arr: np.ndarray, port, what: str) -> np.ndarray:
         over = (col[:, -1] >> _U64(spare)) != 0
         if over.any():
             bad = int(column_to_ints(col[np.argmax(over)][None])[0])
-            raise VectorError(f"value {_short(bad)} does not fit {what} ({_fits(port.width)})")
+            raise VectorError(f"value {show_int(bad)} does not fit {what} ({_fits(port.width)})")
     return col
 
 
@@ -363,13 +363,3 @@ def decode(ports, bits: np.ndarray) -> dict[str, np.ndarray]:
     to 64 bits, Python integers (object arrays) beyond."""
     return {name: col if col.ndim == 1 else column_to_ints(col)
             for name, col in decode_columns(ports, bits).items()}
-
-
-
-def _short(value: int) -> str:
-    """A number for a message (str() refuses more than 4300 digits)."""
-    if value.bit_length() <= 64:
-        return str(value)
-    h = f"{value:x}"
-    return f"0x{h[:8]}...{h[-8:]} ({value.bit_length()} bits)" if len(h) > 20 else f"0x{h}"
-

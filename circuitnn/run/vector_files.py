@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import Loc, VectorError
+from ..errors import Loc, VectorError, show_int
 from ..ir.numbers import whole_number
-from .bits import _fits, _ints_to_column, _short, check_columns
+from .bits import _fits, _ints_to_column, check_columns
 from .vectors import ColumnVectors
 
 __all__ = [
@@ -305,7 +305,7 @@ def _parse_block_rows(text: str, header: list[str], widths: list[int], label: st
             except VectorError as e:
                 raise VectorError(e.message, Loc(label, line_no)) from None
             if v >> width:
-                raise VectorError(f"value {_short(v)} does not fit input {h!r} "
+                raise VectorError(f"value {show_int(v)} does not fit input {h!r} "
                                   f"({_fits(width)})", Loc(label, line_no))
             col.append(v)
     return [_ints_to_column(c, w) for c, w in zip(cols, widths)]
