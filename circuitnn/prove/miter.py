@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -194,6 +195,17 @@ def _output_signals(a: Circuit, b: Circuit, matching: Matching) -> tuple[list, l
             [_signal(b, y) for _, y in matching.outputs])
 
 
+@contextmanager
+def _solving(solver: Solver):
+    """Stop quietly at the timeout (the status stays "unknown"); close the solver either way."""
+    try:
+        yield
+    except Timeout:
+        pass
+    finally:
+        solver.close()
+
+
 def _differ(net: Network, x: int, y: int) -> dict | None:
     """Inputs on which literals ``x`` and ``y`` differ: a simulation pattern
     that tells them apart, else the SAT solver's model; None when none is found."""
@@ -221,7 +233,7 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
     in_a, in_b = _bind_inputs(net, a, b, matching, {}, {})
     out_a, out_b = _output_signals(a, b, matching)
     status, cex, proved = "unknown", None, 0
-    try:
+    with _solving(solver):
         # Sweeping looks for B's signals among A's: equal signals inside one
         # circuit are rare, and checking their candidates costs more than it saves.
         net.sweep = False
@@ -238,10 +250,6 @@ def prove(a: Circuit, b: Circuit, matching: Matching, timeout: float | None = No
                 break
             proved += 1
         status = "equivalent" if cex is None else "different"
-    except Timeout:
-        pass
-    finally:
-        solver.close()
     seconds = time.perf_counter() - start
     counterexample = None
     if cex is not None:
@@ -314,7 +322,7 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
     out_a, out_b = _output_signals(a, b, matching)
     frames: list[tuple[dict, dict]] = []
     status, cex, fail_cycle = "unknown", None, None
-    try:
+    with _solving(solver):
         for t in range(cycles):
             say(f"cycle {t + 1}/{cycles}")
             in_a, in_b = _bind_inputs(net, a, b, matching, dict(state_a), dict(state_b))
@@ -335,10 +343,6 @@ def prove_bounded(a: Circuit, b: Circuit, matching: Matching, cycles: int,
             state_a = {q: lits_a[n] for r in a.registers for q, n in zip(r.q, r.next)}
             state_b = {q: lits_b[n] for r in b.registers for q, n in zip(r.q, r.next)}
         status = "equivalent" if cex is None else "different"
-    except Timeout:
-        pass
-    finally:
-        solver.close()
     seconds = time.perf_counter() - start
     counterexample = trace = None
     if cex is not None:
