@@ -122,12 +122,11 @@ def cmd_run(args) -> int:
         results = (_local_results(sim, vectors) if cluster is None else
                    _cluster_results(cluster, sim, vectors, chunk_of(args), progress_of(args)))
         if path is None:
-            _write_all(make_writer(fmt, sys.stdout, circuit, engine, label, args.radix),
-                       results, vectors.n)
+            make_writer(fmt, sys.stdout, circuit, engine, label, args.radix).write_all(
+                results, vectors.n)
         elif fmt == "npz":
             with output_errors(path):
-                _write_all(make_writer(fmt, path, circuit, engine, label), results,
-                           vectors.n)
+                make_writer(fmt, path, circuit, engine, label).write_all(results, vectors.n)
         else:
             _write_file(path, fmt, circuit, engine, label, results, vectors.n, args.force,
                         args.radix)
@@ -149,19 +148,6 @@ def _cluster_results(cluster, sim, vectors, size: int, progress):
         print("\r\033[K", end="", file=sys.stderr)
 
 
-def _write_all(writer, results, n: int) -> None:
-    writer.begin(n)
-    try:
-        for result in results:
-            writer.write(result)
-    except BaseException:
-        abort = getattr(writer, "abort", None)
-        if abort is not None:
-            abort()
-        raise
-    writer.end()
-
-
 def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, results, n: int,
                 force: bool, radix: str = "dec") -> None:
     """A text format into ``path``, through a temporary file that replaces it
@@ -169,7 +155,7 @@ def _write_file(path: Path, fmt: str, circuit, engine: str, label: str, results,
     from ..run.output import make_writer
 
     with open_output(path, force=force, binary=True) as f:
-        _write_all(make_writer(fmt, f, circuit, engine, label, radix), results, n)
+        make_writer(fmt, f, circuit, engine, label, radix).write_all(results, n)
 
 
 def add_command(sub, common, circ, mode, training) -> None:

@@ -255,6 +255,31 @@ class Writer:
         if flush is not None:
             flush()
 
+    def abort(self) -> None:
+        """Give up a partial output (a stream is the caller's to discard)."""
+
+    def write_all(self, results, n: int) -> None:
+        """:meth:`begin`, :meth:`write` for each of ``results`` (``n`` vectors
+        in all), :meth:`end`; :meth:`abort` on an error or an interruption.
+
+        Examples
+        --------
+        >>> from circuitnn.library import half_adder
+        >>> ha = half_adder().compile()
+        >>> w = CsvWriter(io.StringIO(), ha.circuit)
+        >>> w.write_all((ha.run(a=[a], b=[1]) for a in (0, 1)), 2)  # two chunks
+        >>> w.rows
+        2
+        """
+        self.begin(n)
+        try:
+            for result in results:
+                self.write(result)
+        except BaseException:
+            self.abort()
+            raise
+        self.end()
+
 
 def _port_confidence(circuit, analog: np.ndarray) -> dict[str, np.ndarray]:
     out, row = {}, 0
@@ -271,12 +296,10 @@ class CsvWriter(Writer):
 
     Examples
     --------
-    >>> import io
     >>> from circuitnn.library import half_adder
     >>> ha = half_adder().compile()
     >>> out = io.StringIO()
-    >>> w = CsvWriter(out, ha.circuit)
-    >>> w.begin(2); w.write(ha.run(a=[0, 1], b=[1, 1])); w.end()
+    >>> CsvWriter(out, ha.circuit).write_all([ha.run(a=[0, 1], b=[1, 1])], 2)
     >>> print(out.getvalue(), end="")
     a,b,sum,carry
     0,1,1,0
@@ -305,12 +328,10 @@ class TableWriter(Writer):
 
     Examples
     --------
-    >>> import io
     >>> from circuitnn.library import half_adder
     >>> ha = half_adder().compile()
     >>> out = io.StringIO()
-    >>> w = TableWriter(out, ha.circuit)
-    >>> w.begin(1); w.write(ha.run(a=[1], b=[1])); w.end()
+    >>> TableWriter(out, ha.circuit).write_all([ha.run(a=[1], b=[1])], 1)
     >>> print(out.getvalue(), end="")
     a  b | sum  carry
     -----+-----------
@@ -363,12 +384,10 @@ class JsonLinesWriter(Writer):
 
     Examples
     --------
-    >>> import io
     >>> from circuitnn.library import half_adder
     >>> ha = half_adder().compile()
     >>> out = io.StringIO()
-    >>> w = JsonLinesWriter(out, ha.circuit)
-    >>> w.begin(1); w.write(ha.run(a=[1], b=[1])); w.end()
+    >>> JsonLinesWriter(out, ha.circuit).write_all([ha.run(a=[1], b=[1])], 1)
     >>> row = json.loads(out.getvalue())
     >>> row["inputs"], row["outputs"], row["confidence"]["carry"] > 0.4
     ({'a': 1, 'b': 1}, {'sum': 0, 'carry': 1}, True)
@@ -401,12 +420,11 @@ class JsonWriter(JsonLinesWriter):
 
     Examples
     --------
-    >>> import io
     >>> from circuitnn.library import half_adder
     >>> ha = half_adder().compile()
     >>> out = io.StringIO()
-    >>> w = JsonWriter(out, ha.circuit, engine="neural (analog)")
-    >>> w.begin(2); w.write(ha.run(a=[0, 1], b=[1, 1])); w.end()
+    >>> JsonWriter(out, ha.circuit, engine="neural (analog)").write_all(
+    ...     [ha.run(a=[0, 1], b=[1, 1])], 2)
     >>> doc = json.loads(out.getvalue())
     >>> doc["engine"], [r["outputs"]["sum"] for r in doc["rows"]]
     ('neural (analog)', [1, 0])
@@ -442,8 +460,7 @@ class NpzWriter(Writer):
     >>> from circuitnn.library import half_adder
     >>> ha = half_adder().compile()
     >>> path = os.path.join(tempfile.mkdtemp(), "out.npz")
-    >>> w = NpzWriter(path, ha.circuit)
-    >>> w.begin(2); w.write(ha.run(a=[0, 1], b=[1, 1])); w.end()
+    >>> NpzWriter(path, ha.circuit).write_all([ha.run(a=[0, 1], b=[1, 1])], 2)
     >>> np.load(path)["carry"].tolist()
     [0, 1]
     """
