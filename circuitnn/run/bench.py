@@ -83,12 +83,9 @@ def measure(circuit: Circuit, nets: dict, vectors: int, repeats: int = 3, seed: 
 
     Examples
     --------
-    >>> from circuitnn.read import load_circuit
-    >>> from circuitnn.run.session import train_nets
-    >>> import tempfile
-    >>> from circuitnn.store import ModelStore
-    >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> row = measure(c, train_nets(c, ModelStore(tempfile.mkdtemp())), 1000, repeats=1)
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> row = measure(ha.circuit, ha.nets, 1000, repeats=1)
     >>> row.rate(EXACT) > 0 and NUMPY in row.seconds
     True
     """

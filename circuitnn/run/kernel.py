@@ -247,12 +247,9 @@ def safe_dtype(circuit: Circuit, nets: dict, dtype) -> np.dtype:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from circuitnn.read import load_circuit
-    >>> from circuitnn.run.session import train_nets
-    >>> from circuitnn.store import ModelStore
-    >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> safe_dtype(c, train_nets(c, ModelStore(tempfile.mkdtemp())), np.float32)
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> safe_dtype(ha.circuit, ha.nets, np.float32)
     dtype('float32')
     """
     dtype = np.dtype(dtype)
@@ -293,12 +290,9 @@ class KernelEngine:
 
     Examples
     --------
-    >>> from circuitnn.read import load_circuit
-    >>> from circuitnn.run.session import train_nets
-    >>> import tempfile
-    >>> from circuitnn.store import ModelStore
-    >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> engine = KernelEngine(c, train_nets(c, ModelStore(tempfile.mkdtemp())))
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> engine = KernelEngine(ha.circuit, ha.nets)
     >>> (engine.run(np.array([[0, 0, 1, 1], [0, 1, 0, 1]])) > 0.5).astype(int).tolist()
     [[0, 1, 1, 0], [0, 0, 0, 1]]
     """
@@ -407,12 +401,9 @@ class KernelEngine:
 
         Examples
         --------
-        >>> import tempfile
-        >>> from circuitnn.read import load_circuit
-        >>> from circuitnn.run.session import train_nets
-        >>> from circuitnn.store import ModelStore
-        >>> c = load_circuit("circuits/half_adder.yaml")
-        >>> KernelEngine(c, train_nets(c, ModelStore(tempfile.mkdtemp()))).call([1, 1])
+        >>> from circuitnn.library import half_adder
+        >>> ha = half_adder().compile()
+        >>> KernelEngine(ha.circuit, ha.nets).call([1, 1])
         [0, 1]
         """
         if self._codec is None:

@@ -37,12 +37,9 @@ class ScalarEngine:
 
     Examples
     --------
-    >>> import tempfile
-    >>> from circuitnn.read import load_circuit
-    >>> from circuitnn.run.session import train_nets
-    >>> from circuitnn.store import ModelStore
-    >>> c = load_circuit("circuits/full_adder.yaml")
-    >>> engine = ScalarEngine(c, train_nets(c, ModelStore(tempfile.mkdtemp())))
+    >>> from circuitnn.library import full_adder
+    >>> fa = full_adder().compile()
+    >>> engine = ScalarEngine(fa.circuit, fa.nets)
     >>> [round(v) for v in engine.run_list([1.0, 1.0, 0.0])]
     [0, 1]
     """

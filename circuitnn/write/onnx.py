@@ -136,11 +136,9 @@ def metadata(circuit, nets: dict, mode: str = "analog",
 
     Examples
     --------
-    >>> from circuitnn import load_circuit
-    >>> from circuitnn.store import default_store
-    >>> from circuitnn.run.session import train_nets
-    >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> meta = metadata(c, train_nets(c, default_store()))
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> meta = metadata(ha.circuit, ha.nets)
     >>> json.loads(meta["inputs"])
     [{'name': 'a', 'width': 1}, {'name': 'b', 'width': 1}]
     >>> print(meta["guarantee"])  # doctest: +ELLIPSIS
@@ -273,11 +271,9 @@ def build_model(circuit, nets: dict, mode: str = "analog", dtype: str = "float32
 
     Examples
     --------
-    >>> from circuitnn import load_circuit
-    >>> from circuitnn.store import default_store
-    >>> from circuitnn.run.session import train_nets
-    >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> model = build_model(c, train_nets(c, default_store()))
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> model = build_model(ha.circuit, ha.nets)
     >>> [i.name for i in model.graph.input], [o.name for o in model.graph.output]
     (['a', 'b'], ['sum', 'carry'])
     >>> len(model.graph.node)
@@ -438,12 +434,10 @@ def to_onnx(circuit, nets: dict, path: str | os.PathLike, mode: str = "analog",
     --------
     >>> import tempfile
     >>> import onnxruntime as ort
-    >>> from circuitnn import load_circuit
-    >>> from circuitnn.store import default_store
-    >>> from circuitnn.run.session import train_nets
-    >>> c = load_circuit("circuits/full_adder.yaml")
+    >>> from circuitnn.library import full_adder
+    >>> fa = full_adder().compile()
     >>> out = Path(tempfile.mkdtemp()) / "full_adder.onnx"
-    >>> _ = to_onnx(c, train_nets(c, default_store()), out)
+    >>> _ = to_onnx(fa.circuit, fa.nets, out)
     >>> sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     >>> ones = np.ones((1, 1), np.float32)
     >>> s, cout = sess.run(["sum", "cout"], {"a": ones, "b": ones, "cin": ones})
@@ -497,13 +491,12 @@ def run_session(session, circuit, inputs: dict[str, np.ndarray],
     Examples
     --------
     >>> import onnxruntime as ort
-    >>> from circuitnn import load_circuit
-    >>> from circuitnn.store import default_store
-    >>> from circuitnn.run.session import train_nets
-    >>> c = load_circuit("circuits/half_adder.yaml")
-    >>> model = build_model(c, train_nets(c, default_store()))
+    >>> from circuitnn.library import half_adder
+    >>> ha = half_adder().compile()
+    >>> model = build_model(ha.circuit, ha.nets)
     >>> sess = ort.InferenceSession(model.SerializeToString(),
     ...                             providers=["CPUExecutionProvider"])
+    >>> c = ha.circuit
     >>> out = run_session(sess, c, feed(c, np.array([[0, 1, 1], [1, 0, 1]])), chunk=2)
     >>> (out > 0.5).astype(int).tolist()
     [[1, 1, 0], [0, 0, 1]]
