@@ -42,6 +42,7 @@ from ..ir.records import (
     Instance,
     Module,
     Port,
+    join_exprs,
 )
 from ..ir.truthtable import TruthTable
 from .signals import Register, Signal, _is_bus, _plural
@@ -237,7 +238,7 @@ class Builder:
                 parts.append(Const(bit))
         if run is not None:
             parts.append(self._bits_expr(*run))
-        return parts[0] if len(parts) == 1 else Concat(tuple(parts))
+        return join_exprs(parts)
 
     def _bits_expr(self, net: str, lo: int, hi: int) -> Bits:
         n = self._ports[net]

@@ -30,6 +30,7 @@ __all__ = [
     "parse_expr",
     "format_expr",
     "bit_refs",
+    "join_exprs",
 ]
 
 
@@ -279,6 +280,21 @@ def bit_refs(e: Expr):
     elif isinstance(e, Concat):
         for p in e.parts:
             yield from bit_refs(p)
+
+
+def join_exprs(parts) -> Expr:
+    """Expressions side by side, least significant first: the one part itself,
+    or a :class:`Concat` of several.
+
+    Examples
+    --------
+    >>> join_exprs([Bits("a")])
+    Bits(net='a', lo=None, hi=None)
+    >>> format_expr(join_exprs([Bits("a", 0, 0), Bits("b", 3, 3)]))
+    '[a[0], b[3]]'
+    """
+    parts = tuple(parts)
+    return parts[0] if len(parts) == 1 else Concat(parts)
 
 
 def format_expr(e: Expr) -> str:

@@ -20,7 +20,7 @@ from ..errors import CircuitError, Loc, NetlistError, TruthTableError, Validatio
 from ..ir.build import RecordBuilder
 from ..ir.numbers import whole_number
 from ..ir.primitives import did_you_mean
-from ..ir.records import Bits, Concat, Design, Module, TestVector
+from ..ir.records import Bits, Design, Module, TestVector, join_exprs
 from ..ir.records import parse_expr as _parse_expr
 from ..ir.truthtable import TruthTable
 from .source import read_source
@@ -495,8 +495,8 @@ class _Reader:
                          f"from 1 to {MAX_REPEAT}", g.key_lines["repeat"])
             return
         def conn(key, what, i):
-            parts = [parse_expr(v, loc, what) for v in _as_list(_subst(g[key], i, loc))]
-            return parts[0] if len(parts) == 1 else Concat(tuple(parts))
+            return join_exprs(parse_expr(v, loc, what)
+                              for v in _as_list(_subst(g[key], i, loc)))
 
         for i in [None] if repeat is None else range(repeat):
             try:

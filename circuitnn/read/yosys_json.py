@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import CircuitError, Loc, NetlistError
-from ..ir.records import Bits, Concat, Const, Design, Expr
+from ..ir.records import Bits, Concat, Const, Design, Expr, join_exprs
 from ..ir.truthtable import TruthTable
 from .build import (
     ModuleBuilder,
@@ -624,10 +624,8 @@ def _flip_flop(b: ModuleBuilder, ctype: str, cell: dict, conns: dict, bit_expr, 
         raise NetlistError(f"{who}: the flip-flop has no clock (its {clock_pin} pin is "
                            f"{clock!r}); connect it to the clock input", loc)
     clock_expr = bit_expr(clock[0], loc)
-    parts = [bit_expr(bit, loc) for bit in q_bits]
-    q = parts[0] if len(parts) == 1 else Concat(tuple(parts))
-    d_parts = [bit_expr(bit, loc) for bit in d_bits]
-    d = d_parts[0] if len(d_parts) == 1 else Concat(tuple(d_parts))
+    q = join_exprs(bit_expr(bit, loc) for bit in q_bits)
+    d = join_exprs(bit_expr(bit, loc) for bit in d_bits)
     options: dict = {"init": init_of(q_bits)}
     if kind in ("sdff", "sdffe", "sdffce"):
         rst = conns.get(rst_pin, [])

@@ -29,6 +29,7 @@ from ..ir.records import (
     Register,
     TestSequence,
     format_expr,
+    join_exprs,
     parse_expr,
 )
 from ..read.build import FlatNames, module_name
@@ -201,7 +202,7 @@ def flat_design(circuit: Circuit) -> Design:
     assigns = tuple(Assign(parse_expr(bit), net(s)) for bit, s in names.out_assigns)
 
     def bus(signals) -> Expr:
-        return net(signals[0]) if len(signals) == 1 else Concat(tuple(map(net, signals)))
+        return join_exprs(map(net, signals))
 
     # the flat gates already compute each register's reset and enable: the
     # register loads ``next``
