@@ -627,20 +627,21 @@ def _flip_flop(b: ModuleBuilder, ctype: str, cell: dict, conns: dict, bit_expr, 
     q = join_exprs(bit_expr(bit, loc) for bit in q_bits)
     d = join_exprs(bit_expr(bit, loc) for bit in d_bits)
     options: dict = {"init": init_of(q_bits)}
+
+    def one_bit(pin: str) -> Expr:
+        bits = conns.get(pin, [])
+        if len(bits) != 1:
+            raise NetlistError(f"{who}: port {pin} must connect 1 bit", loc)
+        return bit_expr(bits[0], loc)
+
     if kind in ("sdff", "sdffe", "sdffce"):
-        rst = conns.get(rst_pin, [])
-        if len(rst) != 1:
-            raise NetlistError(f"{who}: port {rst_pin} must connect 1 bit", loc)
-        options["reset"] = bit_expr(rst[0], loc)
+        options["reset"] = one_bit(rst_pin)
         options["reset_active"] = int(reset_active)
         options["reset_value"] = (int(reset_value) * ((1 << len(q_bits)) - 1)
                                   if reset_value is not None
                                   else _binary(params.get("SRST_VALUE", 0), len(q_bits)))
     if kind in ("dffe", "sdffe", "sdffce"):
-        en = conns.get(en_pin, [])
-        if len(en) != 1:
-            raise NetlistError(f"{who}: port {en_pin} must connect 1 bit", loc)
-        options["enable"] = bit_expr(en[0], loc)
+        options["enable"] = one_bit(en_pin)
         options["enable_active"] = int(enable_active)
         options["priority"] = "enable" if kind == "sdffce" else "reset"
     orig = _orig_name(b, clock_expr)
