@@ -355,3 +355,27 @@ def test_cli_verify_spec_prints_the_chain(cli, files):
                        "--spec", str(files / "mutant.yaml"))
     assert code == 1
     assert "not equivalent" in out and "[proved]" in out.split("2.")[0]
+
+
+def _all_ones_detector(n: int, invert_last: bool):
+    """y = a[0] & ... & a[n-1], or with a[n-1] inverted: two circuits that
+    differ on 2 of 2**n inputs, which no random pattern finds."""
+    b = Builder("all_ones" if not invert_last else "all_ones_but_last")
+    a = b.input("a", n)
+    y = a[0]
+    for i in range(1, n):
+        y = y & (~a[i] if invert_last and i == n - 1 else a[i])
+    b.output("y", y)
+    return b.build()
+
+
+@pytest.mark.parametrize("sweep", [True, False], ids=["sweep", "no-sweep"])
+def test_a_difference_random_patterns_miss_is_found_by_the_solver(sweep):
+    n = 64
+    result = equivalent(_all_ones_detector(n, False), _all_ones_detector(n, True), sweep=sweep)
+    assert result.status == "different"
+    a = result.counterexample.inputs_a["a"]
+    # Python's answer for each side: A is 1 only at all ones, B only at all ones but the top bit
+    assert a in (2**n - 1, 2**(n - 1) - 1)
+    assert result.counterexample.outputs_a == {"y": int(a == 2**n - 1)}
+    assert result.counterexample.outputs_b == {"y": int(a == 2**(n - 1) - 1)}
