@@ -233,6 +233,18 @@ def test_an_empty_bench_file_is_an_error_not_an_empty_circuit(tmp_path, text):
         load_circuit(f)
 
 
+def test_a_yaml_netlist_in_json_syntax_is_read_as_yaml_and_its_errors_are_yaml_errors(tmp_path):
+    """YAML is a superset of JSON: such a file is no sign of the wrong format."""
+    gate = '{"name": "g", "type": "NOT", "in": ["a"], "out": "y"}'
+    f = tmp_path / "j.yaml"
+    f.write_text(f'{{"name": "t", "inputs": ["a"], "outputs": ["y"], "gates": [{gate}]}}\n')
+    c = load_circuit(f)
+    assert [p.name for p in c.inputs] == ["a"] and [p.name for p in c.outputs] == ["y"]
+    f.write_text(f'{{"name": "t", "inputs": ["a"] "outputs": ["y"], "gates": [{gate}]}}\n')
+    with pytest.raises(NetlistError, match=r"j\.yaml:1: YAML syntax error"):
+        load_circuit(f)
+
+
 @pytest.mark.parametrize("name,text,message", [
     ("x.blif", '{\n  "creator": "Yosys",\n  "modules": {}\n}\n',
      r"x\.blif:1: the file is JSON, not BLIF \('\{'\); rename it to x\.json or read it with "

@@ -107,6 +107,11 @@ _OPENINGS: dict[str, tuple[re.Pattern, str, str]] = {
 }
 
 
+#: a JSON netlist is Yosys's: YAML is a superset of JSON, so a YAML netlist in
+#: JSON's syntax is no sign of the wrong format
+_YOSYS_MODULES = re.compile(r'"modules"\s*:')
+
+
 def _other_format(path: Path, fmt: str) -> CircuitError | None:
     """Where a file that failed to read as ``fmt`` plainly begins as another
     format: one message saying so, instead of one per line of it."""
@@ -121,7 +126,8 @@ def _other_format(path: Path, fmt: str) -> CircuitError | None:
         if not line or line.startswith(("#", "//", "/*", "---")):
             continue
         for other, (opening, what, ext) in _OPENINGS.items():
-            if other != fmt and opening.match(line):
+            if other != fmt and opening.match(line) and (
+                    other != "json" or _YOSYS_MODULES.search(head)):
                 text = (f"the file is {what}, not {_OPENINGS[fmt][1]} ({line[:40]!r}); "
                         f"rename it to {path.stem}{ext}")
                 return NetlistError(f"{text} or read it with fmt={other!r}",
