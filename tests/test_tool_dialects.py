@@ -139,6 +139,18 @@ def _counter_oracle(stimulus):
     return rows
 
 
+def _runs_as_the_counter(circuit, seed: int) -> None:
+    """80 random cycles (resets now and then) against :func:`_counter_oracle`."""
+    rng = np.random.default_rng(seed)
+    stimulus = [(int(k == 0 or rng.random() < 0.1), int(rng.random() < 0.7),
+                 int(rng.integers(16))) for k in range(80)]
+    bits = encode(circuit, {"rst": [s[0] for s in stimulus], "en": [s[1] for s in stimulus],
+                            "x": [s[2] for s in stimulus]})
+    got = decode(circuit.outputs, _sim(circuit, bits))
+    assert [{k: int(v[i]) for k, v in got.items()} for i in range(80)] == \
+        _counter_oracle(stimulus)
+
+
 @needs_yosys
 @pytest.mark.parametrize("options", ["", "-icells", "-impltf", "-icells -impltf", "-gates",
                                      "-icells -gates"])
@@ -152,14 +164,7 @@ def test_yosys_write_blif_without_dffunmap_runs_as_its_verilog(tmp_path, options
                     f"-top counter; write_blif {options} {out}"], check=True, capture_output=True)
     assert f".{'gate' if 'gates' in options else 'subckt'} $_SDFFE_" in out.read_text()
     circuit = load_circuit(out)
-    rng = np.random.default_rng(4)
-    stimulus = [(int(k == 0 or rng.random() < 0.1), int(rng.random() < 0.7),
-                 int(rng.integers(16))) for k in range(80)]
-    bits = encode(circuit, {"rst": [s[0] for s in stimulus], "en": [s[1] for s in stimulus],
-                            "x": [s[2] for s in stimulus]})
-    got = decode(circuit.outputs, _sim(circuit, bits))
-    assert [{k: int(v[i]) for k, v in got.items()} for i in range(80)] == \
-        _counter_oracle(stimulus)
+    _runs_as_the_counter(circuit, seed=4)
 
 
 def test_blif_yosys_cells_and_implicit_constants_match_their_functions():
@@ -392,14 +397,7 @@ def test_yosys_lut_blif_with_an_undriven_carry_reads_it_as_undefined(tmp_path):
     design = read_design(out)
     assert any("that nothing drives" in str(w) for w in design.warnings)
     circuit = compile_design(design)
-    rng = np.random.default_rng(6)
-    stimulus = [(int(k == 0 or rng.random() < 0.1), int(rng.random() < 0.7),
-                 int(rng.integers(16))) for k in range(80)]
-    bits = encode(circuit, {"rst": [s[0] for s in stimulus], "en": [s[1] for s in stimulus],
-                            "x": [s[2] for s in stimulus]})
-    got = decode(circuit.outputs, _sim(circuit, bits))
-    assert [{k: int(v[i]) for k, v in got.items()} for i in range(80)] == \
-        _counter_oracle(stimulus)
+    _runs_as_the_counter(circuit, seed=6)
 
 
 def test_an_undriven_net_in_a_hand_written_blif_is_still_an_error():
