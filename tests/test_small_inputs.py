@@ -8,6 +8,7 @@ expressions, constants of no inputs, and the Yosys JSON reader's edge cases.
 import json
 import os
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from circuitnn.ir.truthtable import TruthTable
 from circuitnn.read import load_circuit, read_design
 from circuitnn.read.yaml import loads_yaml
 from circuitnn.read.yosys_json import reads_yosys_json
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "benchmarks"
 
 
 def refused(capsys, argv, pattern):
@@ -159,12 +162,12 @@ def test_a_million_bit_port_pair_is_handled_per_bus(monkeypatch):
         "2 problems found"]
 
 
-def test_the_default_budget_admits_real_circuits():
+@pytest.mark.parametrize("name", ["iscas85/c6288.bench", "iscas89/s5378.bench",
+                                  "epfl/bar.blif"])
+def test_the_default_budget_admits_real_circuits(name):
     assert Budget().gates >= 5_000_000
-    c = load_circuit("data/benchmarks/iscas85/c6288.bench") if os.path.exists(
-        "data/benchmarks/iscas85/c6288.bench") else None
-    if c is not None:
-        assert len(c.gates) > 2000
+    c = load_circuit(DATA / name)  # under the default budget
+    assert len(c.gates) > 2000
 
 
 # ----------------------------------------------------------------- imports
@@ -178,6 +181,23 @@ def test_imports_read_regular_files_only(tmp_path, target):
     with pytest.raises(CircuitError, match=rf"top\.yaml:1: import '{target}': is not a "
                                            "regular file; give a netlist file"):
         load_circuit(top)
+
+
+def test_reading_a_small_file_allocates_what_it_holds(tmp_path):
+    """A read's buffer is as large as asked for: asking for the size limit
+    allocated 256 MiB for every file read."""
+    from circuitnn.read.source import read_source
+
+    f = tmp_path / "small.yaml"
+    f.write_bytes(b"# x\n" * 1000)
+    tracemalloc.start()
+    try:
+        data = read_source(f)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert data == f.read_bytes()
+    assert peak < 64 * 1024, peak
 
 
 def test_a_nul_byte_in_an_import_path(tmp_path):

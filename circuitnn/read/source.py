@@ -49,8 +49,18 @@ def read_source(path: str | os.PathLike) -> bytes:
         if st.st_size > MAX_SOURCE_BYTES:
             raise NetlistError(f"is {st.st_size:,} bytes; a netlist file may have at most "
                                f"{MAX_SOURCE_BYTES:,}", where)
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(MAX_SOURCE_BYTES + 1)
+        # A read's buffer is as large as asked for: ask for what the size says,
+        # then probe for more with one byte (a /proc file says 0; a file growing
+        # as it is read goes on to the limit).
+        parts, total, want = [], 0, st.st_size + 1 if st.st_size else 1 << 16
+        while total <= MAX_SOURCE_BYTES:
+            part = os.read(fd, min(want, MAX_SOURCE_BYTES + 1 - total))
+            if not part:
+                break
+            parts.append(part)
+            total += len(part)
+            want = 1 << 16 if len(part) == want else 1
+        data = b"".join(parts)
     except OSError as e:
         raise NetlistError(f"cannot be read: {e.strerror}", where) from None
     finally:
