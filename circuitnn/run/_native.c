@@ -375,3 +375,21 @@ int CAT(run_cycles_each, SUFFIX)(const int64_t *prog, const REAL *params,
     CAT(work_free, SUFFIX)(w);
     return 0;
 }
+
+/* One cycle of one or a few streams (Clocked.step): run_cycles_each with its
+   arguments in one block of int64s, since ctypes converts each argument of a
+   call (about 0.2 us apiece, more than a small circuit's arithmetic).  The
+   block: prog, params, in_slots, n_in_slots, inputs, out_slots, n_out_slots,
+   out, n_analog, bits, n_bits, state, n_state, before, streams, digital.
+   before ((n_state, streams) bits) receives the state before the edge. */
+int CAT(step_cycle, SUFFIX)(const int64_t *a)
+{
+    const int64_t n_state = a[12], S = a[14];
+    uint8_t *state = (uint8_t *)(intptr_t)a[11];
+    memcpy((uint8_t *)(intptr_t)a[13], state, (size_t)(n_state * S));
+    return CAT(run_cycles_each, SUFFIX)(
+        (const int64_t *)(intptr_t)a[0], (const REAL *)(intptr_t)a[1],
+        (const int64_t *)(intptr_t)a[2], a[3], (const uint8_t *)(intptr_t)a[4], 1, S,
+        (const int64_t *)(intptr_t)a[5], a[6], (REAL *)(intptr_t)a[7], a[8],
+        (uint8_t *)(intptr_t)a[9], a[10], state, n_state, 0, S, (int32_t)a[15]);
+}

@@ -152,6 +152,9 @@ def load(build_if_missing: bool = True):
             fn = getattr(lib, f"{name}_{suffix}")
             fn.argtypes = head + extra
             fn.restype = ctypes.c_int
+        fn = getattr(lib, f"step_cycle_{suffix}")
+        fn.argtypes = [ptr]
+        fn.restype = ctypes.c_int
     for real in ("f32", "f64"):
         getattr(lib, f"exp2_array_{real}").argtypes = [ptr, ptr, i64]
     _lib = lib
@@ -275,3 +278,37 @@ def run_cycles_each(prog, params, in_slots, inputs, out_slots, out, bits, state,
     if fn(*_clocked_args(prog, params, in_slots, inputs, out_slots, out, bits, state), lo, hi,
           digital):
         raise MemoryError("the fused kernel could not allocate its working block")
+
+
+class Stepper:
+    """One clocked cycle of one or a few streams, prepared: :meth:`call`
+    takes no argument (the C function's arguments are in one block of
+    int64s, made once) and returns nonzero when memory ran out.
+
+    The arrays are those of :func:`run_cycles_each` with one cycle, plus
+    ``before``, which receives the state before the edge; they are kept
+    here, so their addresses stay valid.
+    """
+
+    def __init__(self, prog, params, in_slots, inputs, out_slots, out, bits, state, before,
+                 digital: bool):
+        import functools
+
+        arrays = (prog, params, in_slots, inputs, out_slots, out, bits, state, before)
+        for a, dtype in ((prog, np.int64), (in_slots, np.int64), (out_slots, np.int64),
+                         (params, out.dtype), (inputs, np.uint8), (bits, np.uint8),
+                         (state, np.uint8), (before, np.uint8)):
+            if a.dtype != dtype or not a.flags.c_contiguous:
+                raise TypeError(f"expected a contiguous array of {np.dtype(dtype)}, "
+                                f"got {a.dtype}")
+        streams = state.shape[1]
+        if inputs.shape[1:] != (streams,) or before.shape != state.shape:
+            raise ValueError("the inputs, the state and the state before differ in streams")
+        self.block = np.array(
+            [prog.ctypes.data, params.ctypes.data, in_slots.ctypes.data, len(in_slots),
+             inputs.ctypes.data, out_slots.ctypes.data, len(out_slots), out.ctypes.data,
+             out.shape[0], bits.ctypes.data, bits.shape[0], state.ctypes.data, state.shape[0],
+             before.ctypes.data, streams, int(digital)], np.int64)
+        self.arrays = arrays
+        fn = _function("step_cycle", inputs, out)
+        self.call = functools.partial(fn, self.block.ctypes.data)

@@ -497,6 +497,18 @@ class KernelEngine:
         _in_threads([work_on_blocks] * threads)
         return out, bits
 
+    def stepper(self, lib, inputs: np.ndarray, out: np.ndarray, bits: np.ndarray,
+                state: np.ndarray, before: np.ndarray):
+        """One clocked cycle of a few streams prepared for repeated calls
+        (``Clocked.step``): ``lib.Stepper`` over this engine's program, with
+        the arrays of :meth:`run_cycles` for one cycle (``inputs`` ``(input
+        bits, streams)``, ``out`` the first ``len(out)`` step outputs' values,
+        ``bits`` all their bits, ``state`` updated at the edge), and
+        ``before``, which receives the state before the edge."""
+        return lib.Stepper(self.prog, self.params, self.plan.input_slots, inputs,
+                           self.plan.output_slots, out, bits, state, before,
+                           self.mode == "digital")
+
     def _run_blocks(self, lib, inputs, out_slots, out, digital) -> None:
         n_vec = inputs.shape[1]
         block = min(self.block, n_vec)
