@@ -205,3 +205,38 @@ def test_windows_keep_only_the_analog_values_asked_for(analog, store):
                     _ = window.analog
             else:
                 assert (clock.run_window(stim[:, :1]).analog >= 0).all()
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: Path(p).stem)
+def test_one_call_steps_equal_the_exact_engine(path, store):
+    """``Clocked.step`` once the kernel is loaded (one C call of one argument
+    per cycle): over 200 random cycles, one stream and two, the outputs and
+    states of every cycle equal the exact engine's and the values the kernel's
+    windows; each cycle keeps its own arrays; ``load`` mid-run is followed."""
+    from circuitnn.errors import UsageError
+
+    circuit = load_circuit(path)
+    nets = Session.from_store(circuit, store).nets
+    n_out = circuit.n_output_bits
+    for streams in (1, 2):
+        stim = np.stack(list(random_stimulus(circuit.n_input_bits, 200, streams, seed=6)),
+                        axis=1)
+        exact = _simulate(Clocked(circuit, ExactEngine(circuit.step), streams), stim)
+        engine = KernelEngine(circuit.step, nets, compiled=True)
+        window = _simulate(Clocked(circuit, engine, streams), stim)
+        clock = Clocked(circuit, engine, streams)
+        cycles = [clock.step(stim[:, c]) for c in range(120)]
+        assert clock._fast is not None and clock.path == "kernel"
+        assert np.abs(clock.last - window[0][:, 119]).max(initial=0) == 0
+        # back to cycle 60 (the state the exact engine had there), and on to 200
+        clock.load(exact[3][:, 60], 60)
+        cycles = cycles[:60] + [clock.step(stim[:, c]) for c in range(60, 200)]
+        assert [cyc.index for cyc in cycles] == list(range(200))
+        for c, cyc in enumerate(cycles):
+            assert (cyc.inputs == stim[:, c]).all()
+            assert (cyc.outputs == exact[1][:, c]).all(), c
+            assert (cyc.state == exact[3][:, c]).all(), c
+            assert np.abs(cyc.analog - window[0][:n_out, c]).max(initial=0) == 0
+        assert (clock.state == exact[2][:, -1]).all()
+        with pytest.raises(UsageError, match="a cycle's inputs are"):
+            clock.step(np.zeros((circuit.n_input_bits + 1, streams), np.uint8))

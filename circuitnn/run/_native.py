@@ -312,3 +312,5 @@ class Stepper:
         self.arrays = arrays
         fn = _function("step_cycle", inputs, out)
         self.call = functools.partial(fn, self.block.ctypes.data)
+        # the call holds the block's address: whoever keeps the call keeps the block
+        self.call.stepper = self

@@ -174,7 +174,7 @@ class _FastStep:
     for a small circuit: the general path's ten arrays and seventeen
     arguments cost several times what the cycle computes."""
 
-    __slots__ = ("raw", "inputs", "call", "analog_rows", "in_rows", "state_rows", "out_rows",
+    __slots__ = ("raw", "inputs", "stepper", "call", "analog_rows", "in_rows", "state_rows", "out_rows",
                  "dtype", "n_analog", "n_out", "streams")
 
     def __init__(self, clock: Clocked):
@@ -188,8 +188,10 @@ class _FastStep:
         self.state_rows, self.out_rows = slice(i, b), slice(b, b + clock.n_out)
         self.inputs = self.raw[self.in_rows]
         out = self.raw[:a].reshape(-1).view(self.dtype).reshape(clock.n_analog, clock.streams)
-        self.call = engine.stepper(engine._native, self.inputs, out, self.raw[b:],
-                                   clock._state, self.raw[self.state_rows]).call
+        # the stepper holds the C call's argument block: kept while the call is
+        self.stepper = engine.stepper(engine._native, self.inputs, out, self.raw[b:],
+                                      clock._state, self.raw[self.state_rows])
+        self.call = self.stepper.call
 
     def values(self, raw: np.ndarray) -> np.ndarray:
         """The analog values kept in a copy of the buffer, ``(kept, streams)``."""
