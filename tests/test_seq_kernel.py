@@ -240,3 +240,22 @@ def test_one_call_steps_equal_the_exact_engine(path, store):
         assert (clock.state == exact[2][:, -1]).all()
         with pytest.raises(UsageError, match="a cycle's inputs are"):
             clock.step(np.zeros((circuit.n_input_bits + 1, streams), np.uint8))
+
+
+@pytest.mark.parametrize("mode,dtype", [("digital", np.float32), ("analog", np.float64)])
+def test_one_call_steps_in_digital_mode_and_float64(mode, dtype, store):
+    """The one-call step path in the other builds of the kernel: the same
+    values as the kernel's windows, the same bits as the exact engine's."""
+    circuit = load_circuit(ISCAS89 / "s298.bench")
+    nets = Session.from_store(circuit, store).nets
+    stim = np.stack(list(random_stimulus(circuit.n_input_bits, 100, 1, seed=9)), axis=1)
+    engine = KernelEngine(circuit.step, nets, mode=mode, dtype=dtype, compiled=True)
+    window = _simulate(Clocked(circuit, engine, 1), stim)
+    exact = _simulate(Clocked(circuit, ExactEngine(circuit.step), 1), stim)
+    clock = Clocked(circuit, engine, 1)
+    cycles = [clock.step(stim[:, c]) for c in range(100)]
+    assert clock._fast is not None
+    assert np.stack([cyc.analog for cyc in cycles], axis=1).dtype == dtype
+    for c, cyc in enumerate(cycles):
+        assert (cyc.analog == window[0][:circuit.n_output_bits, c]).all()
+        assert (cyc.outputs == exact[1][:, c]).all() and (cyc.state == exact[3][:, c]).all()

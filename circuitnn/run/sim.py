@@ -174,8 +174,8 @@ class _FastStep:
     for a small circuit: the general path's ten arrays and seventeen
     arguments cost several times what the cycle computes."""
 
-    __slots__ = ("raw", "inputs", "stepper", "call", "analog_rows", "in_rows", "state_rows", "out_rows",
-                 "dtype", "n_analog", "n_out", "streams")
+    __slots__ = ("raw", "inputs", "stepper", "call", "analog_rows", "in_rows", "state_rows",
+                 "out_rows", "dtype", "n_analog", "n_out", "streams")
 
     def __init__(self, clock: Clocked):
         engine = clock.engine
