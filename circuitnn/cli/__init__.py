@@ -31,6 +31,17 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
+    def _get_values(self, action, arg_strings):
+        # An empty word (`--check "$GOLDEN"` with the variable unset) would
+        # otherwise read as "not given" wherever a command tests the value's
+        # truth, and the check, the output file or the vectors silently vanish.
+        if "" in arg_strings and not isinstance(action, argparse._SubParsersAction):
+            name = argparse._get_action_name(action) or action.dest
+            want = (f"one of {', '.join(map(str, action.choices))}" if action.choices
+                    else action.metavar or "a value")
+            raise argparse.ArgumentError(None, f"argument {name}: the value is empty; give {want}")
+        return super()._get_values(action, arg_strings)
+
 
 class _Sources(argparse.Action):
     """CIRCUIT...: ``args.sources`` every file named, ``args.circuit`` the

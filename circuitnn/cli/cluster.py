@@ -18,7 +18,9 @@ def add_scheduler_option(parser) -> None:
     g.add_argument("--scheduler", metavar="SPEC",
                    help="local[:N] starts N workers here; tcp://HOST:PORT uses a running "
                         "scheduler (default: $CIRCUITNN_SCHEDULER, else no cluster)")
-    g.add_argument("--chunk", type=int, metavar="N",
+    from . import _count
+
+    g.add_argument("--chunk", type=_count, metavar="N",
                    help="vectors per chunk sent to a worker (default 262144)")
 
 

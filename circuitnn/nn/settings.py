@@ -83,7 +83,13 @@ class TrainSettings:
 
 
 # ------------------------------------------------------ user-facing options
-def _int(lo: int):
+#: The largest hidden layer and restart count a user may ask for: 16 times the
+#: defaults' largest, far more than any table here needs, and small enough
+#: that the training arrays (rows x restarts x hidden) fit in memory.
+MAX_HIDDEN = MAX_RESTARTS = 1024
+
+
+def _int(lo: int, hi: int | None = None):
     def check(v):
         if isinstance(v, bool) or not isinstance(v, (int, str)):
             raise ValueError(f"{v!r} is not a whole number")
@@ -93,6 +99,8 @@ def _int(lo: int):
             raise ValueError(f"{v!r} is not a whole number") from None
         if v < lo:
             raise ValueError(f"{v} is less than {lo}")
+        if hi is not None and v > hi:
+            raise ValueError(f"{v} is more than {hi}")
         return v
     return check
 
@@ -101,7 +109,7 @@ def _hidden(v):
     items = v.split(",") if isinstance(v, str) else v
     if not isinstance(items, (list, tuple)) or not items:
         raise ValueError(f"{v!r} is not a list of hidden layer sizes such as 4,8,16")
-    sizes = tuple(_int(0)(x.strip() if isinstance(x, str) else x) for x in items)
+    sizes = tuple(_int(0, MAX_HIDDEN)(x.strip() if isinstance(x, str) else x) for x in items)
     if len(set(sizes)) != len(sizes):
         raise ValueError(f"{v!r} lists a size twice")
     return sizes
@@ -125,7 +133,7 @@ def _number(lo: float, hi: float, lo_open: bool, hi_open: bool):
 #: The training settings a user sets (``--max-epochs`` on the command line,
 #: ``max_epochs`` in a YAML ``train:`` section) -> (TrainSettings field, check).
 USER_OPTIONS = {
-    "restarts": ("restarts", _int(1)),
+    "restarts": ("restarts", _int(1, MAX_RESTARTS)),
     "max_epochs": ("max_epochs", _int(1)),
     "hidden": ("hidden_sizes", _hidden),
     "delta": ("delta", _number(0.0, 0.5, False, True)),

@@ -1,0 +1,46 @@
+"""Hostile command lines and API calls (hostile3): each test failed before its fix."""
+
+import pytest
+
+from circuitnn.nn.settings import TrainSettings, with_options
+
+AND = "inputs: [a, b]\noutputs: [y]\ngates: [{name: g, type: AND, in: [a, b], out: y}]\n"
+
+
+@pytest.mark.parametrize("args, option", [
+    (["run", "c.yaml", "--check", ""], "--check"),
+    (["run", "c.yaml", "--vectors", ""], "--vectors"),
+    (["run", "c.yaml", "--random", "2", "--output", ""], "--output/-o"),
+    (["equiv", "c.yaml", "c.yaml", "--map", ""], "--map"),
+    (["run", "c.yaml", "--format", ""], "--format"),
+])
+def test_an_empty_option_value_is_refused_not_read_as_absent(cli, tmp_path, capsys, args,
+                                                             option):
+    # `--check "$GOLDEN"` with the variable unset used to skip the check and exit 0
+    (tmp_path / "c.yaml").write_text(AND)
+    with pytest.raises(SystemExit) as e:
+        cli(*args)
+    err = capsys.readouterr().err
+    assert e.value.code == 2
+    assert f"error: argument {option}: the value is empty; give " in err.splitlines()[-1]
+
+
+def test_chunk_must_be_a_positive_count_even_without_a_cluster(cli, tmp_path, capsys):
+    (tmp_path / "c.yaml").write_text(AND)
+    with pytest.raises(SystemExit) as e:
+        cli("run", "c.yaml", "--random", "2", "--chunk", "-5")
+    assert e.value.code == 2
+    assert "argument --chunk: give a count of at least 1, not -5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, value", [("hidden", "4,100000000"), ("restarts", 10**9)])
+def test_training_sizes_that_cannot_fit_in_memory_are_refused(option, value):
+    # they used to reach numpy and die with a MemoryError traceback
+    with pytest.raises(ValueError, match=rf"{option}: \d+ is more than 1024"):
+        with_options(TrainSettings(), {option: value})
+
+
+def test_a_huge_hidden_size_is_one_cli_message(cli, tmp_path):
+    (tmp_path / "c.yaml").write_text(AND)
+    code, out, err = cli("run", "c.yaml", "--hidden", "100000000", "--train-seed", "77")
+    assert (code, out, err) == (2, "", "error: --hidden: 100000000 is more than 1024\n")
