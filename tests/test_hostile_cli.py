@@ -44,3 +44,17 @@ def test_a_huge_hidden_size_is_one_cli_message(cli, tmp_path):
     (tmp_path / "c.yaml").write_text(AND)
     code, out, err = cli("run", "c.yaml", "--hidden", "100000000", "--train-seed", "77")
     assert (code, out, err) == (2, "", "error: --hidden: 100000000 is more than 1024\n")
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"a,b\n1,0\n", "is not a .npz file (it starts with 'a,b\\n1,'); it looks like text, and a "
+                    "CSV vector file must end in .csv"),
+    (b"", "is not a .npz file (it is empty); write it with numpy.savez"),
+])
+def test_a_file_that_is_no_npz_is_named_as_such_not_as_python_objects(cli, tmp_path, content,
+                                                                       why):
+    # numpy falls back to unpickling, and the message blamed "Python objects"
+    (tmp_path / "c.yaml").write_text(AND)
+    (tmp_path / "v.npz").write_bytes(content)
+    code, out, err = cli("run", "c.yaml", "--vectors", "v.npz")
+    assert (code, out, err) == (2, "", f"error: v.npz: {why}\n")

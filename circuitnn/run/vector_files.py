@@ -83,6 +83,22 @@ def read_vectors(source: str, circuit) -> ColumnVectors:
     return ColumnVectors(circuit, read_csv_columns(source, circuit), checked=True)
 
 
+def _check_magic(f, is_npy: bool, loc: Loc) -> None:
+    """Refuse a file that is no .npz/.npy before numpy reads it: numpy falls
+    back to unpickling anything else, and then blames 'Python objects'."""
+    head = f.read(6)
+    f.seek(0)
+    if head.startswith(b"\x93NUMPY" if is_npy else b"PK"):
+        return
+    kind = ".npy" if is_npy else ".npz"
+    text = head.decode("ascii", "replace")
+    hint = ("; it looks like text, and a CSV vector file must end in .csv"
+            if head and all(32 <= b < 127 or b in b"\t\r\n" for b in head) else
+            f"; write it with numpy.{'save' if is_npy else 'savez'}")
+    what = "is empty" if not head else f"starts with {text!r}"
+    raise VectorError(f"is not a {kind} file (it {what}){hint}", loc)
+
+
 def read_npz(source: str, circuit) -> dict[str, np.ndarray]:
     """Columns from a ``.npz`` file holding one array per input port (uint64
     ``(N,)``, or ``(N, ceil(w/64))`` words for ports wider than 64 bits), or
@@ -102,11 +118,14 @@ def read_npz(source: str, circuit) -> dict[str, np.ndarray]:
     is_npy = Path(source).suffix.lower() == ".npy"
     try:
         with open(source, "rb") as f:
+            _check_magic(f, is_npy, loc)
             if is_npy:
                 arrays = {"": np.load(f, allow_pickle=False)}
             else:
                 with np.load(f, allow_pickle=False) as z:
                     arrays = {k: z[k] for k in z.files}
+    except VectorError:
+        raise
     except FileNotFoundError:
         raise VectorError("no such file; check the path", loc) from None
     except IsADirectoryError:
