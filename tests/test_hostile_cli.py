@@ -58,3 +58,37 @@ def test_a_file_that_is_no_npz_is_named_as_such_not_as_python_objects(cli, tmp_p
     (tmp_path / "v.npz").write_bytes(content)
     code, out, err = cli("run", "c.yaml", "--vectors", "v.npz")
     assert (code, out, err) == (2, "", f"error: v.npz: {why}\n")
+
+
+HALF = ("inputs: [a, b]\noutputs: [y]\n"
+        "gates: [{name: g, type: AND, in: [a, b], out: y}]\n")
+TOP = ("imports: [lib.yaml]\ninputs: [a, b]\noutputs: [y]\n"
+       "gates: [{name: u, type: lib, ports: {a: a, b: b, y: y}}]\n")
+
+
+@pytest.mark.parametrize("args, option", [
+    (["run", "top.yaml", "--random", "2", "--format", "csv", "-o", "lib.yaml"], "--output "),
+    (["equiv", "top.yaml", "top.yaml", "--emit-test", "lib.yaml"], "--emit-test "),
+    (["convert", "top.yaml", "lib.yaml"], ""),
+])
+def test_no_output_overwrites_a_file_the_netlist_imports(cli, tmp_path, args, option):
+    # run -o lib.yaml --force used to replace the imported netlist with results
+    (tmp_path / "lib.yaml").write_text("name: lib\n" + HALF)
+    (tmp_path / "top.yaml").write_text("name: top\n" + TOP)
+    before = (tmp_path / "lib.yaml").read_text()
+    code, out, err = cli(*args, "--force")
+    assert (code, err) == (2, f"error: {option}lib.yaml is an input of this command; write to "
+                              "another file\n")
+    assert (tmp_path / "lib.yaml").read_text() == before
+
+
+def test_sim_output_never_overwrites_an_imported_netlist(cli, tmp_path):
+    (tmp_path / "lib.yaml").write_text("name: lib\n" + HALF)
+    (tmp_path / "top.yaml").write_text(
+        "name: top\nimports: [lib.yaml]\ninputs: [a, b]\noutputs: [q]\ngates:\n"
+        "  - {name: u, type: lib, ports: {a: a, b: b, y: y}}\n"
+        "  - {name: r, type: DFF, in: y, out: q}\n")
+    code, out, err = cli("sim", "top.yaml", "--random", "2", "--vcd", "lib.yaml", "--force")
+    assert (code, err) == (2, "error: --vcd lib.yaml is an input of this command; write to "
+                              "another file\n")
+    assert (tmp_path / "lib.yaml").read_text().startswith("name: lib")

@@ -76,18 +76,10 @@ def convert(circuit, out: str | Path, nets: dict | None = None, mode: str = "ana
 
 def _load_with_sources(args) -> tuple[object, list[str]]:
     """The circuit, and every file read to make it (none may be overwritten)."""
-    from ..compile import compile_design
-    from ..read import read_design
-    from . import _budget, _print_warnings, _yosys_cache
+    from . import _load
 
-    design = read_design(args.sources, args.from_, args.top, _yosys_cache(args),
-                         budget=_budget(args))
-    sources = set(map(str, args.sources))
-    sources.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
-    sources.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)
-    circuit = compile_design(design, top=args.top, budget=_budget(args))
-    _print_warnings(circuit)
-    return circuit, sorted(sources)
+    circuit = _load(args)
+    return circuit, args.read_files
 
 
 def _convert_onnx(args, circuit, sources) -> int:

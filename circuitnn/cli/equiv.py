@@ -127,12 +127,15 @@ def write_test(path: str, a, cex, label_b: str, inputs=(), force: bool = True,
 
 
 def cmd_equiv(args) -> int:
-    from ..read import load_circuit
+    from . import load_with_files
 
     if args.emit_test:
         check_output(args.emit_test, (args.a, args.b), args.force, option="--emit-test")
-    a = load_circuit(args.a)
-    b = load_circuit(args.b)
+    a, files_a = load_with_files([args.a])
+    b, files_b = load_with_files([args.b])
+    read = files_a + files_b  # the netlists and every file they import
+    if args.emit_test:
+        check_output(args.emit_test, read, True, option="--emit-test")
     matching, result, notes = _prove(args, a, b, args.a, args.b)
     print(f"A: {args.a} ({a.name}, {len(a.gates):,} gates)   B: {args.b} ({b.name}, "
           f"{len(b.gates):,} gates)")
@@ -152,7 +155,7 @@ def cmd_equiv(args) -> int:
           f"{', '.join(cex.differing)}")
     _report_counterexample(args, a, b, matching, cex, args.a, args.b, result.trace)
     if args.emit_test:
-        write_test(args.emit_test, a, cex, args.b, (args.a, args.b), args.force, result.trace)
+        write_test(args.emit_test, a, cex, args.b, read, args.force, result.trace)
         print(f"wrote the counterexample as a test vector for A to {args.emit_test}")
     return EXIT_FAIL
 

@@ -86,8 +86,13 @@ def _output_path(args) -> Path | None:
     """The output file, refused when it exists (unless --force) or is an input."""
     if not args.output:
         return None
-    inputs = args.sources + ([args.vectors] if args.vectors and args.vectors != "-" else [])
-    return check_output(args.output, inputs, args.force, option="--output")
+    return check_output(args.output, _inputs(args), args.force, option="--output")
+
+
+def _inputs(args) -> list[str]:
+    """The files this run reads: none may be its output."""
+    return (args.sources + getattr(args, "read_files", [])
+            + [f for f in (args.vectors, args.check) if f and f != "-"])
 
 
 def cmd_run(args) -> int:
@@ -104,6 +109,8 @@ def cmd_run(args) -> int:
                          f"({len(circuit.registers)} registers); 'run' evaluates combinational "
                          f"circuits; run it clock cycle by clock cycle with 'circuitnn sim "
                          f"{args.circuit} --stimulus FILE.csv' (or --random N)")
+    if path is not None:  # again, now that the files the netlist imports are known
+        path = check_output(path, _inputs(args), args.force, option="--output")
     if args.check:
         from .golden import check_command
 

@@ -388,6 +388,10 @@ def cmd_sim(args) -> int:
         if given:
             check_output(given, inputs, args.force, option=option)
     circuit = _load(args)
+    inputs += args.read_files  # the files the netlist imports, known now
+    for option, given in (("--vcd", args.vcd), ("--output", args.output)):
+        if given:
+            check_output(given, inputs, force=True, option=option)
     if args.random is not None:
         cycles = args.random
         stimulus = random_stimulus(circuit.n_input_bits, cycles, args.streams, args.seed)
