@@ -92,3 +92,19 @@ def test_sim_output_never_overwrites_an_imported_netlist(cli, tmp_path):
     assert (code, err) == (2, "error: --vcd lib.yaml is an input of this command; write to "
                               "another file\n")
     assert (tmp_path / "lib.yaml").read_text().startswith("name: lib")
+
+
+def test_library_widths_accept_numpy_integers_and_refuse_unhashables_clearly():
+    import numpy as np
+
+    from circuitnn import CircuitError
+    from circuitnn.library import lfsr, ripple_carry_adder
+
+    # np.int64(4) was refused as "not a whole number"; a list gave a TypeError
+    assert ripple_carry_adder(np.int64(4)) is ripple_carry_adder(4)
+    assert lfsr(4, taps=[4, 3]) is lfsr(4, taps=(4, 3))
+    with pytest.raises(CircuitError, match=r"ripple_carry_adder\(\) takes whole numbers \(and "
+                                           r"tuples of them\), not dict \{'n': 4\}"):
+        ripple_carry_adder({"n": 4})
+    with pytest.raises(CircuitError, match=r"n is np.True_; use a whole number of 1 or more"):
+        ripple_carry_adder(np.True_)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from ..hdl import Builder, Signal, Subcircuit, cat
-from ._util import _tree, _width
+from ._util import _tree, _width, cached
 
 
-@cache
+@cached
 def half_adder() -> Subcircuit:
     """A half adder: ``sum = a ^ b``, ``carry = a & b``.
 
@@ -25,7 +23,7 @@ def half_adder() -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def full_adder() -> Subcircuit:
     """A full adder from two half adders and an OR gate.
 
@@ -48,7 +46,7 @@ def _adder_ports(b: Builder, n: int):
     return b.input("a", n), b.input("b", n), b.input("cin")
 
 
-@cache
+@cached
 def ripple_carry_adder(n: int) -> Subcircuit:
     """An ``n``-bit ripple-carry adder: ``n`` chained full adders.
 
@@ -72,7 +70,7 @@ def ripple_carry_adder(n: int) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def carry_lookahead_adder(n: int, block: int = 4) -> Subcircuit:
     """An ``n``-bit carry-lookahead adder: lookahead blocks of ``block`` bits.
 
@@ -109,7 +107,7 @@ def carry_lookahead_adder(n: int, block: int = 4) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def kogge_stone_adder(n: int) -> Subcircuit:
     """An ``n``-bit Kogge–Stone parallel-prefix adder, carry in included.
 

@@ -3,14 +3,12 @@ comparator and array multiplier."""
 
 from __future__ import annotations
 
-from functools import cache
-
 from ..hdl import Builder, Subcircuit, cat
-from ._util import _width
+from ._util import _width, cached
 from .adders import full_adder, half_adder, ripple_carry_adder
 
 
-@cache
+@cached
 def adder_subtractor(n: int) -> Subcircuit:
     """``y = a + b`` when ``sub`` is 0, ``y = a - b`` (mod ``2**n``) when 1.
 
@@ -33,7 +31,7 @@ def adder_subtractor(n: int) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def subtractor(n: int) -> Subcircuit:
     """``diff = a - b`` (mod ``2**n``); ``borrow`` is 1 when ``a < b``.
 
@@ -52,7 +50,7 @@ def subtractor(n: int) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def incrementer(n: int) -> Subcircuit:
     """``y = a + 1`` (mod ``2**n``); ``cout`` is 1 when ``a`` is all ones.
 
@@ -76,7 +74,7 @@ def incrementer(n: int) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def comparator(n: int) -> Subcircuit:
     """Unsigned comparison of two ``n``-bit numbers: ``lt``, ``eq``, ``gt``.
 
@@ -108,7 +106,7 @@ def comparator(n: int) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def array_multiplier(n: int, m: int | None = None) -> Subcircuit:
     """An ``n`` x ``m`` unsigned array multiplier: ``p = a * b`` on ``n + m`` bits.
 

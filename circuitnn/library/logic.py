@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from ..hdl import Builder, Subcircuit
-from ._util import _tree, _width
+from ._util import _tree, _width, cached
 
 
-@cache
+@cached
 def parity(n: int) -> Subcircuit:
     """Odd parity: ``p`` is the XOR of the ``n`` bits of ``a`` (a tree of XOR2).
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from .._where import _user_loc
 from ..errors import UsageError
 from ..hdl import Builder, Signal, Subcircuit, cat
-from ._util import _width
+from ._util import _width, cached
 
 
-@cache
+@cached
 def multiplexer(n: int = 1, ways: int = 2) -> Subcircuit:
     """A ``ways``-input multiplexer of ``n``-bit words: ``y = d{sel}``.
 
@@ -39,7 +37,7 @@ def multiplexer(n: int = 1, ways: int = 2) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def decoder(n: int, enable: bool = False) -> Subcircuit:
     """An ``n``-to-``2**n`` one-hot decoder: bit ``a`` of ``y`` is 1.
 

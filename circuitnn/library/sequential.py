@@ -4,12 +4,10 @@ trained net; the registers load thresholded bits at each rising edge)."""
 
 from __future__ import annotations
 
-from functools import cache
-
 from .._where import _user_loc
 from ..errors import UsageError
 from ..hdl import Builder, Subcircuit, cat
-from ._util import _tree, _width
+from ._util import _tree, _width, cached
 from .adders import ripple_carry_adder
 from .arithmetic import incrementer
 
@@ -19,7 +17,7 @@ LFSR_TAPS = {2: (2, 1), 3: (3, 2), 4: (4, 3), 5: (5, 3), 6: (6, 5), 7: (7, 6),
              32: (32, 22, 2, 1)}
 
 
-@cache
+@cached
 def counter(n: int, init: int = 0) -> Subcircuit:
     """An ``n``-bit counter: ``count`` goes up by one at each clock edge
     where ``en`` is 1 (wrapping at ``2**n``), starting at ``init``.
@@ -38,7 +36,7 @@ def counter(n: int, init: int = 0) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def shift_register(n: int) -> Subcircuit:
     """An ``n``-bit shift register: at each edge ``q`` shifts one place up
     (towards its most significant bit) and ``din`` enters at bit 0.
@@ -57,7 +55,7 @@ def shift_register(n: int) -> Subcircuit:
     return b.build()
 
 
-@cache
+@cached
 def lfsr(n: int, taps: tuple[int, ...] | None = None, seed: int = 1) -> Subcircuit:
     """An ``n``-bit Fibonacci LFSR with no inputs: at each edge ``q`` shifts
     one place up and bit 0 takes the XOR of the tap bits (1-based, so tap
@@ -89,7 +87,7 @@ def lfsr(n: int, taps: tuple[int, ...] | None = None, seed: int = 1) -> Subcircu
     return b.build()
 
 
-@cache
+@cached
 def accumulator(n: int) -> Subcircuit:
     """An ``n``-bit accumulator: at each edge ``acc`` becomes ``acc + x``
     (mod ``2**n``), or 0 when ``clr`` is 1 (a synchronous reset).
