@@ -380,16 +380,24 @@ int CAT(run_cycles_each, SUFFIX)(const int64_t *prog, const REAL *params,
    arguments in one block of int64s, since ctypes converts each argument of a
    call (about 0.2 us apiece, more than a small circuit's arithmetic).  The
    block: prog, params, in_slots, n_in_slots, inputs, out_slots, n_out_slots,
-   out, n_analog, bits, n_bits, state, n_state, before, streams, digital.
-   before ((n_state, streams) bits) receives the state before the edge. */
-int CAT(step_cycle, SUFFIX)(const int64_t *a)
+   out, n_analog, bits, n_bits, state, n_state, before, streams, digital,
+   pool, slot, k, copy of the inputs.  The cycle is written into slot k of
+   the pool (out, bits, before and the inputs' copy are offsets in bytes in
+   it; before receives the state before the edge), and k moves on: each
+   cycle's results have their own memory without a copy. */
+int CAT(step_cycle, SUFFIX)(int64_t *a)
 {
     const int64_t n_state = a[12], S = a[14];
+    uint8_t *slot = (uint8_t *)(intptr_t)a[16] + a[18] * a[17];
     uint8_t *state = (uint8_t *)(intptr_t)a[11];
-    memcpy((uint8_t *)(intptr_t)a[13], state, (size_t)(n_state * S));
-    return CAT(run_cycles_each, SUFFIX)(
+    memcpy(slot + a[19], (const uint8_t *)(intptr_t)a[4], (size_t)((a[3] - n_state) * S));
+    memcpy(slot + a[13], state, (size_t)(n_state * S));
+    const int got = CAT(run_cycles_each, SUFFIX)(
         (const int64_t *)(intptr_t)a[0], (const REAL *)(intptr_t)a[1],
-        (const int64_t *)(intptr_t)a[2], a[3], (const uint8_t *)(intptr_t)a[4], 1, S,
-        (const int64_t *)(intptr_t)a[5], a[6], (REAL *)(intptr_t)a[7], a[8],
-        (uint8_t *)(intptr_t)a[9], a[10], state, n_state, 0, S, (int32_t)a[15]);
+        (const int64_t *)(intptr_t)a[2], a[3], slot + a[19], 1, S,
+        (const int64_t *)(intptr_t)a[5], a[6], (REAL *)(void *)(slot + a[7]), a[8],
+        slot + a[9], a[10], state, n_state, 0, S, (int32_t)a[15]);
+    if (got == 0)
+        a[18]++;
+    return got;
 }

@@ -285,32 +285,42 @@ class Stepper:
     takes no argument (the C function's arguments are in one block of
     int64s, made once) and returns nonzero when memory ran out.
 
-    The arrays are those of :func:`run_cycles_each` with one cycle, plus
-    ``before``, which receives the state before the edge; they are kept
-    here, so their addresses stay valid.
+    Each call writes its cycle into the next slot of ``pool`` (``(slots,
+    rows, streams)`` bytes): the values of the first ``n_analog`` step
+    outputs at byte ``out``, the inputs (copied from ``inputs``) at ``ins``,
+    the state before the edge at ``before`` and the bits of every step
+    output at ``bits``; ``state`` is updated at the edge.  :meth:`renew`
+    gives it a new pool.  The arrays are kept here, so their addresses stay
+    valid.
     """
 
-    def __init__(self, prog, params, in_slots, inputs, out_slots, out, bits, state, before,
-                 digital: bool):
+    def __init__(self, prog, params, in_slots, out_slots, inputs, state, pool, dtype,
+                 out: int, n_analog: int, ins: int, before: int, bits: int, digital: bool):
         import functools
 
-        arrays = (prog, params, in_slots, inputs, out_slots, out, bits, state, before)
-        for a, dtype in ((prog, np.int64), (in_slots, np.int64), (out_slots, np.int64),
-                         (params, out.dtype), (inputs, np.uint8), (bits, np.uint8),
-                         (state, np.uint8), (before, np.uint8)):
-            if a.dtype != dtype or not a.flags.c_contiguous:
-                raise TypeError(f"expected a contiguous array of {np.dtype(dtype)}, "
+        for a, want in ((prog, np.int64), (in_slots, np.int64), (out_slots, np.int64),
+                        (params, dtype), (inputs, np.uint8), (state, np.uint8)):
+            if a.dtype != want or not a.flags.c_contiguous:
+                raise TypeError(f"expected a contiguous array of {np.dtype(want)}, "
                                 f"got {a.dtype}")
         streams = state.shape[1]
-        if inputs.shape[1:] != (streams,) or before.shape != state.shape:
-            raise ValueError("the inputs, the state and the state before differ in streams")
+        if inputs.shape != (len(in_slots) - len(state), streams):
+            raise ValueError(f"inputs of shape {inputs.shape} for {streams} streams")
+        self.arrays = (prog, params, in_slots, out_slots, inputs, state)
         self.block = np.array(
             [prog.ctypes.data, params.ctypes.data, in_slots.ctypes.data, len(in_slots),
-             inputs.ctypes.data, out_slots.ctypes.data, len(out_slots), out.ctypes.data,
-             out.shape[0], bits.ctypes.data, bits.shape[0], state.ctypes.data, state.shape[0],
-             before.ctypes.data, streams, int(digital)], np.int64)
-        self.arrays = arrays
-        fn = _function("step_cycle", inputs, out)
+             inputs.ctypes.data, out_slots.ctypes.data, len(out_slots), out, n_analog, bits,
+             len(out_slots), state.ctypes.data, len(state), before, streams, int(digital),
+             0, 0, 0, ins], np.int64)
+        self.renew(pool)
+        fn = _function("step_cycle", inputs, np.empty(0, dtype))
         self.call = functools.partial(fn, self.block.ctypes.data)
         # the call holds the block's address: whoever keeps the call keeps the block
         self.call.stepper = self
+
+    def renew(self, pool: np.ndarray) -> None:
+        """Write the next cycles into ``pool``, from its first slot."""
+        if pool.dtype != np.uint8 or not pool.flags.c_contiguous or pool.ndim != 3:
+            raise TypeError("a pool is a contiguous (slots, rows, streams) array of uint8")
+        self.pool = pool
+        self.block[16:19] = (pool.ctypes.data, pool[0].nbytes, 0)

@@ -497,17 +497,17 @@ class KernelEngine:
         _in_threads([work_on_blocks] * threads)
         return out, bits
 
-    def stepper(self, lib, inputs: np.ndarray, out: np.ndarray, bits: np.ndarray,
-                state: np.ndarray, before: np.ndarray):
+    def stepper(self, lib, inputs: np.ndarray, state: np.ndarray, pool: np.ndarray,
+                out: int, n_analog: int, ins: int, before: int, bits: int):
         """One clocked cycle of a few streams prepared for repeated calls
-        (``Clocked.step``): ``lib.Stepper`` over this engine's program, with
-        the arrays of :meth:`run_cycles` for one cycle (``inputs`` ``(input
-        bits, streams)``, ``out`` the first ``len(out)`` step outputs' values,
-        ``bits`` all their bits, ``state`` updated at the edge), and
-        ``before``, which receives the state before the edge."""
-        return lib.Stepper(self.prog, self.params, self.plan.input_slots, inputs,
-                           self.plan.output_slots, out, bits, state, before,
-                           self.mode == "digital")
+        (``Clocked.step``): ``lib.Stepper`` over this engine's program, for
+        ``inputs`` ``(input bits, streams)`` and the registers' ``state``
+        (updated at the edge), writing each cycle into the next slot of
+        ``pool`` (the byte offsets of the values kept, the inputs, the state
+        before the edge and the bits in a slot)."""
+        return lib.Stepper(self.prog, self.params, self.plan.input_slots,
+                           self.plan.output_slots, inputs, state, pool, self.dtype, out,
+                           n_analog, ins, before, bits, self.mode == "digital")
 
     def _run_blocks(self, lib, inputs, out_slots, out, digital) -> None:
         n_vec = inputs.shape[1]

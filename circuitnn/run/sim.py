@@ -49,6 +49,9 @@ WINDOW_BYTES = 2 * 1024 * 1024
 #: (the numpy engine's calls): what the kernel's loading time is weighed against.
 SCALAR_GATE_SECONDS = 2e-6
 NUMPY_STEP_SECONDS = 1e-5
+#: Cycles of Clocked.step written into one block of memory (each cycle's
+#: result is a view of its slot, and keeps the block).
+STEP_POOL = 64
 NO_ANALOG = ("this simulation kept no analog values (Clocked(..., analog='none')); "
              "analog='outputs' keeps the outputs'")
 
@@ -166,16 +169,17 @@ class _WindowCycle:
 
 class _FastStep:
     """:meth:`Clocked.step` in the compiled kernel, prepared once: one C call
-    of one argument per cycle, into one buffer of rows of ``streams`` bytes
-    (the analog values kept, the inputs, the state before the edge, the bits
-    of the outputs and of what the registers load), copied whole into the
-    cycle's result.  A ctypes call costs about 0.2 us per argument and numpy
-    about 0.3 us per array made, against about a microsecond of arithmetic
-    for a small circuit: the general path's ten arrays and seventeen
-    arguments cost several times what the cycle computes."""
+    of one argument per cycle, which writes the cycle into the next slot of
+    a pool of :data:`STEP_POOL` slots (rows of ``streams`` bytes: the analog
+    values kept, the inputs, the state before the edge, the bits of the
+    outputs and of what the registers load); the cycle's result is a view of
+    its slot.  A ctypes call costs about 0.2 us per argument and numpy about
+    0.2 us per array made or copied, against about a microsecond of
+    arithmetic for a small circuit: the general path's ten arrays and
+    seventeen arguments cost several times what the cycle computes."""
 
-    __slots__ = ("raw", "inputs", "stepper", "call", "analog_rows", "in_rows", "state_rows",
-                 "out_rows", "dtype", "n_analog", "n_out", "streams")
+    __slots__ = ("pool", "k", "inputs", "stepper", "call", "shape", "analog_rows", "in_rows",
+                 "state_rows", "out_rows", "dtype", "n_analog", "n_out", "streams")
 
     def __init__(self, clock: Clocked):
         engine = clock.engine
@@ -183,25 +187,33 @@ class _FastStep:
         self.n_analog, self.n_out = clock.n_analog, clock.n_out
         a = clock.n_analog * self.dtype.itemsize  # the values first: aligned
         i, b = a + clock.n_in, a + clock.n_in + clock.n_state
-        self.raw = np.zeros((b + clock.n_out + clock.n_state, clock.streams), np.uint8)
+        rows = b + clock.n_out + clock.n_state
+        # slots of a multiple of 8 bytes: every slot's values stay aligned
+        self.shape = (STEP_POOL, -(-rows // 8) * 8, clock.streams)
         self.analog_rows, self.in_rows = slice(0, a), slice(a, i)
         self.state_rows, self.out_rows = slice(i, b), slice(b, b + clock.n_out)
-        self.inputs = self.raw[self.in_rows]
-        out = self.raw[:a].reshape(-1).view(self.dtype).reshape(clock.n_analog, clock.streams)
+        self.inputs = np.zeros((clock.n_in, clock.streams), np.uint8)
+        self.pool, self.k = np.zeros(self.shape, np.uint8), 0
+        S = clock.streams
         # the stepper holds the C call's argument block: kept while the call is
-        self.stepper = engine.stepper(engine._native, self.inputs, out, self.raw[b:],
-                                      clock._state, self.raw[self.state_rows])
+        self.stepper = engine.stepper(engine._native, self.inputs, clock._state, self.pool,
+                                      0, clock.n_analog, a * S, i * S, b * S)
         self.call = self.stepper.call
 
+    def renew(self) -> None:
+        """A new pool once the last one is full (the cycles given out keep theirs)."""
+        self.pool, self.k = np.zeros(self.shape, np.uint8), 0
+        self.stepper.renew(self.pool)
+
     def values(self, raw: np.ndarray) -> np.ndarray:
-        """The analog values kept in a copy of the buffer, ``(kept, streams)``."""
+        """The analog values kept in a cycle's slot, ``(kept, streams)``."""
         flat = raw[self.analog_rows].reshape(-1)
         return flat.view(self.dtype).reshape(self.n_analog, self.streams)
 
 
 class _StepCycle:
     """One cycle computed by :meth:`Clocked.step` in the compiled kernel, as
-    a :class:`Cycle` (views of its copy of the step's buffer, made when asked)."""
+    a :class:`Cycle` (views of its slot, ``raw``, made when asked)."""
 
     __slots__ = ("raw", "index", "fast")
 
@@ -364,8 +376,12 @@ class Clocked:
                 fast.inputs[...] = inputs
             if fast.call():
                 raise MemoryError("the fused kernel could not allocate its working block")
-            cyc = self._last = _StepCycle(fast.raw.copy(), self.cycle, fast)
+            k = fast.k
+            cyc = self._last = _StepCycle(fast.pool[k], self.cycle, fast)
             self.cycle += 1
+            fast.k = k + 1
+            if k + 1 == STEP_POOL:
+                fast.renew()
             return cyc
         inputs = np.asarray(inputs)
         self._check_cycle(inputs)
