@@ -84,5 +84,9 @@ def test_bad_operands_are_refused_with_the_users_line():
         a + -1
     with pytest.raises(CircuitError, match=r"mux\(\) select Signal\(a, 4 bits\) has 4 bits"):
         mux(a, 1, 2)
-    with pytest.raises(TypeError):
+    with pytest.raises(CircuitError, match=r"operand of '\+' 1.5 is not a signal or a whole "):
         a + 1.5
+    # Python's fallback for == is identity: `a == 3.0` was the constant False,
+    # which output() took as a 0
+    with pytest.raises(CircuitError, match=r"operand of '==' 3.0 is not a signal or a whole "):
+        a == 3.0  # noqa: B015

@@ -136,10 +136,16 @@ class Signal:
         return self.builder._bitwise("NOT", (self,))
 
     # arithmetic: instances of the library's circuits (so, neural gates too)
-    def _pair(self, other, op: str, swap: bool = False) -> tuple[Signal, Signal] | None:
-        """Both operands, zero-extended to the wider one (None: not ours)."""
+    def _pair(self, other, op: str, swap: bool = False) -> tuple[Signal, Signal]:
+        """Both operands, zero-extended to the wider one.
+
+        Anything else is refused here rather than left to Python: for ``==``
+        Python's fallback is identity, so ``a == 3.0`` would be the constant
+        False, which ``Builder.output`` takes as a 0 without a word.
+        """
         if isinstance(other, bool) or not isinstance(other, (Signal, int, np.integer)):
-            return None
+            raise UsageError(f"operand of {op!r} {other!r} is not a signal or a whole number "
+                             "(int)", _user_loc())
         if isinstance(other, Signal):
             other = self.builder._coerce(other, other.width, f"operand of {op!r}")
         else:
@@ -174,10 +180,7 @@ class Signal:
     def _add(self, other, swap: bool) -> Signal:
         from ..library import ripple_carry_adder
 
-        pair = self._pair(other, "+", swap)
-        if pair is None:
-            return NotImplemented
-        x, y = pair
+        x, y = self._pair(other, "+", swap)
         r = ripple_carry_adder(x.width)(a=x, b=y, cin=0)
         return cat(r.sum, r.cout)
 
@@ -202,19 +205,13 @@ class Signal:
     def _sub(self, other, swap: bool) -> Signal:
         from ..library import subtractor
 
-        pair = self._pair(other, "-", swap)
-        if pair is None:
-            return NotImplemented
-        x, y = pair
+        x, y = self._pair(other, "-", swap)
         return subtractor(x.width)(a=x, b=y).diff
 
     def _compare(self, other, op: str):
         from ..library import comparator
 
-        pair = self._pair(other, op)
-        if pair is None:
-            return None
-        x, y = pair
+        x, y = self._pair(other, op)
         return comparator(x.width)(a=x, b=y)
 
     def __eq__(self, other: Signal | int) -> Signal:  # type: ignore[override]
@@ -234,27 +231,27 @@ class Signal:
         {'eq': 0, 'lt': 1, 'ge': 1}
         """
         c = self._compare(other, "==")
-        return NotImplemented if c is None else c.eq
+        return c.eq
 
     def __ne__(self, other: Signal | int) -> Signal:  # type: ignore[override]
         c = self._compare(other, "!=")
-        return NotImplemented if c is None else ~c.eq
+        return ~c.eq
 
     def __lt__(self, other: Signal | int) -> Signal:
         c = self._compare(other, "<")
-        return NotImplemented if c is None else c.lt
+        return c.lt
 
     def __le__(self, other: Signal | int) -> Signal:
         c = self._compare(other, "<=")
-        return NotImplemented if c is None else ~c.gt
+        return ~c.gt
 
     def __gt__(self, other: Signal | int) -> Signal:
         c = self._compare(other, ">")
-        return NotImplemented if c is None else c.gt
+        return c.gt
 
     def __ge__(self, other: Signal | int) -> Signal:
         c = self._compare(other, ">=")
-        return NotImplemented if c is None else ~c.lt
+        return ~c.lt
 
     def lt_signed(self, other: Signal) -> Signal:
         """``a < b`` for two's-complement signals of one width: one bit.
