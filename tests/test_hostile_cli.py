@@ -108,3 +108,15 @@ def test_library_widths_accept_numpy_integers_and_refuse_unhashables_clearly():
         ripple_carry_adder({"n": 4})
     with pytest.raises(CircuitError, match=r"n is np.True_; use a whole number of 1 or more"):
         ripple_carry_adder(np.True_)
+
+
+def test_session_calls_with_positional_or_ragged_values_are_usage_errors():
+    from circuitnn import CircuitError
+    from circuitnn.library import counter, ripple_carry_adder
+
+    # a TypeError and a numpy ValueError before
+    with pytest.raises(CircuitError, match=r"give the inputs of 'ripple_carry_adder_2' by name "
+                                           r"\(a=\.\.\., b=\.\.\., cin=\.\.\.\), not by position"):
+        ripple_carry_adder(2).compile()(1, 2, 0)
+    with pytest.raises(CircuitError, match=r"input 'en' has values nested unevenly"):
+        counter(2).compile().sim(en=[[1], [1, 0]])

@@ -355,13 +355,17 @@ class Session:
             return self.run_bits(exhaustive(self.circuit, limit=MAX_EXHAUSTIVE_BITS))
         return self.run_bits(self._encode(values)[0])
 
-    def __call__(self, **values) -> dict:
-        """Evaluate on integers per input port.
+    def __call__(self, *args, **values) -> dict:
+        """Evaluate on integers per input port, given by name.
 
         Scalars give a dict of Python ints; arrays (all the same length,
         scalars broadcast) give a dict of arrays: uint64 for outputs up to 64
         bits, Python ints (object arrays) beyond.
         """
+        if args:
+            names = ", ".join(f"{p.name}=..." for p in self.circuit.inputs)
+            raise UsageError(f"give the inputs of {self.circuit.name!r} by name "
+                             f"({names}), not by position", _user_loc())
         fast = self._call_one(values)
         if fast is not None:
             return fast
@@ -564,7 +568,13 @@ class Session:
                     ) -> tuple[np.ndarray, int, int, bool]:
         """Input bits ``(input bits, cycles, streams)`` from integers per port,
         one per cycle (or ``(cycles, streams)``), and whether one stream."""
-        arrays = {k: np.asarray(v) for k, v in values.items()}
+        arrays = {}
+        for k, v in values.items():
+            try:
+                arrays[k] = np.asarray(v)
+            except (ValueError, TypeError):  # numpy refuses ragged nesting
+                raise UsageError(f"input {k!r} has values nested unevenly; give one value per "
+                                 "cycle, or a (cycles, streams) array", _user_loc()) from None
         shapes = {a.shape for a in arrays.values() if a.ndim}
         if len(shapes) > 1:
             raise UsageError(f"inputs have different shapes: "
