@@ -120,3 +120,26 @@ def test_session_calls_with_positional_or_ragged_values_are_usage_errors():
         ripple_carry_adder(2).compile()(1, 2, 0)
     with pytest.raises(CircuitError, match=r"input 'en' has values nested unevenly"):
         counter(2).compile().sim(en=[[1], [1, 0]])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["equiv", "c.yaml", "c.yaml", "--timeout", "-1"],
+     "argument --timeout: give a number of seconds above 0, not -1"),  # was exit 3, 'unknown'
+    (["equiv", "c.yaml", "c.yaml", "--timeout", "nan"],
+     "argument --timeout: give a number of seconds above 0, not nan"),  # was no limit
+    (["equiv", "c.yaml", "c.yaml", "--cycles", "0"],
+     "argument --cycles: give a count of at least 1, not 0"),
+])
+def test_equiv_numbers_are_checked(cli, tmp_path, capsys, args, message):
+    (tmp_path / "c.yaml").write_text(AND)
+    with pytest.raises(SystemExit) as e:
+        cli(*args)
+    assert e.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_verify_refuses_spec_options_without_spec(cli, tmp_path):
+    # --map/--const/--timeout were silently ignored: the user believed a proof ran
+    (tmp_path / "c.yaml").write_text(AND)
+    code, out, err = cli("verify", "c.yaml", "--map", "a=b", "--no-sweep")
+    assert (code, out, err) == (2, "", "error: --map, --no-sweep are used only with --spec B "
+                                       "(the netlist to prove the circuit equal to)\n")

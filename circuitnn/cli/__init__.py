@@ -194,7 +194,12 @@ def _session(args, circuit):
 def cmd_verify(args) -> int:
     from ..run.distributed import summarize, verify_chunks
     from .cluster import chunk_of, cluster_of, progress_of
+    from .equiv import SPEC_ONLY
 
+    given = [flag for dest, flag in SPEC_ONLY if getattr(args, dest, None)]
+    if given and not args.spec:
+        raise UsageError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} used only "
+                         "with --spec B (the netlist to prove the circuit equal to)")
     circuit = _load(args)
     if circuit.sequential:
         return _verify_sequential(args, circuit)

@@ -195,6 +195,25 @@ def spec_link(args, circuit, sim) -> int:
     return EXIT_FAIL
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"give a number of seconds above 0, not {text}")
+    return value
+
+
+#: verify's options that only --spec uses
+SPEC_ONLY = (("map", "--map"), ("const", "--const"), ("timeout", "--timeout"),
+             ("no_sweep", "--no-sweep"))
+
+
 def add_spec_options(parser, seed: bool = True) -> None:
     """The options ``equiv`` and ``verify --spec`` share (``verify`` has its
     own ``--seed``, which serves both)."""
@@ -204,7 +223,7 @@ def add_spec_options(parser, seed: bool = True) -> None:
     parser.add_argument("--const", action="append", metavar="SIDE.PORT=VALUE",
                         help="tie an input of A or B to a constant (repeatable), e.g. "
                              "--const B.cin=0")
-    parser.add_argument("--timeout", type=float, metavar="S",
+    parser.add_argument("--timeout", type=_seconds, metavar="S",
                         help="give up after S seconds with exit 3, 'unknown' (default: no "
                              "limit)")
     parser.add_argument("--no-sweep", action="store_true",
@@ -229,7 +248,9 @@ def add_command(sub, common) -> None:
     e.add_argument("a", metavar="A", help="netlist (.yaml, .blif, .bench, .json)")
     e.add_argument("b", metavar="B", help="netlist playing the specification")
     add_spec_options(e)
-    e.add_argument("--cycles", type=int, metavar="K",
+    from . import _count
+
+    e.add_argument("--cycles", type=_count, metavar="K",
                    help="sequential circuits whose registers do not correspond: compare "
                         "the first K cycles from reset (default 20)")
     e.add_argument("--emit-test", metavar="FILE.csv",
