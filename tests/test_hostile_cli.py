@@ -143,3 +143,20 @@ def test_verify_refuses_spec_options_without_spec(cli, tmp_path):
     code, out, err = cli("verify", "c.yaml", "--map", "a=b", "--no-sweep")
     assert (code, out, err) == (2, "", "error: --map, --no-sweep are used only with --spec B "
                                        "(the netlist to prove the circuit equal to)\n")
+
+
+COUNTER = ("inputs: [en]\noutputs: [q]\ngates:\n"
+           "  - {name: n, type: XOR, in: [en, q], out: d}\n"
+           "  - {name: r, type: DFF, in: d, out: q}\n")
+
+
+@pytest.mark.parametrize("stimulus, message", [
+    ("en\n", "s.csv:1: has a header but no rows of values"),  # ran 0 cycles, exit 0
+    ("en,en\n1,1\n", "s.csv:1: column 'en' appears twice"),  # said "no column for ..."
+    ("en\n2\n", "s.csv:2: en: 2 does not fit in 1 bit (0 to 1)"),  # after the table header
+])
+def test_stimulus_mistakes_are_one_message_and_no_output(cli, tmp_path, stimulus, message):
+    (tmp_path / "t.yaml").write_text(COUNTER)
+    (tmp_path / "s.csv").write_text(stimulus)
+    code, out, err = cli("sim", "t.yaml", "--stimulus", "s.csv")
+    assert (code, out, err) == (2, "", f"error: {message}\n")

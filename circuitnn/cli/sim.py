@@ -104,14 +104,14 @@ def read_stimulus(source: str, circuit, streams: int = 1) -> tuple[int, Iterator
             "clk", "clock", circuit.clock) else ""
         raise VectorError(f"column {unknown[0]!r} is not an input of {circuit.name!r}{extra}; "
                           f"its inputs are {known}", Loc(label, line))
+    twice = [n for n in names if names.count(n) > 1]
+    if twice:
+        raise VectorError(f"column {twice[0]!r} appears twice", Loc(label, line))
     missing = [n for n in ports if n not in names]
     if missing:
         raise VectorError(f"no column for input{'s' if len(missing) > 1 else ''} "
                           f"{', '.join(missing)}; the header names every input port",
                           Loc(label, line))
-    twice = [n for n in names if names.count(n) > 1]
-    if twice:
-        raise VectorError(f"column {twice[0]!r} appears twice", Loc(label, line))
     order = [names.index(p.name) + len(lead) for p in circuit.inputs]
     widths = [p.width for p in circuit.inputs]
 
@@ -153,8 +153,18 @@ def read_stimulus(source: str, circuit, streams: int = 1) -> tuple[int, Iterator
                               f"order (expected {want})", Loc(label, line_no))
 
     if streams == 1:
+        # The first row is read now: a file with none, or a mistake in the
+        # first, is an error before any output (later rows stream).
+        first_row = next(rows, None)
+        if first_row is None:
+            raise VectorError("has a header but no rows of values", Loc(label, line))
+        first_values = parse(*first_row)
+        if "cycle" in lead:
+            cycle_of(*first_row, 0, 0)
+
         def one() -> Iterator[np.ndarray]:
-            for k, (line_no, row) in enumerate(rows):
+            yield to_bits([first_values])
+            for k, (line_no, row) in enumerate(rows, 1):
                 values = parse(line_no, row)
                 if "cycle" in lead:
                     cycle_of(line_no, row, 0, k)
@@ -181,6 +191,8 @@ def read_stimulus(source: str, circuit, streams: int = 1) -> tuple[int, Iterator
         raise VectorError(f"streams have different numbers of cycles ({lengths}); give "
                           "every stream the same number", Loc(label))
     n = lengths[0]
+    if n == 0:
+        raise VectorError("has a header but no rows of values", Loc(label, line))
     return n, (to_bits([per_stream[s][c] for s in range(streams)]) for c in range(n))
 
 
