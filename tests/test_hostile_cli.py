@@ -160,3 +160,17 @@ def test_stimulus_mistakes_are_one_message_and_no_output(cli, tmp_path, stimulus
     (tmp_path / "s.csv").write_text(stimulus)
     code, out, err = cli("sim", "t.yaml", "--stimulus", "s.csv")
     assert (code, out, err) == (2, "", f"error: {message}\n")
+
+
+def test_a_store_that_is_a_file_is_refused(tmp_path, capsys):
+    from circuitnn.cli import main
+
+    # `models` listed "0 models in FILE"; `run` retrained every net with a warning each
+    (tmp_path / "c.yaml").write_text(AND)
+    (tmp_path / "notdir").write_text("x")
+    for args in (["models"], ["run", str(tmp_path / "c.yaml"), "--set", "a=1", "--set", "b=1"]):
+        assert main([*args, "--store", str(tmp_path / "notdir")]) == 2
+        out, err = capsys.readouterr()
+        assert out == "" and err == (f"error: model store {tmp_path / 'notdir'} is a file, not a "
+                                     "folder; give --store DIR (or $CIRCUITNN_STORE) naming a "
+                                     "folder, which is made if missing\n")

@@ -94,6 +94,10 @@ def _store(args, circuit=None):
         key = str(e).split(":")[0]
         flag = "--" + _TRAIN_FLAGS.get(key, key).replace("_", "-")
         raise UsageError(f"{flag}{str(e)[len(key):]}") from None
+    if args.store and os.path.exists(args.store) and not os.path.isdir(args.store):
+        # else every net is trained again on each run, with a warning per net
+        raise UsageError(f"model store {args.store} is a file, not a folder; give --store DIR "
+                         "(or $CIRCUITNN_STORE) naming a folder, which is made if missing")
     return ModelStore(args.store, settings) if args.store else default_store(settings=settings)
 
 
