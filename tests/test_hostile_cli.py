@@ -174,3 +174,10 @@ def test_a_store_that_is_a_file_is_refused(tmp_path, capsys):
         assert out == "" and err == (f"error: model store {tmp_path / 'notdir'} is a file, not a "
                                      "folder; give --store DIR (or $CIRCUITNN_STORE) naming a "
                                      "folder, which is made if missing\n")
+
+
+def test_a_vector_column_named_twice_is_named(cli, tmp_path):
+    (tmp_path / "c.yaml").write_text(AND)
+    (tmp_path / "v.csv").write_text("a,b,a\n1,0,1\n")
+    code, out, err = cli("run", "c.yaml", "--vectors", "v.csv")
+    assert (code, out, err) == (2, "", "error: v.csv:1: column 'a' is named twice in the header\n")

@@ -227,8 +227,10 @@ def _read_csv_stream(stream, label: str, circuit) -> dict[str, np.ndarray]:
         if h not in names:
             raise VectorError(f"column {h!r} is not an input of {circuit.name!r}; the "
                               f"header should be {','.join(names)}", Loc(label, header_line))
-    if len(set(header)) != len(header):
-        raise VectorError("a column is named twice in the header", Loc(label, header_line))
+    twice = next((h for i, h in enumerate(header) if h in header[:i]), None)
+    if twice is not None:
+        raise VectorError(f"column {twice!r} is named twice in the header",
+                          Loc(label, header_line))
     missing = [n for n in names if n not in header]
     if missing:
         raise VectorError(f"no column for input{'s' if len(missing) > 1 else ''} "
