@@ -181,3 +181,11 @@ def test_a_vector_column_named_twice_is_named(cli, tmp_path):
     (tmp_path / "v.csv").write_text("a,b,a\n1,0,1\n")
     code, out, err = cli("run", "c.yaml", "--vectors", "v.csv")
     assert (code, out, err) == (2, "", "error: v.csv:1: column 'a' is named twice in the header\n")
+
+
+def test_check_refuses_output_options_it_would_ignore(cli, tmp_path):
+    (tmp_path / "c.yaml").write_text(AND)
+    (tmp_path / "g.csv").write_text("a,b,y\n1,1,1\n")
+    code, out, err = cli("run", "c.yaml", "--check", "g.csv", "--format", "json", "--radix", "hex")
+    assert (code, out, err) == (2, "", "error: --check takes its vectors from the golden file and "
+                                       "prints a report; drop --format and --radix\n")

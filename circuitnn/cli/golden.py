@@ -13,10 +13,12 @@ def check_command(args, circuit) -> int:
     from ..run.golden import check_expected, read_expected
     from . import EXIT_FAIL, EXIT_OK, _session
 
-    others = [o for o in ("set", "vectors", "random", "output") if getattr(args, o)]
+    others = [o for o in ("set", "vectors", "random", "output", "format") if getattr(args, o)]
+    if getattr(args, "radix", "dec") != "dec":  # the report is not a table: it would be ignored
+        others.append("radix")
     if others:
-        raise UsageError(f"--check takes its vectors from the golden file; drop "
-                         f"{' and '.join('--' + o for o in others)}")
+        raise UsageError(f"--check takes its vectors from the golden file and prints a "
+                         f"report; drop {' and '.join('--' + o for o in others)}")
     inputs, expected = read_expected(args.check, circuit)
     sim = _session(args, circuit)
     report = check_expected(sim, inputs, expected)
