@@ -82,6 +82,10 @@ def test_check_with_only_some_outputs_and_bad_files(cli, tmp_path):
     assert code == 2 and err.startswith("error: none.csv: names no output of")
     code, _, err = cli("run", RCA4, "--check", "cout.csv", "--random", "3")
     assert code == 2 and "drop --random" in err
+    (tmp_path / "extra.csv").write_text("a,b,cin,cout,note\n15,1,0,1,7\n")
+    code, _, err = cli("run", RCA4, "--check", "extra.csv")  # not "an input": cout is named
+    assert (code, err) == (2, "error: extra.csv:1: column 'note' is not a port of "
+                              "'ripple_carry_adder_4'; the header should be a,b,cin,cout\n")
 
 
 def test_every_command_has_examples_that_parse():

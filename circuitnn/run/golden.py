@@ -95,7 +95,7 @@ def read_expected(path: str, circuit) -> tuple[dict, dict]:
                           Loc(path))
     # the CSV reader checks inputs: a circuit whose inputs are both sides
     both = SimpleNamespace(name=circuit.name, inputs=list(circuit.inputs) + outs)
-    cols = read_csv_columns(path, both)
+    cols = read_csv_columns(path, both, columns="a port")
     return ({p.name: cols[p.name] for p in circuit.inputs},
             {p.name: cols[p.name] for p in outs})
 

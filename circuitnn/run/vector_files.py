@@ -152,7 +152,7 @@ def read_csv(source: str, circuit) -> np.ndarray:
     return ColumnVectors(circuit, read_csv_columns(source, circuit), checked=True).all_bits()
 
 
-def read_csv_columns(source: str, circuit) -> dict[str, np.ndarray]:
+def read_csv_columns(source: str, circuit, columns: str = "an input") -> dict[str, np.ndarray]:
     """Columns from a CSV file (``-`` for stdin): a header naming the input
     ports in any order, then one row per vector with a whole number per port
     (decimal, ``0x...``, ``0b...``, ``_`` separators allowed).  Blank lines
@@ -164,6 +164,7 @@ def read_csv_columns(source: str, circuit) -> dict[str, np.ndarray]:
     fast parser does not accept as plainly valid (a wide bus, quoting, an
     error) is read again row by row, which reports the first problem with its
     line.  Memory grows with the values (8 bytes per value), not the text.
+    ``columns`` says what the header names, in messages ("an input").
 
     Examples
     --------
@@ -178,9 +179,9 @@ def read_csv_columns(source: str, circuit) -> dict[str, np.ndarray]:
     label = "<stdin>" if source == "-" else source
     try:
         if source == "-":
-            return _read_csv_stream(sys.stdin, label, circuit)
+            return _read_csv_stream(sys.stdin, label, circuit, columns)
         with open(source, encoding="utf-8-sig", newline=None) as f:
-            return _read_csv_stream(f, label, circuit)
+            return _read_csv_stream(f, label, circuit, columns)
     except FileNotFoundError:
         raise VectorError("no such file; check the path", Loc(label)) from None
     except IsADirectoryError:
@@ -210,7 +211,7 @@ def _is_skipped(row: list[str]) -> bool:
     return not row or not any(c.strip() for c in row) or row[0].lstrip().startswith("#")
 
 
-def _read_csv_stream(stream, label: str, circuit) -> dict[str, np.ndarray]:
+def _read_csv_stream(stream, label: str, circuit, columns: str) -> dict[str, np.ndarray]:
     names = [p.name for p in circuit.inputs]
     blocks = _text_blocks(stream)
     pending = ""
@@ -225,7 +226,7 @@ def _read_csv_stream(stream, label: str, circuit) -> dict[str, np.ndarray]:
                           f"({','.join(names)})", Loc(label, 1))
     for h in header:
         if h not in names:
-            raise VectorError(f"column {h!r} is not an input of {circuit.name!r}; the "
+            raise VectorError(f"column {h!r} is not {columns} of {circuit.name!r}; the "
                               f"header should be {','.join(names)}", Loc(label, header_line))
     twice = next((h for i, h in enumerate(header) if h in header[:i]), None)
     if twice is not None:
