@@ -189,3 +189,10 @@ def test_check_refuses_output_options_it_would_ignore(cli, tmp_path):
     code, out, err = cli("run", "c.yaml", "--check", "g.csv", "--format", "json", "--radix", "hex")
     assert (code, out, err) == (2, "", "error: --check takes its vectors from the golden file and "
                                        "prints a report; drop --format and --radix\n")
+
+
+def test_verify_reads_its_spec_before_the_run(cli, tmp_path):
+    (tmp_path / "and.yaml").write_text(AND)
+    code, out, err = cli("verify", "and.yaml", "--spec", "missing.yaml")
+    # nothing verified, then refused: the mistake comes first and alone
+    assert (code, out, err) == (2, "", "error: missing.yaml: no such file; check the path\n")

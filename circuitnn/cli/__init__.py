@@ -207,6 +207,11 @@ def cmd_verify(args) -> int:
     circuit = _load(args)
     if circuit.sequential:
         return _verify_sequential(args, circuit)
+    spec = None
+    if args.spec:  # read before the run: a mistake in it is found at once
+        from ..read import load_circuit
+
+        spec = load_circuit(args.spec)
     sim = _session(args, circuit)
     with cluster_of(args) as cluster:
         start = time.perf_counter()
@@ -241,7 +246,7 @@ def cmd_verify(args) -> int:
         if args.spec:
             from .equiv import spec_link
 
-            return spec_link(args, circuit, sim)
+            return spec_link(args, circuit, sim, spec)
         return EXIT_OK
     from ..run.bits import decode
 

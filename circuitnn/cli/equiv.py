@@ -160,13 +160,12 @@ def cmd_equiv(args) -> int:
     return EXIT_FAIL
 
 
-def spec_link(args, circuit, sim) -> int:
+def spec_link(args, circuit, sim, spec) -> int:
     """``verify --spec B``: print the chain neural = boolean (certificate) and
-    boolean = B (SAT), and an exit code for the whole chain."""
-    from ..read import load_circuit
+    boolean = B (SAT, ``spec`` the circuit read from B), and an exit code for
+    the whole chain."""
     from . import _guarantee
 
-    spec = load_circuit(args.spec)
     delta, label = _guarantee(sim.nets)
     _, result, notes = _prove(args, circuit, spec, args.circuit, args.spec)
     for note in notes:
