@@ -196,3 +196,11 @@ def test_verify_reads_its_spec_before_the_run(cli, tmp_path):
     code, out, err = cli("verify", "and.yaml", "--spec", "missing.yaml")
     # nothing verified, then refused: the mistake comes first and alone
     assert (code, out, err) == (2, "", "error: missing.yaml: no such file; check the path\n")
+
+
+def test_convert_refuses_dtype_where_it_does_nothing(cli, tmp_path):
+    (tmp_path / "and.yaml").write_text(AND)
+    code, out, err = cli("convert", "and.yaml", "out.v", "--dtype", "float64")
+    assert (code, out) == (2, "") and not (tmp_path / "out.v").exists()
+    assert err == ("error: --dtype applies to .onnx output only, not out.v; drop it, or write "
+                   "a .onnx file\n")

@@ -113,8 +113,13 @@ def _convert_onnx(args, circuit, sources) -> int:
 
 def cmd_convert(args) -> int:
     check_output(args.output, args.sources, args.force)  # before any work
+    onnx_out = Path(args.output).suffix.lower() == ".onnx"
+    if args.dtype is not None and not onnx_out:
+        raise UsageError(f"--dtype applies to .onnx output only, not {args.output}; drop it, "
+                         "or write a .onnx file")
+    args.dtype = args.dtype or "float32"
     circuit, sources = _load_with_sources(args)
-    if Path(args.output).suffix.lower() == ".onnx":
+    if onnx_out:
         return _convert_onnx(args, circuit, sources)
     if Path(args.output).suffix.lower() in (".dot", ".gv", ".svg", ".png", ".pdf"):
         _drawable(circuit, False,
@@ -163,7 +168,7 @@ def add_commands(sub, common, circ, mode) -> None:
     c.add_argument("output", metavar="OUT", help="output file; its extension picks the "
                    "format (.onnx: the neural circuit as an ONNX model, needs "
                    "pip install 'circuitnn[onnx]')")
-    c.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+    c.add_argument("--dtype", choices=("float32", "float64"),
                    help=".onnx only: the model's tensor type (default float32)")
     add_force_option(c)
     c.set_defaults(func=cmd_convert)
