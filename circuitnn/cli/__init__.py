@@ -150,25 +150,13 @@ def _load(args):
     """The circuit ``args`` names; ``args.read_files`` is set to every file
     read to make it (the netlists and what they import: no output may
     overwrite one)."""
+    from ..read import load_with_files
+
     circuit, args.read_files = load_with_files(
         getattr(args, "sources", None) or [args.circuit], fmt=getattr(args, "from_", None),
         top=getattr(args, "top", None), budget=_budget(args), yosys_cache=_yosys_cache(args))
     _print_warnings(circuit)
     return circuit
-
-
-def load_with_files(sources, fmt=None, top=None, budget=None, yosys_cache=None):
-    """A compiled circuit and the sorted paths of every file read to make it."""
-    from .._gc import paused_gc
-    from ..compile import compile_design
-    from ..read import read_design
-
-    with paused_gc():
-        design = read_design(sources, fmt, top, yosys_cache, budget=budget)
-        files = set(map(str, sources))
-        files.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
-        files.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)
-        return compile_design(design, top=top, budget=budget), sorted(files)
 
 
 def _yosys_cache(args):

@@ -74,14 +74,6 @@ def convert(circuit, out: str | Path, nets: dict | None = None, mode: str = "ana
         render(circuit_to_dot(circuit), out, inputs, force)
 
 
-def _load_with_sources(args) -> tuple[object, list[str]]:
-    """The circuit, and every file read to make it (none may be overwritten)."""
-    from . import _load
-
-    circuit = _load(args)
-    return circuit, args.read_files
-
-
 def _convert_onnx(args, circuit, sources) -> int:
     from ..run.session import train_nets
     from ..write.onnx import require_onnx
@@ -112,13 +104,15 @@ def _convert_onnx(args, circuit, sources) -> int:
 
 
 def cmd_convert(args) -> int:
+    from . import _load
+
     check_output(args.output, args.sources, args.force)  # before any work
     onnx_out = Path(args.output).suffix.lower() == ".onnx"
     if args.dtype is not None and not onnx_out:
         raise UsageError(f"--dtype applies to .onnx output only, not {args.output}; drop it, "
                          "or write a .onnx file")
     args.dtype = args.dtype or "float32"
-    circuit, sources = _load_with_sources(args)
+    circuit, sources = _load(args), args.read_files
     if onnx_out:
         return _convert_onnx(args, circuit, sources)
     if Path(args.output).suffix.lower() in (".dot", ".gv", ".svg", ".png", ".pdf"):
@@ -143,11 +137,12 @@ def _drawable(circuit, summary: bool, how: str) -> None:
 
 def cmd_graph(args) -> int:
     from ..write.dot import circuit_to_dot, render
+    from . import _load
 
     to_stdout = args.output is None or args.output == "-"
     if not to_stdout:
         check_output(args.output, args.sources, args.force)  # before any work
-    circuit, sources = _load_with_sources(args)
+    circuit, sources = _load(args), args.read_files
     _drawable(circuit, args.summary,
               f"circuitnn graph {' '.join(args.sources)} --summary -o "
               f"{args.output or 'FILE.svg'}")

@@ -127,7 +127,7 @@ def write_test(path: str, a, cex, label_b: str, inputs=(), force: bool = True,
 
 
 def cmd_equiv(args) -> int:
-    from . import load_with_files
+    from ..read import load_with_files
 
     if args.emit_test:
         check_output(args.emit_test, (args.a, args.b), args.force, option="--emit-test")

@@ -20,7 +20,7 @@ from pathlib import Path
 from .._gc import paused_gc
 from ..errors import CircuitError, Loc, NetlistError, UsageError
 
-__all__ = ["READERS", "EXTENSIONS", "read_design", "load_circuit"]
+__all__ = ["READERS", "EXTENSIONS", "read_design", "load_circuit", "load_with_files"]
 
 #: format name -> (module, function) of its reader, ``function(path, top=None)``
 READERS: dict[str, tuple[str, str]] = {
@@ -166,8 +166,26 @@ def load_circuit(path: Source | Sequence[Source], fmt: str | None = None,
     >>> load_circuit("circuits/half_adder.yaml")
     Circuit(half_adder: 2 in, 2 out, 2 gates, depth 1)
     """
+    return load_with_files(path, fmt, top, budget, yosys_cache)[0]
+
+
+def load_with_files(path: Source | Sequence[Source], fmt: str | None = None,
+                    top: str | None = None, budget=None,
+                    yosys_cache: str | os.PathLike | None = None) -> tuple[object, list[str]]:
+    """:func:`load_circuit`, and the sorted paths of every file read to make
+    the circuit: the netlists named and every file they import.
+
+    Examples
+    --------
+    >>> load_with_files("circuits/full_adder.yaml")[1]
+    ['circuits/full_adder.yaml', 'circuits/half_adder.yaml']
+    """
     from ..compile import compile_design
 
     with paused_gc():
-        return compile_design(read_design(path, fmt, top, yosys_cache, budget), top=top,
-                              budget=budget)
+        design = read_design(path, fmt, top, yosys_cache, budget)
+        named = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+        files = set(map(str, named))
+        files.update(m.loc.file for m in design.modules.values() if m.loc and m.loc.file)
+        files.update(loc.file for loc in design.primitive_locs.values() if loc and loc.file)
+        return compile_design(design, top=top, budget=budget), sorted(files)
