@@ -452,17 +452,20 @@ def _implicit_constants(m: _Model) -> list[str]:
     read = {n for node in m.names for n in node.inputs}
     read |= {d for d, *_ in m.latches} | {src for src, _, _ in m.conns}
     read |= {actual for _, conns, _ in m.subckts for _, actual in conns}
-    driven = {n for n, _ in m.inputs} | {node.output for node in m.names}
-    driven |= {q for _, q, *_ in m.latches} | {dst for _, dst, _ in m.conns}
+    driven = _driven(m)
     return sorted(n for n in _YOSYS_CONSTANTS if n in read and n not in driven)
+
+
+def _driven(m: _Model) -> set[str]:
+    """The nets an input, a cover, a latch or a ``.conn`` of ``m`` drives."""
+    driven = {n for n, _ in m.inputs} | {node.output for node in m.names}
+    return driven | {q for _, q, *_ in m.latches} | {dst for _, dst, _ in m.conns}
 
 
 def _undriven(m: _Model) -> list[tuple[str, Loc]]:
     """The nets a cover, latch or ``.conn`` of ``m`` reads that nothing drives
     (nets a ``.subckt`` connects may be its outputs: left to the checker)."""
-    driven = {n for n, _ in m.inputs} | {node.output for node in m.names}
-    driven |= {q for _, q, *_ in m.latches} | {dst for _, dst, _ in m.conns}
-    driven |= {actual for _, conns, _ in m.subckts for _, actual in conns}
+    driven = _driven(m) | {actual for _, conns, _ in m.subckts for _, actual in conns}
     driven |= set(_YOSYS_CONSTANTS)
     found: dict[str, Loc] = {}
     for node in m.names:
