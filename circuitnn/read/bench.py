@@ -198,8 +198,8 @@ def _emit(b: ModuleBuilder, out: str, kind: str, ins: list[str], loc: Loc) -> No
 
 
 def _lut(out: str, table: str, args: str, loc: Loc) -> tuple[list[str], np.ndarray]:
-    """The inputs and output column (row ``r`` for the inputs spelling ``r``,
-    first input most significant) of ``out = LUT 0x... ( args )``."""
+    """The inputs (last first) and output column (row ``r`` for the inputs
+    spelling ``r``, the first of them most significant) of ``out = LUT 0x... ( args )``."""
     ins = [a.strip() for a in args.split(",")] if args.strip() else []
     bad = [a for a in ins if not _ARG.match(a)]
     if bad:
@@ -219,11 +219,10 @@ def _lut(out: str, table: str, args: str, loc: Loc) -> tuple[list[str], np.ndarr
                            f"bits {k} inputs have; expected up to {digits} hexadecimal digits",
                            loc)
     # bit i is the output for the inputs spelling i with the first input least
-    # significant; the column's row r spells the first input most significant
+    # significant: a column's row r spells its first input most significant,
+    # so the inputs go last first, as the JSON reader's $lut pins do
     bits = np.frombuffer(format(value, f"0{2**k}b")[::-1].encode(), dtype=np.uint8) - 48
-    rows = np.arange(2**k)
-    lsb_first = sum(((rows >> (k - 1 - j)) & 1) << j for j in range(k)) if k else rows
-    return ins, bits[lsb_first]
+    return ins[::-1], bits
 
 
 def _emit_lut(b: ModuleBuilder, lib: PrimitiveLibrary, out: str,
